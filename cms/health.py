@@ -1,0 +1,65 @@
+"""GET /healthz: database, task worker and scheduler status as JSON."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django_tasks import default_task_backend
+
+from cms.models import WorkerHeartbeat
+
+
+def database_status() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return {"ok": False, "error": str(error)}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def fresh_heartbeats():
+    cutoff = timezone.now() - timedelta(seconds=settings.SCHEDULER_STALE_SECONDS)
+    return WorkerHeartbeat.objects.filter(last_tick_at__gte=cutoff)
+
+
+def rq_worker_count() -> int:
+    from django_rq import get_connection
+    from rq import Worker
+
+    return Worker.count(connection=get_connection("default"))
+
+
+def worker_status() -> dict:
+    backend = type(default_task_backend).__name__
+    if backend == "RQBackend":
+        count = rq_worker_count()
+    else:
+        count = fresh_heartbeats().filter(runs_tasks=True).count()
+    return {"ok": count > 0, "backend": backend, "workers": count}
+
+
+def scheduler_status() -> dict:
+    last = WorkerHeartbeat.objects.order_by("-last_tick_at").first()
+    last_tick = last.last_tick_at if last else None
+    stale_before = timezone.now() - timedelta(seconds=settings.SCHEDULER_STALE_SECONDS)
+    return {
+        "ok": last_tick is not None and last_tick >= stale_before,
+        "last_tick": last_tick.isoformat() if last_tick else None,
+    }
+
+
+@never_cache
+def healthz(request):
+    checks = {"database": database_status()}
+    if checks["database"]["ok"]:
+        checks["worker"] = worker_status()
+        checks["scheduler"] = scheduler_status()
+    else:
+        checks["worker"] = checks["scheduler"] = {"ok": False, "error": "database down"}
+    healthy = all(check["ok"] for check in checks.values())
+    body = {"status": "ok" if healthy else "down", **checks}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,115 @@
+"""Publishing and expiring pages on time, run inside the background worker.
+
+Every worker runs the loop; each due revision or expiring page is claimed in its
+own transaction (row lock with SKIP LOCKED on PostgreSQL, an exclusive write
+transaction on SQLite) and re-checked after the claim, so a page is published
+or expired exactly once however many workers tick at the same moment.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import F
+from django.utils import timezone
+from django_tasks_db.utils import exclusive_transaction
+from wagtail.models import Page, Revision
+
+from cms.models import WorkerHeartbeat
+from cms.review import ReviewNotApproved
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TickResult:
+    published: int = 0
+    expired: int = 0
+
+
+def publish_due_revisions(now: datetime) -> int:
+    due_ids = Revision.objects.filter(approved_go_live_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    published = 0
+    for revision_id in list(due_ids):
+        with exclusive_transaction():
+            revision = (
+                Revision.objects.select_for_update(skip_locked=True)
+                .filter(pk=revision_id, approved_go_live_at__lte=now)
+                .first()
+            )
+            if revision is None:
+                continue  # another worker published it, or holds it now
+            try:
+                revision.publish(log_action="wagtail.publish.scheduled")
+            except ReviewNotApproved:
+                logger.warning("scheduled revision %s lacks review; unscheduled", revision_id)
+                Revision.objects.filter(pk=revision_id).update(approved_go_live_at=None)
+                continue
+            published += 1
+    return published
+
+
+def expire_due_pages(now: datetime) -> int:
+    due_ids = Page.objects.filter(live=True, expire_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    expired = 0
+    for page_id in list(due_ids):
+        with exclusive_transaction():
+            page = (
+                Page.objects.select_for_update(skip_locked=True)
+                .filter(pk=page_id, live=True, expire_at__lte=now)
+                .first()
+            )
+            if page is None:
+                continue
+            page.specific.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+            expired += 1
+    return expired
+
+
+def tick(worker_id: str, started_at: datetime, runs_tasks: bool = True) -> TickResult:
+    now = timezone.now()
+    result = TickResult(publish_due_revisions(now), expire_due_pages(now))
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "started_at": started_at,
+            "last_tick_at": timezone.now(),
+            "runs_tasks": runs_tasks,
+        },
+    )
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(
+        published=F("published") + result.published,
+        expired=F("expired") + result.expired,
+    )
+    return result
+
+
+def run_forever(worker_id: str, stop: threading.Event, runs_tasks: bool = True) -> None:
+    started_at = timezone.now()
+    interval = settings.SCHEDULER_INTERVAL_SECONDS
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            result = tick(worker_id, started_at, runs_tasks)
+        except Exception:  # noqa: BLE001 (a failed tick must not end the loop)
+            logger.exception("scheduler tick failed")
+        else:
+            if result.published or result.expired:
+                logger.info("scheduler: published %d, expired %d", result.published, result.expired)
+        stop.wait(interval)
+
+
+def start_in_thread(worker_id: str) -> threading.Event:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever, args=(worker_id, stop), name="scheduler", daemon=True
+    )
+    thread.start()
+    return stop

@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.models import Revision
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cms.pages import ContentPage
+from cms.review import is_review_approved
+from cms.snippets import Audience, Campaign, Expert, Topic
+
+UPCOMING_DAYS = 7
+
+
+class TopicViewSet(SnippetViewSet):
+    model = Topic
+    icon = "tag"
+    list_display = ["name", "parent"]
+    search_fields = ["name"]
+
+
+class AudienceViewSet(SnippetViewSet):
+    model = Audience
+    icon = "group"
+    list_display = ["name", "sort_order"]
+
+
+class CampaignViewSet(SnippetViewSet):
+    model = Campaign
+    icon = "date"
+    list_display = ["name", "start_date", "end_date"]
+
+
+class ExpertViewSet(SnippetViewSet):
+    model = Expert
+    icon = "user"
+    list_display = ["name", "field", "organisation"]
+    search_fields = ["name", "field", "organisation"]
+
+
+class TaxonomyGroup(SnippetViewSetGroup):
+    menu_label = _("分类与专家")
+    menu_icon = "folder-open-inverse"
+    menu_order = 300
+    items = (TopicViewSet, AudienceViewSet, CampaignViewSet, ExpertViewSet)
+
+
+register_snippet(TaxonomyGroup)
+
+
+class UpcomingPublicationsPanel(Component):
+    """Dashboard panel 即将发布: approved revisions going live in the next week."""
+
+    name = "upcoming_publications"
+    template_name = "cms/admin/upcoming_publications.html"
+    order = 50
+
+    def get_context_data(self, parent_context):
+        now = timezone.now()
+        revisions = (
+            Revision.page_revisions.filter(
+                approved_go_live_at__gte=now,
+                approved_go_live_at__lte=now + timedelta(days=UPCOMING_DAYS),
+            )
+            .select_related("user")
+            .order_by("approved_go_live_at")
+        )
+        return {"revisions": revisions, "days": UPCOMING_DAYS}
+
+
+@hooks.register("construct_homepage_panels")
+def add_upcoming_publications_panel(request, panels):
+    panels.append(UpcomingPublicationsPanel())
+
+
+@hooks.register("construct_page_action_menu")
+def hide_publish_until_reviewed(menu_items, request, context):
+    """Content goes live only through the 科学审核 workflow; the Publish button
+    is offered only for a revision that review has approved."""
+    page = context.get("page")
+    if not isinstance(page, ContentPage):
+        return
+    revision = page.get_latest_revision() if page.pk else None
+    if revision is None or not is_review_approved(revision):
+        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
