@@ -1,0 +1,65 @@
+# Two entry points (see README): `make run` and `make test`. Everything else here
+# is what those two need, installed only when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_PACKAGES := ffmpeg fonts-noto-cjk gettext
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
+
+.PHONY: run test lint bench lock messages system-run system-test
+
+run: system-run $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+	$(PY) manage.py ensure_admin
+	@echo "site: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-reload --queue-name '*' & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: system-test $(VENV)/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: system-test $(VENV)/.installed
+	$(PY) benchmarks/site.py
+
+# Compile translations after editing locale/*/LC_MESSAGES/django.po.
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages -l en -l zh_Hans
+
+# Re-resolve requirements.in into the pinned requirements.txt.
+lock:
+	rm -rf /tmp/kepu-lock && $(PYTHON) -m venv /tmp/kepu-lock
+	/tmp/kepu-lock/bin/pip install -q -r requirements.in
+	{ echo "# Full lock of requirements.in (regenerate with: make lock)."; \
+	  /tmp/kepu-lock/bin/pip freeze; } > requirements.txt
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+system-run:
+	@$(call ensure_packages,$(RUN_PACKAGES))
+
+system-test:
+	@$(call ensure_packages,$(TEST_PACKAGES))
+
+# Installs the Debian packages that are not installed yet (apt-get update once).
+define ensure_packages
+missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  echo "installing system packages: $$missing"; \
+  $(SUDO) apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+fi
+endef

@@ -1,0 +1,115 @@
+"""Shared fixtures: a site tree, taxonomy, the two roles of the review workflow
+and factories that create content through that workflow."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from wagtail.models import Page, Site
+
+from cms.pages import ArticlePage, ColumnEpisodePage, ColumnPage, ContentIndexPage, HomePage
+from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
+from cms.snippets import Audience, Campaign, Expert, Topic
+
+
+@pytest.fixture
+def home(db) -> HomePage:
+    root = Page.objects.get(depth=1)
+    home = root.add_child(instance=HomePage(title="科普全媒体", slug="kepu-home"))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home},
+    )
+    return home
+
+
+@pytest.fixture
+def articles_index(home) -> ContentIndexPage:
+    return home.add_child(instance=ContentIndexPage(title="科普文章", slug="articles"))
+
+
+@pytest.fixture
+def radio_column(home) -> ColumnPage:
+    column = ColumnPage(
+        title="科学五分钟",
+        slug="kexue-wufenzhong",
+        channel=ColumnPage.Channel.RADIO,
+        outlet_name="FM 91.6 交通广播",
+        cadence="每周四 07:30",
+    )
+    return home.add_child(instance=column)
+
+
+@pytest.fixture
+def expert(db) -> Expert:
+    return Expert.objects.create(name="周明", field="公共卫生", organisation="省疾控中心")
+
+
+@pytest.fixture
+def topic(db) -> Topic:
+    return Topic.objects.create(name="公共卫生", slug="public-health")
+
+
+@pytest.fixture
+def campaign(db) -> Campaign:
+    return Campaign.objects.create(
+        name="全国科普日", slug="quanguo-kepuri-2026",
+        start_date="2026-09-15", end_date="2026-09-21",
+    )
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return User.objects.create_user("bianji", "bianji@example.org", "pw")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    user = User.objects.create_user("shenhe", "shenhe@example.org", "pw")
+    user.groups.add(Group.objects.get(name=REVIEW_GROUP_NAME))
+    return user
+
+
+@pytest.fixture
+def review_and_publish(editor, reviewer):
+    """Save a revision, submit it and approve it: the only way content goes live."""
+
+    def publish(page):
+        page.save_revision(user=editor)
+        submit_for_review(page, editor)
+        approve_review(page, reviewer, comment="内容准确")
+        page.refresh_from_db()
+        return page
+
+    return publish
+
+
+@pytest.fixture
+def make_article(articles_index, expert, topic, review_and_publish):
+    def make(publish: bool = True, **fields) -> ArticlePage:
+        fields.setdefault("title", "疫苗是怎样起作用的")
+        fields.setdefault("standfirst", "接种疫苗后，身体会记住病原体的样子。")
+        fields.setdefault("author", "李青")
+        fields.setdefault("source_credit", "省科协")
+        fields.setdefault(
+            "body", [("paragraph", "<p>免疫系统像一支训练有素的队伍。</p>")]
+        )
+        fields.setdefault("reviewing_expert", expert)
+        page = articles_index.add_child(instance=ArticlePage(live=False, **fields))
+        page.topics.add(topic)
+        page.audiences.add(Audience.objects.get(slug="elderly"))
+        return review_and_publish(page) if publish else page
+
+    return make
+
+
+@pytest.fixture
+def make_episode(radio_column, expert, review_and_publish):
+    def make(number: int, publish: bool = True, **fields) -> ColumnEpisodePage:
+        fields.setdefault("title", f"第{number}期：台风来了怎么办")
+        fields.setdefault("source_credit", "省气象局")
+        fields.setdefault("body", [("paragraph", "<p>台风来临前，储备饮用水。</p>")])
+        fields.setdefault("reviewing_expert", expert)
+        episode = ColumnEpisodePage(number=number, live=False, **fields)
+        page = radio_column.add_child(instance=episode)
+        return review_and_publish(page) if publish else page
+
+    return make
