@@ -5,14 +5,14 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
-from cms.pages import not_expired
+from cms.pages import expired_but_live_ids
 
 
 class VisiblePagesAPIViewSet(PagesAPIViewSet):
     """Live, public pages, minus those past their expiry time."""
 
     def get_base_queryset(self):
-        return super().get_base_queryset().filter(not_expired())
+        return super().get_base_queryset().exclude(pk__in=expired_but_live_ids())
 
 
 api_router = WagtailAPIRouter("wagtailapi")

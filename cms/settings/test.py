@@ -12,8 +12,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-static-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory, so that worker processes started by tests share it.
+    test_db_dir = Path(tempfile.mkdtemp(prefix="kepu-test-db-"))
+    DATABASES["default"]["TEST"] = {"NAME": str(test_db_dir / "test.sqlite3")}  # noqa: F405
