@@ -90,7 +90,9 @@ class ContentIndexPage(VisiblePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["items"] = (
-            visible_pages(self.get_children()).specific().order_by("-first_published_at")
+            visible_pages(self.get_children())
+            .specific()
+            .order_by("-first_published_at")
         )
         return context
 
@@ -304,7 +306,9 @@ class ColumnPage(VisiblePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["episodes"] = (
-            visible_pages(self.get_children()).specific().order_by("-columnepisodepage__number")
+            visible_pages(self.get_children())
+            .specific()
+            .order_by("-columnepisodepage__number")
         )
         return context
 
@@ -315,7 +319,9 @@ class ColumnEpisodeForm(WagtailAdminPageForm):
         number = cleaned_data.get("number")
         column = self.parent_page
         if number is not None and column is not None:
-            others = ColumnEpisodePage.objects.child_of(column).exclude(pk=self.instance.pk)
+            others = ColumnEpisodePage.objects.child_of(column).exclude(
+                pk=self.instance.pk
+            )
             if others.filter(number=number).exists():
                 self.add_error("number", _("本专栏已有第 %(n)d 期") % {"n": number})
         return cleaned_data

@@ -47,7 +47,9 @@ def publish_due_revisions(now: datetime) -> int:
             try:
                 revision.publish(log_action="wagtail.publish.scheduled")
             except ReviewNotApproved:
-                logger.warning("scheduled revision %s lacks review; unscheduled", revision_id)
+                logger.warning(
+                    "scheduled revision %s lacks review; unscheduled", revision_id
+                )
                 Revision.objects.filter(pk=revision_id).update(approved_go_live_at=None)
                 continue
             published += 1
@@ -68,7 +70,9 @@ def expire_due_pages(now: datetime) -> int:
             )
             if page is None:
                 continue
-            page.specific.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+            page.specific.unpublish(
+                set_expired=True, log_action="wagtail.unpublish.scheduled"
+            )
             expired += 1
     return expired
 
@@ -98,11 +102,15 @@ def run_forever(worker_id: str, stop: threading.Event, runs_tasks: bool = True) 
         close_old_connections()
         try:
             result = tick(worker_id, started_at, runs_tasks)
-        except Exception:  # noqa: BLE001 (a failed tick must not end the loop)
+        except Exception:
             logger.exception("scheduler tick failed")
         else:
             if result.published or result.expired:
-                logger.info("scheduler: published %d, expired %d", result.published, result.expired)
+                logger.info(
+                    "scheduler: published %d, expired %d",
+                    result.published,
+                    result.expired,
+                )
         stop.wait(interval)
 
 

@@ -63,13 +63,17 @@ class ChineseQueryMixin:
             query, operator = segment_query(query, operator), None
         return super().search(query, model_or_queryset, fields, operator, **kwargs)
 
-    def autocomplete(self, query, model_or_queryset, fields=None, operator=None, **kwargs):
+    def autocomplete(
+        self, query, model_or_queryset, fields=None, operator=None, **kwargs
+    ):
         if isinstance(query, str) and HAN_RUN.search(query):
             return self.search(query, model_or_queryset, None, operator, **kwargs)
-        return super().autocomplete(query, model_or_queryset, fields, operator, **kwargs)
+        return super().autocomplete(
+            query, model_or_queryset, fields, operator, **kwargs
+        )
 
 
-def SearchBackend(params):  # noqa: N802 (the name modelsearch looks up)
+def SearchBackend(params):
     backend = database_backend(params)
     chinese_class = type(
         f"Chinese{type(backend).__name__}", (ChineseQueryMixin, type(backend)), {}

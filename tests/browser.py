@@ -22,7 +22,9 @@ CHROMIUM_ARGS = [
 def chromium() -> Iterator[Browser]:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
         try:
             yield browser
         finally:

@@ -5,7 +5,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 from wagtail.models import Page, Site
 
-from cms.pages import ArticlePage, ColumnEpisodePage, ColumnPage, ContentIndexPage, HomePage
+from cms.pages import (
+    ArticlePage,
+    ColumnEpisodePage,
+    ColumnPage,
+    ContentIndexPage,
+    HomePage,
+)
 from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
 from cms.snippets import Audience, Campaign, Expert, Topic
 
@@ -40,7 +46,9 @@ def radio_column(home) -> ColumnPage:
 
 @pytest.fixture
 def expert(db) -> Expert:
-    return Expert.objects.create(name="周明", field="公共卫生", organisation="省疾控中心")
+    return Expert.objects.create(
+        name="周明", field="公共卫生", organisation="省疾控中心"
+    )
 
 
 @pytest.fixture
@@ -51,8 +59,10 @@ def topic(db) -> Topic:
 @pytest.fixture
 def campaign(db) -> Campaign:
     return Campaign.objects.create(
-        name="全国科普日", slug="quanguo-kepuri-2026",
-        start_date="2026-09-15", end_date="2026-09-21",
+        name="全国科普日",
+        slug="quanguo-kepuri-2026",
+        start_date="2026-09-15",
+        end_date="2026-09-21",
     )
 
 

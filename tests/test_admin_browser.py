@@ -23,7 +23,7 @@ def log_in(page, base_url: str, username: str) -> None:
     page.wait_for_url(f"{base_url}/admin/")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reviewer_approves_in_the_chinese_admin_and_the_page_goes_live(
     live_server, browser, make_article, editor, reviewer
 ):

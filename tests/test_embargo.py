@@ -1,6 +1,7 @@
 """Draft, unapproved, scheduled and expired pages stay out of every public output."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -39,7 +40,13 @@ def unpublished(make_article, **_):
     return page
 
 
-STATES = [draft, awaiting_review, scheduled, expired_before_the_scheduler_ran, unpublished]
+STATES = [
+    draft,
+    awaiting_review,
+    scheduled,
+    expired_before_the_scheduler_ran,
+    unpublished,
+]
 
 
 @pytest.fixture(params=STATES, ids=lambda state: state.__name__)
@@ -73,7 +80,7 @@ def test_hidden_page_is_not_in_the_api(client, hidden_page):
 def test_hidden_page_is_not_in_the_sitemap(client, hidden_page):
     sitemap = client.get("/sitemap.xml").content.decode()
     assert "<urlset" in sitemap
-    assert hidden_page.slug not in sitemap
+    assert quote(hidden_page.slug) not in sitemap
 
 
 def test_live_page_is_in_every_output(client, make_article):
@@ -82,4 +89,4 @@ def test_live_page_is_in_every_output(client, make_article):
     assert TITLE in client.get("/search/", {"q": "台风"}).content.decode()
     listing = client.get("/api/v2/pages/", {"search": "台风"}).json()
     assert [item["id"] for item in listing["items"]] == [page.pk]
-    assert page.slug in client.get("/sitemap.xml").content.decode()
+    assert quote(page.slug) in client.get("/sitemap.xml").content.decode()

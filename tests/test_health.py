@@ -8,7 +8,10 @@ from cms.models import WorkerHeartbeat
 def beat(seconds_ago: float, runs_tasks: bool = True) -> None:
     at = timezone.now() - timedelta(seconds=seconds_ago)
     WorkerHeartbeat.objects.create(
-        worker_id=f"host:{seconds_ago}", started_at=at, last_tick_at=at, runs_tasks=runs_tasks
+        worker_id=f"host:{seconds_ago}",
+        started_at=at,
+        last_tick_at=at,
+        runs_tasks=runs_tasks,
     )
 
 

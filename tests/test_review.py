@@ -1,5 +1,4 @@
 import pytest
-from wagtail.models import WorkflowState
 
 from cms.review import ReviewNotApproved, is_review_approved
 

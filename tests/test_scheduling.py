@@ -123,7 +123,7 @@ def wait_until(condition, seconds: float) -> bool:
     return False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_publish_a_page_scheduled_20s_ahead_exactly_once(
     make_article, two_workers, tmp_path
 ):

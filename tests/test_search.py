@@ -66,7 +66,11 @@ def test_a_multi_character_query_matches_as_a_phrase(corpus):
 def test_several_words_are_all_required_by_default(corpus):
     assert titles("台风 门窗") == {"防灾小贴士"}
     assert titles("台风 疫苗") == set()
-    assert titles("台风 疫苗", operator="or") == {"防灾小贴士", "疫苗的故事", "免疫的秘密"}
+    assert titles("台风 疫苗", operator="or") == {
+        "防灾小贴士",
+        "疫苗的故事",
+        "免疫的秘密",
+    }
 
 
 def test_a_single_character_query_finds_pages(corpus):

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
-    clean_env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    clean_env = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS")
+    }
     script = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DEBUG, settings.LANGUAGE_CODE, settings.TIME_ZONE)"

@@ -3,7 +3,12 @@
 import pytest
 from django.urls import reverse
 from wagtail.models import Page
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import (
+    inline_formset,
+    nested_form_data,
+    rich_text,
+    streamfield,
+)
 
 from cms.pages import ArticlePage
 
@@ -46,8 +51,12 @@ def test_valid_article_is_saved_as_a_draft(admin_client, articles_index, expert)
     assert not page.live
 
 
-def test_missing_reviewing_expert_is_named_in_chinese(admin_client, articles_index, expert):
-    response = create(admin_client, articles_index, article_form(expert, reviewing_expert=""))
+def test_missing_reviewing_expert_is_named_in_chinese(
+    admin_client, articles_index, expert
+):
+    response = create(
+        admin_client, articles_index, article_form(expert, reviewing_expert="")
+    )
     assert response.status_code == 200
     assert field_errors(response, "reviewing_expert") == ["请选择审核专家"]
     assert not ArticlePage.objects.exists()
@@ -55,13 +64,17 @@ def test_missing_reviewing_expert_is_named_in_chinese(admin_client, articles_ind
 
 def test_duplicate_slug_is_refused_in_chinese(admin_client, articles_index, expert):
     create(admin_client, articles_index, article_form(expert))
-    response = create(admin_client, articles_index, article_form(expert, title="另一篇"))
+    response = create(
+        admin_client, articles_index, article_form(expert, title="另一篇")
+    )
     assert response.status_code == 200
     assert field_errors(response, "slug") == ["网址别名“dizhen”已被同级页面使用。"]
     assert ArticlePage.objects.count() == 1
 
 
-def test_expiry_before_go_live_is_refused_in_chinese(admin_client, articles_index, expert):
+def test_expiry_before_go_live_is_refused_in_chinese(
+    admin_client, articles_index, expert
+):
     data = article_form(
         expert, go_live_at="2026-12-01 10:00", expire_at="2026-11-30 10:00"
     )

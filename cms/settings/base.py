@@ -13,7 +13,7 @@ DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
 
 INSTALLED_APPS = [
-    # cms comes first so that its db_worker (worker + scheduler) overrides the plain one.
+    # First, so that its db_worker (worker + scheduler) overrides the plain one.
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -4,7 +4,7 @@ import os
 
 from django.core.management.utils import get_random_secret_key
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import ALLOWED_HOSTS, VAR_DIR
 
 DEBUG = True

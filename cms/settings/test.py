@@ -3,7 +3,7 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -19,7 +19,7 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker processes started by tests share it.
     test_db_dir = Path(tempfile.mkdtemp(prefix="kepu-test-db-"))
-    DATABASES["default"]["TEST"] = {"NAME": str(test_db_dir / "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(test_db_dir / "test.sqlite3")}

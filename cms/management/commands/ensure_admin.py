@@ -30,7 +30,11 @@ class Command(BaseCommand):
         password = from_env or generated_password()
         user, created = get_user_model().objects.get_or_create(
             username=USERNAME,
-            defaults={"email": "admin@example.org", "is_staff": True, "is_superuser": True},
+            defaults={
+                "email": "admin@example.org",
+                "is_staff": True,
+                "is_superuser": True,
+            },
         )
         if created or from_env:
             user.set_password(password)

@@ -1,0 +1,45 @@
+"""Tags of the public site: navigation and labels that only ever reach visible pages."""
+
+from django import template
+from wagtail.models import Page, Site
+
+from cms.pages import visible_pages
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def site_sections(context):
+    """The visible children of the current site's home page, for the main nav."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        return Page.objects.none()
+    return visible_pages(site.root_page.get_children())
+
+
+@register.simple_tag
+def visible_parent(page: Page) -> Page | None:
+    """The page's parent (its section or column) if a reader may see it."""
+    return visible_pages(page.get_ancestors()).filter(depth=page.depth - 1).first()
+
+
+@register.filter
+def in_section(page: Page | None, section: Page) -> bool:
+    """True when the page is the section or lies under it."""
+    return isinstance(page, Page) and page.path.startswith(section.path)
+
+
+@register.filter
+def type_label(page: Page) -> str:
+    """The page type's name for readers, e.g. 科普文章."""
+    return page.specific_class._meta.verbose_name
+
+
+@register.filter
+def snippet(page: Page) -> str:
+    """The page's short text for lists: standfirst, summary or introduction."""
+    for field in ("standfirst", "summary", "introduction", "description"):
+        if text := getattr(page, field, ""):
+            return text
+    return ""
