@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -76,13 +77,27 @@ def add_upcoming_publications_panel(request, panels):
     panels.append(UpcomingPublicationsPanel())
 
 
+def page_class_in_menu(request, context) -> type | None:
+    """The page type that the action menu acts on; the create view names it
+    only in its URL."""
+    if context.get("page") is not None:
+        return type(context["page"])
+    kwargs = request.resolver_match.kwargs
+    if context.get("view") == "create" and "content_type_model_name" in kwargs:
+        return apps.get_model(
+            kwargs["content_type_app_name"], kwargs["content_type_model_name"]
+        )
+    return None
+
+
 @hooks.register("construct_page_action_menu")
 def hide_publish_until_reviewed(menu_items, request, context):
     """Content goes live only through the 科学审核 workflow; the Publish button
     is offered only for a revision that review has approved."""
-    page = context.get("page")
-    if not isinstance(page, ContentPage):
+    page_class = page_class_in_menu(request, context)
+    if page_class is None or not issubclass(page_class, ContentPage):
         return
-    revision = page.get_latest_revision() if page.pk else None
+    page = context.get("page")
+    revision = page.get_latest_revision() if page is not None else None
     if revision is None or not is_review_approved(revision):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]

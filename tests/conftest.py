@@ -4,6 +4,12 @@ and factories that create content through that workflow."""
 import pytest
 from django.contrib.auth.models import Group, User
 from wagtail.models import Page, Site
+from wagtail.test.utils.form_data import (
+    inline_formset,
+    nested_form_data,
+    rich_text,
+    streamfield,
+)
 
 from cms.pages import (
     ArticlePage,
@@ -123,3 +129,24 @@ def make_episode(radio_column, expert, review_and_publish):
         return review_and_publish(page) if publish else page
 
     return make
+
+
+@pytest.fixture
+def article_form(expert):
+    """POST data of the admin's article form, valid unless overridden."""
+
+    def form(**overrides) -> dict:
+        data = {
+            "title": "地震来了怎么办",
+            "slug": "dizhen",
+            "standfirst": "伏地、遮挡、手抓牢。",
+            "author": "王林",
+            "source_credit": "省地震局",
+            "reviewing_expert": expert.pk,
+            "body": streamfield([("paragraph", rich_text("<p>保持冷静。</p>"))]),
+            "comments": inline_formset([]),
+            **overrides,
+        }
+        return nested_form_data(data)
+
+    return form
