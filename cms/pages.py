@@ -17,7 +17,7 @@ from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from cms.blocks import ScienceBodyBlock
-from cms.review import require_review_approval
+from cms.review import is_review_approved, require_review_approval
 from cms.search import segment_for_index
 
 
@@ -165,6 +165,24 @@ class ContentPage(VisiblePageMixin, Page):
     def publish(self, revision, *args, **kwargs):
         require_review_approval(revision)
         return super().publish(revision, *args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        """A last line behind publish(): a page saved as live without a reviewed
+        live revision (a new page added with Page's default live=True, say) is
+        kept as a draft instead."""
+        update_fields = kwargs.get("update_fields")
+        if self.live and (update_fields is None or "live" in update_fields):
+            if not self.may_be_live():
+                self.live = False
+                self.has_unpublished_changes = True
+        return super().save(*args, **kwargs)
+
+    def may_be_live(self) -> bool:
+        if self.pk and type(self).objects.filter(pk=self.pk, live=True).exists():
+            return True  # already live: reviewed when it went live
+        return self.live_revision_id is not None and is_review_approved(
+            self.live_revision
+        )
 
     @cached_property
     def search_segments(self) -> str:
