@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from cms.models import WorkerHeartbeat
 
@@ -34,7 +34,7 @@ def rq_worker_count() -> int:
 
 
 def worker_status() -> dict:
-    backend = type(default_task_backend).__name__
+    backend = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__name__
     if backend == "RQBackend":
         count = rq_worker_count()
     else:

@@ -1,0 +1,77 @@
+"""Scale-out: with REDIS_URL set, tasks go to Redis and an RQ worker runs them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from wagtail.models import Page
+
+from tests.test_scheduling import database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "scale-out-test",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def empty_queue():
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()  # database 11 belongs to this test
+    yield connection
+    connection.flushdb()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_rq_worker_runs_the_index_update_that_an_edit_enqueues(
+    make_article, empty_queue
+):
+    page = make_article(title="地震知识")
+    backend = manage(
+        "shell",
+        "-c",
+        "from django_tasks import task_backends as t; print(type(t['default']).__name__)",
+    )
+    assert backend.stdout.split()[-1] == "RQBackend"
+
+    rename = f"from cms.pages import ArticlePage as A; p = A.objects.get(pk={page.pk}); p.title = '地震预警系统'; p.save()"
+    manage("shell", "-c", rename)
+    assert empty_queue.llen("rq:queue:default") > 0
+    assert not Page.objects.live().search("预警").count()
+
+    manage(
+        "rqworker", "default", "--burst", "--job-class", "django_tasks_rq.backend.Job"
+    )
+    assert empty_queue.llen("rq:queue:default") == 0
+    assert [p.title for p in Page.objects.live().search("预警")] == ["地震预警系统"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_health_counts_rq_workers_when_tasks_go_to_redis(empty_queue):
+    status = manage(
+        "shell", "-c", "from cms.health import worker_status as w; print(w())"
+    )
+    assert status.stdout.strip().endswith(
+        "{'ok': False, 'backend': 'RQBackend', 'workers': 0}"
+    )
