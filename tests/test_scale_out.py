@@ -51,11 +51,16 @@ def test_an_rq_worker_runs_the_index_update_that_an_edit_enqueues(
     backend = manage(
         "shell",
         "-c",
-        "from django_tasks import task_backends as t; print(type(t['default']).__name__)",
+        "from django_tasks import task_backends; "
+        "print(type(task_backends['default']).__name__)",
     )
     assert backend.stdout.split()[-1] == "RQBackend"
 
-    rename = f"from cms.pages import ArticlePage as A; p = A.objects.get(pk={page.pk}); p.title = '地震预警系统'; p.save()"
+    rename = (
+        "from cms.pages import ArticlePage; "
+        f"p = ArticlePage.objects.get(pk={page.pk}); "
+        "p.title = '地震预警系统'; p.save()"
+    )
     manage("shell", "-c", rename)
     assert empty_queue.llen("rq:queue:default") > 0
     assert not Page.objects.live().search("预警").count()
