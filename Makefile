@@ -31,9 +31,16 @@ lint: $(VENV)/.installed
 bench: system-test $(VENV)/.installed
 	$(PY) benchmarks/site.py
 
-# Compile translations after editing locale/*/LC_MESSAGES/django.po.
+# Refresh the catalogues from the code, merge in the Wagtail strings that
+# Wagtail's own zh_Hans lacks (wagtail_supplement.po), and compile.
+ZH := locale/zh_Hans/LC_MESSAGES
 messages: $(VENV)/.installed
-	$(PY) manage.py compilemessages -l en -l zh_Hans
+	$(PY) manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=var \
+	  --ignore=benchmarks --ignore=tests
+	msgattrib --no-obsolete -o $(ZH)/django.po $(ZH)/django.po
+	msgcat --use-first -o $(ZH)/django.po $(ZH)/django.po $(ZH)/wagtail_supplement.po
+	$(PY) manage.py compilemessages -l en -l zh_Hans --ignore=.venv
+	rm -f $(ZH)/wagtail_supplement.mo
 
 # Re-resolve requirements.in into the pinned requirements.txt.
 lock:
