@@ -19,9 +19,7 @@ def test_publishing_without_review_is_refused(make_article):
     assert not page.live
 
 
-def test_a_page_added_as_live_without_review_is_kept_as_a_draft(
-    articles_index, expert
-):
+def test_a_page_added_as_live_without_review_is_kept_as_a_draft(articles_index, expert):
     page = ArticlePage(
         title="未经审核的文章",
         standfirst="导语",

@@ -158,6 +158,8 @@ WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# Reviewers (the 科学审核 group) are notified of submissions; superusers need not be.
+WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 
 # The scheduler publishes and expires pages; the health check calls it down
 # when its last tick is older than SCHEDULER_STALE_SECONDS.

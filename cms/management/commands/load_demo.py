@@ -1,0 +1,12 @@
+"""`manage.py load_demo`: the demo site and its science content (idempotent)."""
+
+from django.core.management.base import BaseCommand
+
+from cms.demo.loader import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo site, taxonomy and science content through 科学审核 review"
+
+    def handle(self, *args, **options) -> None:
+        self.stdout.write(load_demo().summary())
