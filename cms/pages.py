@@ -17,6 +17,7 @@ from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from cms.blocks import ScienceBodyBlock
+from cms.paging import page_of
 from cms.review import is_review_approved, require_review_approval
 from cms.search import segment_for_index
 
@@ -89,11 +90,8 @@ class ContentIndexPage(VisiblePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["items"] = (
-            visible_pages(self.get_children())
-            .specific()
-            .order_by("-first_published_at")
-        )
+        children = visible_pages(self.get_children()).specific()
+        context["items"] = page_of(request, children.order_by("-first_published_at"))
         return context
 
 
@@ -323,10 +321,9 @@ class ColumnPage(VisiblePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["episodes"] = (
-            visible_pages(self.get_children())
-            .specific()
-            .order_by("-columnepisodepage__number")
+        episodes = visible_pages(self.get_children()).specific()
+        context["episodes"] = page_of(
+            request, episodes.order_by("-columnepisodepage__number")
         )
         return context
 
