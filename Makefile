@@ -18,7 +18,7 @@ run: system-run $(VENV)/.installed
 	$(PY) manage.py ensure_admin
 	@echo "site: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --no-reload --queue-name '*' & \
+	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: system-test $(VENV)/.installed

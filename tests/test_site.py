@@ -328,3 +328,8 @@ def test_browser_draws_article_title_in_a_cjk_font(live_server, full_article, tm
     assert box["width"] > 0 and box["height"] > 0
     assert {f["familyName"] for f in fonts["fonts"]} == {"Noto Sans CJK SC"}
     assert (tmp_path / "article.png").stat().st_size > 0
+
+
+def test_public_site_stays_chinese_for_a_browser_asking_for_english(client, home):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "科普全媒体" in html and "Science Outreach Media" not in html
