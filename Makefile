@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: system-test $(VENV)/.installed
+bench: system-run $(VENV)/.installed
 	$(PY) benchmarks/site.py
 
 # Refresh the catalogues from the code, merge in the Wagtail strings that
