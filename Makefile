@@ -6,7 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RUN_PACKAGES := ffmpeg fonts-noto-cjk gettext
+RUN_PACKAGES := ffmpeg fonts-noto-cjk fonts-noto-core gettext libpango-1.0-0 \
+  libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
 
 .PHONY: run test lint bench lock messages system-run system-test

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.utils import exclusive_transaction
 from wagtail.models import Page, Revision
 
@@ -80,6 +81,8 @@ def expire_due_pages(now: datetime) -> int:
 def tick(worker_id: str, started_at: datetime, runs_tasks: bool = True) -> TickResult:
     now = timezone.now()
     result = TickResult(publish_due_revisions(now), expire_due_pages(now))
+    for job in settings.SCHEDULER_JOBS:
+        import_string(job)(timezone.now())
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
         defaults={

@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", search, name="search"),
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
+    path("channels/", include("channels.urls")),
 ]
 
 if settings.DEBUG:

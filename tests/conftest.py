@@ -1,8 +1,11 @@
 """Shared fixtures: a site tree, taxonomy, the two roles of the review workflow
 and factories that create content through that workflow."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import (
     inline_formset,
@@ -150,3 +153,65 @@ def article_form(expert):
         return nested_form_data(data)
 
     return form
+
+
+@pytest.fixture
+def make_outlet(db):
+    from channels.models import Outlet
+
+    def make(channel: str = "newspaper", **fields) -> Outlet:
+        fields.setdefault("name", f"测试{channel}栏目")
+        fields.setdefault(
+            "organisation", "吉林日报" if channel == "newspaper" else "FM 91.6"
+        )
+        outlet = Outlet(channel=channel, **fields)
+        outlet.full_clean()
+        outlet.save()
+        return outlet
+
+    return make
+
+
+@pytest.fixture
+def make_placement(db):
+    from channels.models import Placement
+
+    def make(page, outlet, scheduled_at=None, **fields) -> Placement:
+        placement = Placement(
+            page=page,
+            outlet=outlet,
+            scheduled_at=scheduled_at or timezone.now() + timedelta(minutes=5),
+            **fields,
+        )
+        placement.full_clean()
+        placement.save()
+        return placement
+
+    return make
+
+
+SHORT_EPISODE = [("paragraph", "<p>台风来临前，储备饮用水，检查门窗。</p>")]
+
+
+def make_due(placement) -> None:
+    type(placement).objects.filter(pk=placement.pk).update(
+        scheduled_at=timezone.now() - timedelta(seconds=1), next_attempt_at=None
+    )
+
+
+@pytest.fixture
+def folder_outlet(make_outlet, tmp_path):
+    return make_outlet(
+        "radio",
+        name="科学五分钟",
+        spec={"slot_seconds": 300},
+        delivery="folder",
+        delivery_target=str(tmp_path / "drop"),
+    )
+
+
+@pytest.fixture
+def due_placement(make_episode, folder_outlet, make_placement):
+    placement = make_placement(make_episode(1, body=SHORT_EPISODE), folder_outlet)
+    make_due(placement)
+    return placement

@@ -4,36 +4,33 @@ title cards (Pillow, Noto Sans CJK), short H.264/AAC clips and audio beds
 only when missing from storage."""
 
 import os
-import re
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 
 import ffmpeg
 from django.core.files import File
 from django.core.files.storage import default_storage
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from cms.demo import content
+from media_pipeline.cover import draw_block
+from media_pipeline.fonts import NO_LINE_END as NO_LINE_END
+from media_pipeline.fonts import NO_LINE_START as NO_LINE_START
+from media_pipeline.fonts import TextBlock, cjk_font, fit_text
+from media_pipeline.fonts import wrap as wrap
+from media_pipeline.probe import probe as probe_media
 
-CJK_FONT_PATTERN = "Noto Sans CJK SC:style=Bold"
 BRAND = "科普全媒体"
 CARD_SIZE = (1200, 675)
 VIDEO_SIZE = (640, 360)
 VIDEO_SECONDS = 5
 FRAME_RATE = 25
-LINE_HEIGHT = 1.3
 TITLE_SIZES = range(88, 31, -4)  # largest first, at the 1200-pixel reference width
-# Chinese line breaking: what may not begin a line, what may not end one.
-NO_LINE_START = frozenset("，。、；：？！）》」』”’…%")
-NO_LINE_END = frozenset("（《「『“‘")
-# Latin words and numbers wrap as a whole; everything else character by character.
-TOKEN = re.compile(r"[A-Za-z0-9.%/]+|.")
 
 
 @dataclass(frozen=True)
@@ -43,63 +40,10 @@ class Probe:
     height: int | None
 
 
-@dataclass(frozen=True)
-class TitleBlock:
-    font: ImageFont.FreeTypeFont
-    lines: list[str]
-    line_height: int
-
-
-@cache
-def cjk_font_file() -> tuple[str, int]:
-    """The Noto Sans CJK file and the index of its Simplified Chinese face."""
-    result = subprocess.run(
-        ["fc-match", "--format=%{file}\n%{index}", CJK_FONT_PATTERN],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    path, index = result.stdout.split("\n")
-    if "NotoSansCJK" not in Path(path).name:
-        raise RuntimeError(f"Noto Sans CJK not installed (fc-match gave {path})")
-    return path, int(index)
-
-
-@cache
-def cjk_font(size: int) -> ImageFont.FreeTypeFont:
-    path, index = cjk_font_file()
-    return ImageFont.truetype(path, size, index=index)
-
-
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy line breaking by measured width, keeping the Chinese rules: no
-    closing punctuation at a line's start, no opening one at its end."""
-    lines: list[str] = []
-    line = ""
-    for token in TOKEN.findall(text):
-        if not line or font.getlength(line + token) <= width:
-            line += token
-            continue
-        cut = len(line) - (token in NO_LINE_START)
-        while cut > 1 and line[cut - 1] in NO_LINE_END:
-            cut -= 1
-        cut = max(cut, 1)
-        lines.append(line[:cut])
-        line = line[cut:] + token
-    return [*lines, line] if line else lines
-
-
-def fit_title(text: str, box: tuple[int, int], scale: float) -> TitleBlock:
-    """The largest title size whose wrapped lines fit inside the box."""
-    width, height = box
-    for reference_size in TITLE_SIZES:
-        font = cjk_font(round(reference_size * scale))
-        lines = wrap(text, font, width)
-        line_height = round(font.size * LINE_HEIGHT)
-        fits_width = all(font.getlength(line) <= width for line in lines)
-        if fits_width and len(lines) * line_height <= height:
-            return TitleBlock(font, lines, line_height)
-    raise ValueError(f"title too long for a {width}x{height} box: {text}")
+def fit_title(text: str, box: tuple[int, int], scale: float) -> TextBlock:
+    """The largest title size whose wrapped lines fit inside the box (cut
+    with an ellipsis if none does)."""
+    return fit_text(text, box, [round(size * scale) for size in TITLE_SIZES])
 
 
 def hex_rgb(colour: str) -> tuple[int, int, int]:
@@ -111,20 +55,6 @@ def mix(colour: str, other: tuple[int, int, int], amount: float) -> tuple[int, .
     return tuple(
         round(a + (b - a) * amount) for a, b in zip(hex_rgb(colour), other, strict=True)
     )
-
-
-Box = tuple[int, int, int, int]  # left, top, width, height
-
-
-def draw_title(
-    draw: ImageDraw.ImageDraw, block: TitleBlock, box: Box, centred: bool
-) -> None:
-    left, top, width, height = box
-    y = top + (height - len(block.lines) * block.line_height) // 2
-    for line in block.lines:
-        x = left + (width - block.font.getlength(line)) / 2 if centred else left
-        draw.text((x, y), line, font=block.font, fill="white")
-        y += block.line_height
 
 
 def render_card(
@@ -157,7 +87,7 @@ def render_card(
     )
     draw.text((104 * s, 91 * s), label, font=label_font, fill="white", anchor="lm")
     box = (round(80 * s), round(160 * s), round(780 * s), round(360 * s))
-    draw_title(draw, fit_title(title, box[2:], s), box, centred=False)
+    draw_block(draw, fit_title(title, box[2:], s), box, align="start")
     draw.line(
         (80 * s, 575 * s, width - 80 * s, 575 * s),
         fill=light,
@@ -183,7 +113,7 @@ def render_title_overlay(title: str, size: tuple[int, int] = VIDEO_SIZE) -> Imag
         round(width - 160 * s),
         round(height * 0.4),
     )
-    draw_title(draw, fit_title(title, box[2:], s * 1.6), box, centred=True)
+    draw_block(draw, fit_title(title, box[2:], s * 1.6), box)
     brand_font = cjk_font(round(40 * s))
     draw.text(
         (width - 40 * s, height - 40 * s),
@@ -274,13 +204,8 @@ def srt(cues: Sequence[str], seconds: float) -> str:
 
 
 def probe(path: Path) -> Probe:
-    info = ffmpeg.probe(str(path))
-    video = next((s for s in info["streams"] if s["codec_type"] == "video"), {})
-    return Probe(
-        duration=round(float(info["format"]["duration"]), 2),
-        width=video.get("width"),
-        height=video.get("height"),
-    )
+    info = probe_media(path)
+    return Probe(round(info.duration, 2), info.width, info.height)
 
 
 # The demo's files in storage --------------------------------------------------

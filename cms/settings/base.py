@@ -15,6 +15,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
 INSTALLED_APPS = [
     # First, so that its db_worker (worker + scheduler) overrides the plain one.
     "cms",
+    "channels",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -129,7 +130,21 @@ def storages_from_env() -> dict:
         }
     else:
         media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    return {"default": media, "staticfiles": static}
+    return {"default": media, "staticfiles": static, "outputs": outputs_storage(media)}
+
+
+def outputs_storage(media: dict) -> dict:
+    """Rendered channel packages: private (no public URL; served by signed
+    links), beside the media in S3 or in var/outputs."""
+    if media["BACKEND"] == "storages.backends.s3.S3Storage":
+        private = {"location": "channel-outputs", "default_acl": "private"}
+        options = {**media["OPTIONS"], **private}
+        return {"BACKEND": media["BACKEND"], "OPTIONS": options}
+    location = os.environ.get("OUTPUTS_ROOT", VAR_DIR / "outputs")
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "base_url": "/outputs-not-served/"},
+    }
 
 
 STORAGES = storages_from_env()
@@ -164,6 +179,8 @@ WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 # when its last tick is older than SCHEDULER_STALE_SECONDS.
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15"))
 SCHEDULER_STALE_SECONDS = 90
+# Called with the current time at every scheduler tick, after pages.
+SCHEDULER_JOBS = ["channels.queue.enqueue_due_placements"]
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,13 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-static-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "outputs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": MEDIA_ROOT / "outputs",
+            "base_url": "/outputs-not-served/",
+        },
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"

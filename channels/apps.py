@@ -1,0 +1,16 @@
+from importlib import import_module
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "channels"
+    label = "channels"
+    verbose_name = _("渠道")
+    default_auto_field = "django.db.models.BigAutoField"
+    adapter_modules = ("channels.newspaper", "channels.radio")
+
+    def ready(self) -> None:
+        for module in self.adapter_modules:
+            import_module(module)

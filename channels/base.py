@@ -1,0 +1,81 @@
+"""The channel adapter interface: what every channel module implements."""
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from wagtail.models import Page
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something an editor must fix before the item can go out on the outlet."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    name: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass
+class Package:
+    """A channel's rendered output for one item on one outlet."""
+
+    files: list[PackageFile] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, name: str, content: bytes | str, mime_type: str) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.files.append(PackageFile(name, data, mime_type))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A channel's outlet settings; subclasses add fields and validate()."""
+
+    def validate(self) -> dict[str, str]:
+        """Field name → Chinese message for each impossible value."""
+        return {}
+
+
+def build_spec(spec_class: type[Spec], data: dict[str, Any]) -> Spec:
+    """The spec from an outlet's stored data (defaults for missing keys), or a
+    ValidationError naming each impossible value."""
+    known = {f.name for f in fields(spec_class)}
+    values = {k: v for k, v in data.items() if k in known and v not in (None, "")}
+    try:
+        spec = spec_class(**values)
+    except TypeError as error:
+        raise ValidationError(f"渠道参数不完整：{error}") from error
+    if problems := spec.validate():
+        raise ValidationError(problems)
+    return spec
+
+
+def file_stem(item: Page) -> str:
+    """The item's name for package files: its slug when ASCII (some desks'
+    SFTP and mail systems mangle Chinese file names), else item-<id>."""
+    return item.slug if item.slug.isascii() else f"item-{item.pk}"
+
+
+class ChannelAdapter:
+    """One channel: checks an item against an outlet's spec and renders its
+    package. Subclasses register with @register (channels.registry)."""
+
+    key: ClassVar[str]
+    label: ClassVar[str]
+    spec_class: ClassVar[type[Spec]] = Spec
+
+    def check(self, item: Page, outlet) -> list[Problem]:
+        return []
+
+    def render(self, item: Page, outlet) -> Package:
+        raise ImproperlyConfigured(f"{type(self).__name__} must define render()")
+
+    def preview_html(self, item: Page, outlet) -> str:
+        raise ImproperlyConfigured(f"{type(self).__name__} has no preview")

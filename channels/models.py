@@ -1,0 +1,271 @@
+"""Outlets (where things go out), placements (one item on one outlet at one
+time) and what rendering a placement produced."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+
+from channels.base import Spec, build_spec
+from channels.outputs import outputs_storage
+from channels.registry import channel_choices, get_adapter
+
+
+class Outlet(models.Model):
+    class Cadence(models.TextChoices):
+        DAILY = "daily", _("每天")
+        WEEKLY = "weekly", _("每周")
+        MONTHLY = "monthly", _("每月")
+        IRREGULAR = "irregular", _("不定期")
+
+    class Delivery(models.TextChoices):
+        NONE = "none", _("不推送（编辑下载）")
+        FOLDER = "folder", _("文件夹")
+        SFTP = "sftp", _("SFTP")
+        EMAIL = "email", _("电子邮件")
+        WEBHOOK = "webhook", _("HTTP 回调（HMAC 签名）")
+
+    name = models.CharField(_("名称"), max_length=80, unique=True)
+    channel = models.CharField(_("渠道"), max_length=30, choices=channel_choices)
+    organisation = models.CharField(_("所属媒体/机构"), max_length=80)
+    spec = models.JSONField(_("渠道参数"), default=dict, blank=True)
+    cadence = models.CharField(
+        _("刊播周期"), max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY
+    )
+    cadence_weekdays = models.JSONField(_("刊播日（周一=1）"), default=list, blank=True)
+    cadence_time = models.TimeField(_("刊播时间"), null=True, blank=True)
+    annual_target = models.PositiveIntegerField(
+        _("年度目标（期）"), null=True, blank=True
+    )
+    delivery = models.CharField(
+        _("交付方式"), max_length=10, choices=Delivery.choices, default=Delivery.NONE
+    )
+    delivery_target = models.CharField(
+        _("交付地址"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "文件夹路径、sftp://用户@主机/路径、收件人（逗号分隔）或 https:// 网址"
+        ),
+    )
+    delivery_secret = models.CharField(_("签名密钥/密码"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("organisation")]),
+        FieldPanel("channel"),
+        FieldPanel("spec"),
+        MultiFieldPanel(
+            [
+                FieldPanel("cadence"),
+                FieldPanel("cadence_weekdays"),
+                FieldPanel("cadence_time"),
+                FieldPanel("annual_target"),
+            ],
+            heading=_("周期与年度目标"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("delivery"),
+                FieldPanel("delivery_target"),
+                FieldPanel("delivery_secret"),
+            ],
+            heading=_("交付"),
+        ),
+        FieldPanel("active"),
+    ]
+
+    class Meta:
+        verbose_name = _("渠道账号/栏目")
+        verbose_name_plural = _("渠道账号/栏目")
+        ordering = ["channel", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.organisation}）"
+
+    @cached_property
+    def adapter(self):
+        return get_adapter(self.channel)
+
+    @property
+    def parsed_spec(self) -> Spec:
+        return build_spec(self.adapter.spec_class, self.spec or {})
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.channel:
+            try:
+                build_spec(self.adapter.spec_class, self.spec or {})
+            except ValidationError as error:
+                errors["spec"] = error.messages
+        if bad_weekdays := [d for d in self.cadence_weekdays if d not in range(1, 8)]:
+            errors["cadence_weekdays"] = [_("刊播日必须是 1 到 7：%s") % bad_weekdays]
+        if message := self.delivery_problem():
+            errors["delivery_target"] = [message]
+        if errors:
+            raise ValidationError(errors)
+
+    def delivery_problem(self) -> str:
+        target = self.delivery_target.strip()
+        if self.delivery == self.Delivery.NONE:
+            return ""
+        if not target:
+            return _("请填写交付地址")
+        if self.delivery == self.Delivery.FOLDER and not target.startswith("/"):
+            return _("文件夹必须是绝对路径")
+        if self.delivery == self.Delivery.SFTP and not target.startswith("sftp://"):
+            return _("SFTP 地址应为 sftp://用户@主机/路径")
+        if self.delivery == self.Delivery.WEBHOOK:
+            if not target.startswith(("https://", "http://")):
+                return _("回调地址应以 https:// 开头")
+            if not self.delivery_secret:
+                return _("HTTP 回调需要签名密钥")
+        if self.delivery == self.Delivery.EMAIL:
+            for address in target.split(","):
+                try:
+                    validate_email(address.strip())
+                except ValidationError:
+                    return _("邮箱地址无效：%s") % address.strip()
+        return ""
+
+
+class Placement(models.Model):
+    """One content item on one outlet at one time."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("已计划")
+        CHECKED = "checked", _("已检查")
+        RENDERED = "rendered", _("已生成")
+        DELIVERED = "delivered", _("已交付")
+        FAILED = "failed", _("失败")
+
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("内容"),
+        on_delete=models.CASCADE,
+        related_name="placements",
+    )
+    outlet = models.ForeignKey(
+        Outlet,
+        verbose_name=_("渠道"),
+        on_delete=models.PROTECT,
+        related_name="placements",
+    )
+    scheduled_at = models.DateTimeField(_("刊播时间"), db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    error = models.TextField(_("错误原因"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("渠道排期")
+        verbose_name_plural = _("渠道排期")
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "outlet", "scheduled_at"],
+                name="one_placement_per_item_outlet_time",
+                violation_error_message=_("该内容已在这个渠道的同一时间排期"),
+            )
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"])]
+
+    def __str__(self) -> str:
+        when = f"{timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
+        return f"{self.page.title} → {self.outlet.name} @ {when}"
+
+    def clean(self) -> None:
+        if self.scheduled_at is None or not self.page_id:
+            return
+        if self._state.adding and self.scheduled_at < timezone.now():
+            raise ValidationError({"scheduled_at": _("刊播时间已经过去")})
+        if not page_goes_live_by(self.page, self.scheduled_at):
+            raise ValidationError(
+                {
+                    "page": _("「%(title)s」尚未发布或未通过科学性审核，不能排期")
+                    % {"title": self.page.title}
+                }
+            )
+        if self.outlet_id and not self.outlet.active:
+            raise ValidationError({"outlet": _("该渠道已停用")})
+
+    def record(self, status: str, user=None, note: str = "") -> None:
+        """Move to a status and keep the change in the placement's history."""
+        self.status = status
+        PlacementEvent.objects.create(
+            placement=self, status=status, user=user, note=note
+        )
+
+
+def page_goes_live_by(page, moment) -> bool:
+    """Live now, or reviewed and scheduled to go live no later than moment."""
+    if page.live:
+        return page.expire_at is None or page.expire_at > moment
+    return page.revisions.filter(approved_go_live_at__lte=moment).exists()
+
+
+class PlacementEvent(models.Model):
+    """Each status change of a placement: who, when, why."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Placement.Status.choices
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("排期记录")
+        verbose_name_plural = _("排期记录")
+
+
+def output_path(instance: "OutputFile", filename: str) -> str:
+    return f"channels/outputs/{instance.placement_id}/{filename}"
+
+
+class OutputFile(models.Model):
+    """One file of a placement's rendered package (DOCX, PDF, NITF, audio …)."""
+
+    placement = models.ForeignKey(
+        Placement, on_delete=models.CASCADE, related_name="outputs"
+    )
+    name = models.CharField(_("文件名"), max_length=200)
+    file = models.FileField(_("文件"), upload_to=output_path, storage=outputs_storage)
+    mime_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "name"], name="one_output_per_name"
+            )
+        ]

@@ -1,0 +1,30 @@
+"""Channel adapters by key. A channel is one module that registers its adapter
+here with @register, plus its name in ChannelsConfig.adapter_modules."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from channels.base import ChannelAdapter
+
+_adapters: dict[str, type[ChannelAdapter]] = {}
+
+
+def register(cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
+    if cls.key in _adapters:
+        raise ImproperlyConfigured(f"channel {cls.key!r} registered twice")
+    _adapters[cls.key] = cls
+    return cls
+
+
+def unregister(key: str) -> None:
+    _adapters.pop(key, None)
+
+
+def get_adapter(key: str) -> ChannelAdapter:
+    try:
+        return _adapters[key]()
+    except KeyError:
+        raise ImproperlyConfigured(f"no channel adapter {key!r}") from None
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    return [(key, str(cls.label)) for key, cls in sorted(_adapters.items())]
