@@ -150,6 +150,12 @@ class ContentPage(VisiblePageMixin, Page):
 
     objects = PageManager()
 
+    preview_modes = [
+        ("", _("网页")),
+        ("newspaper", _("报纸版面")),
+        ("radio", _("广播稿")),
+    ]
+
     class Meta:
         abstract = True
 
@@ -174,6 +180,14 @@ class ContentPage(VisiblePageMixin, Page):
                 self.live = False
                 self.has_unpublished_changes = True
         return super().save(*args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        """The web page, or this item as a channel will put it out."""
+        if not mode_name:
+            return super().serve_preview(request, mode_name)
+        from channels.previews import serve_channel_preview  # channels imports cms
+
+        return serve_channel_preview(request, self, mode_name)
 
     def may_be_live(self) -> bool:
         if self.pk and type(self).objects.filter(pk=self.pk, live=True).exists():

@@ -180,3 +180,24 @@ def test_an_unreachable_webhook_does_not_block_other_deliveries(
     webhook_placement.refresh_from_db()
     assert due_placement.status == "delivered"
     assert webhook_placement.status == "rendered" and webhook_placement.attempts == 1
+
+
+def test_an_email_outlet_gets_the_package_as_attachments(
+    make_episode, make_outlet, make_placement, mailoutbox
+):
+    outlet = make_outlet(
+        "radio",
+        name="邮件电台",
+        delivery="email",
+        delivery_target="desk@example.org, editor@example.org",
+    )
+    placement = make_placement(make_episode(4, body=SHORT_EPISODE), outlet)
+    make_due(placement)
+    enqueue_due_placements(timezone.now())
+    placement.refresh_from_db()
+    assert placement.status == "delivered"
+    [message] = [m for m in mailoutbox if m.subject.startswith("【科普稿件】")]
+    assert message.to == ["desk@example.org", "editor@example.org"]
+    assert message.subject == f"【科普稿件】{placement.page.title}"
+    names = sorted(name.split(".", 1)[1] for name, _, _ in message.attachments)
+    assert names == ["cues.csv", "script.txt"]

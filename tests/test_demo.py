@@ -17,8 +17,10 @@ from wagtail.images.models import Image
 from wagtail.models import Page, Revision, Site, TaskState, WorkflowState
 from wagtailmedia.models import Media
 
+from channels.models import Placement
 from cms.demo import content, media
 from cms.demo.loader import load_demo
+from cms.demo.outlets import load_outlets
 from cms.pages import (
     ArticlePage,
     ColumnEpisodePage,
@@ -220,3 +222,15 @@ def test_demo_items_have_unique_slugs():
     items += [episode for column in content.COLUMNS for episode in column.episodes]
     slugs = [item.slug for item in items]
     assert len(slugs) == len(set(slugs))
+
+
+def test_demo_outlets_carry_the_columns_next_issues_that_pass_their_checks(loaded):
+    assert load_outlets() == "outlets: created 2, placements created 6"
+    assert load_outlets() == "outlets: created 0, placements created 0"
+    for placement in Placement.objects.select_related("outlet"):
+        assert placement.scheduled_at > timezone.now()
+        assert placement.outlet.annual_target in (30, 52)
+        problems = placement.outlet.adapter.check(
+            placement.page.specific, placement.outlet
+        )
+        assert problems == [], (placement, problems)

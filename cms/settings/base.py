@@ -16,6 +16,7 @@ INSTALLED_APPS = [
     # First, so that its db_worker (worker + scheduler) overrides the plain one.
     "cms",
     "channels",
+    "media_pipeline",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",

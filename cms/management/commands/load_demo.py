@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo.loader import load_demo
+from cms.demo.outlets import load_outlets
 
 
 class Command(BaseCommand):
@@ -10,3 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self.stdout.write(load_demo().summary())
+        self.stdout.write(load_outlets())

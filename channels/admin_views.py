@@ -1,0 +1,254 @@
+"""Admin views for outlets and placements: listings, forms that validate with
+the models' Chinese messages, a placement's history and files."""
+
+import json
+from datetime import date, datetime, time
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.models import Page
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from channels.calendar import (
+    MONTH,
+    WEEK,
+    build_calendar,
+    channel_colour,
+    parse_day,
+    period_of,
+    reschedule,
+)
+from channels.forms import WEEKDAYS, CalendarFilterForm
+from channels.models import Outlet, OutputFile, Placement
+from channels.registry import channel_choices
+
+STATUS_COLOURS = {
+    Placement.Status.PLANNED: "#5b6472",
+    Placement.Status.CHECKED: "#1f7a8c",
+    Placement.Status.RENDERED: "#6941c6",
+    Placement.Status.DELIVERED: "#18794e",
+    Placement.Status.FAILED: "#b42318",
+}
+ANY_PERMISSION = ["add", "change", "delete", "view"]
+DEFAULT_TIME = time(9, 0)
+placement_policy = ModelPermissionPolicy(Placement)
+
+
+def problems_of(placement: Placement) -> list[str]:
+    """What the channel's check() says about the item on the outlet."""
+    item = placement.page.specific
+    return [
+        str(p.message) for p in placement.outlet.adapter.check(item, placement.outlet)
+    ]
+
+
+class PlacementIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("page", "outlet")
+
+
+def by_id(model, value):
+    """The instance with the id given in a query string, if any."""
+    if not str(value).isdigit():
+        return None
+    return model.objects.filter(pk=value).first()
+
+
+def safe_next(request) -> str:
+    url = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        url, {request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
+class PlacementCreateView(generic.CreateView):
+    """Also reached from a page's 发布到渠道 (?page=) and the calendar
+    (?date=, ?outlet=); warns of the channel's problems after saving."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        query = self.request.GET
+        if (page := self.preselected_page) is not None:
+            initial["page"] = page.pk
+        if (outlet := by_id(Outlet, query.get("outlet"))) is not None:
+            initial["outlet"] = outlet.pk
+        if day := parse_day(query.get("date", "")):
+            at = outlet.cadence_time if outlet and outlet.cadence_time else None
+            moment = datetime.combine(day, at or DEFAULT_TIME)
+            initial["scheduled_at"] = timezone.make_aware(moment)
+        return initial
+
+    @cached_property
+    def preselected_page(self):
+        request = self.request
+        return by_id(Page, request.POST.get("page") or request.GET.get("page"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = self.preselected_page
+        context["chosen_page"] = page
+        if page is not None:
+            context["page_placements"] = page.placements.select_related("outlet")
+        context["action_url"] = self.request.get_full_path()
+        return context
+
+    def save_instance(self):
+        self.form.instance.created_by = self.request.user
+        placement = super().save_instance()
+        placement.record(
+            Placement.Status.PLANNED, self.request.user, note=_("创建排期")
+        )
+        return placement
+
+    def save_action(self):
+        response = super().save_action()
+        for problem in problems_of(self.object):
+            messages.warning(self.request, _("交付前需解决：%s") % problem)
+        return response
+
+    def get_success_url(self):
+        return safe_next(self.request) or self.get_edit_url()
+
+
+class PlacementEditView(generic.EditView):
+    def save_instance(self):
+        placement = super().save_instance()
+        if changed := self.form.changed_data:
+            labels = "、".join(str(self.form.fields[name].label) for name in changed)
+            note = _("修改：%s") % labels
+            placement.record(placement.status, self.request.user, note=note)
+        return placement
+
+    def get_success_url(self):
+        return reverse("channel_placements:inspect", args=(self.object.pk,))
+
+
+class PlacementInspectView(generic.InspectView):
+    def get_page_display_value(self):
+        return self.object.page.get_admin_display_title()
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, datetime):  # shown in local time, not UTC
+            return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return value
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        placement = self.object
+        context["events"] = placement.events.select_related("user")
+        context["outputs"] = placement.outputs.all()
+        context["problems"] = problems_of(placement)
+        context["status_colour"] = STATUS_COLOURS[placement.status]
+        context["page_edit_url"] = reverse(
+            "wagtailadmin_pages:edit", args=(placement.page_id,)
+        )
+        return context
+
+
+def download_output(request, pk: int):
+    """An output file for a logged-in editor, before or after its time: the
+    storage has no public URL."""
+    if not placement_policy.user_has_any_permission(request.user, ANY_PERMISSION):
+        raise PermissionDenied
+    output = get_object_or_404(OutputFile, pk=pk)
+    return FileResponse(
+        output.file.open("rb"),
+        as_attachment=True,
+        filename=output.name,
+        content_type=output.mime_type,
+    )
+
+
+class CalendarView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Month and week views of placements across outlets."""
+
+    permission_policy = placement_policy
+    any_permission_required = ANY_PERMISSION
+    template_name = "channels/admin/calendar.html"
+    page_title = _("编辑日历")
+    header_icon = "calendar-alt"
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def link(self, **changes) -> str:
+        params = self.request.GET.copy()
+        for key, value in changes.items():
+            params[key] = value
+        return f"?{params.urlencode()}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query, user = self.request.GET, self.request.user
+        view = WEEK if query.get("view") == WEEK else MONTH
+        period = period_of(
+            view, parse_day(query.get("date", "")) or timezone.localdate()
+        )
+        form = CalendarFilterForm(query)
+        filters = form.filters()
+        can_move = placement_policy.user_has_permission(user, "change")
+        add_query = {"next": self.request.get_full_path()}
+        if outlet := filters.get("outlet"):
+            add_query["outlet"] = outlet.pk
+        context.update(
+            calendar=build_calendar(period, filters, can_move),
+            filter_form=form,
+            filtered=bool(filters),
+            legend=[(label, channel_colour(key)) for key, label in channel_choices()],
+            weekdays=[label for _number, label in WEEKDAYS],
+            previous_url=self.link(date=period.previous.isoformat()),
+            next_url=self.link(date=period.next.isoformat()),
+            today_url=self.link(date=timezone.localdate().isoformat()),
+            month_url=self.link(view=MONTH),
+            week_url=self.link(view=WEEK),
+            can_move=can_move,
+            add_url=(
+                f"{reverse('channel_placements:add')}?{urlencode(add_query)}"
+                if placement_policy.user_has_permission(user, "add")
+                else ""
+            ),
+        )
+        return context
+
+
+@require_POST
+def move_placement(request, pk: int):
+    """The calendar's drop: {"date": "YYYY-MM-DD"} keeps the time of day."""
+    if not placement_policy.user_has_permission(request.user, "change"):
+        return JsonResponse({"error": _("没有修改排期的权限")}, status=403)
+    placement = get_object_or_404(
+        Placement.objects.select_related("page", "outlet"), pk=pk
+    )
+    try:
+        day = date.fromisoformat(json.loads(request.body)["date"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("日期无效")}, status=400)
+    try:
+        reschedule(placement, day, request.user)
+    except ValidationError as error:
+        return JsonResponse({"error": "；".join(error.messages)}, status=400)
+    moved = timezone.localtime(placement.scheduled_at)
+    return JsonResponse(
+        {
+            "date": moved.date().isoformat(),
+            "time": f"{moved:%H:%M}",
+            "message": _("已改期到 %s") % f"{moved:%Y-%m-%d %H:%M}",
+        }
+    )

@@ -1,0 +1,281 @@
+"""The editorial calendar: the days shown, the placements on them (read with a
+constant number of queries however many there are), theme-day bands, the days
+where an outlet's cadence expects an issue that is not planned, and moving a
+placement to another day."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels.forms import content_page_models
+from channels.models import Outlet, Placement
+from channels.queue import OPEN
+from cms.snippets import Campaign, Topic
+
+MONTH, WEEK = "month", "week"
+CHANNEL_COLOURS = {
+    "newspaper": "#b42318",
+    "radio": "#1f5fbf",
+    "short_video": "#7a3fc4",
+    "big_screen": "#0f7b5f",
+    "feeds": "#b25e09",
+}
+OTHER_COLOUR = "#5b6472"
+GAP_CADENCES = (Outlet.Cadence.DAILY, Outlet.Cadence.WEEKLY)
+
+
+def channel_colour(channel: str) -> str:
+    return CHANNEL_COLOURS.get(channel, OTHER_COLOUR)
+
+
+@dataclass(frozen=True)
+class Period:
+    view: str  # MONTH or WEEK
+    anchor: date
+    start: date  # the first day shown, a Monday
+    end: date  # the day after the last day shown
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(n) for n in range((self.end - self.start).days)]
+
+    @property
+    def previous(self) -> date:
+        if self.view == WEEK:
+            return self.start - timedelta(7)
+        return (self.anchor.replace(day=1) - timedelta(1)).replace(day=1)
+
+    @property
+    def next(self) -> date:
+        if self.view == WEEK:
+            return self.start + timedelta(7)
+        return (self.anchor.replace(day=28) + timedelta(4)).replace(day=1)
+
+    @property
+    def title(self) -> str:
+        if self.view == MONTH:
+            return _("%(year)d年%(month)d月") % {
+                "year": self.anchor.year,
+                "month": self.anchor.month,
+            }
+        last = self.end - timedelta(1)
+        return _("%(start)s 至 %(end)s") % {
+            "start": f"{self.start:%Y-%m-%d}",
+            "end": f"{last:%Y-%m-%d}",
+        }
+
+
+def period_of(view: str, anchor: date) -> Period:
+    if view == WEEK:
+        start = anchor - timedelta(anchor.weekday())
+        return Period(WEEK, anchor, start, start + timedelta(7))
+    first = anchor.replace(day=1)
+    last = (first + timedelta(32)).replace(day=1) - timedelta(1)
+    start = first - timedelta(first.weekday())
+    end = last + timedelta(7 - last.weekday())
+    return Period(MONTH, anchor, start, end)
+
+
+def parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass(frozen=True)
+class Chip:
+    placement: Placement
+    colour: str
+    movable: bool
+
+
+@dataclass(frozen=True)
+class Band:
+    campaign: Campaign
+    starts: bool  # show the name: first day of the campaign or of the row
+
+
+@dataclass
+class Day:
+    date: date
+    in_period: bool
+    past: bool
+    today: bool
+    chips: list[Chip] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    gaps: list[Outlet] = field(default_factory=list)
+
+
+@dataclass
+class Calendar:
+    period: Period
+    weeks: list[list[Day]]
+    count: int
+
+
+def pages_where(**lookup) -> Q:
+    """Placements whose page, as any content type, matches the lookup: one
+    subquery per content model, whatever the number of placements."""
+    condition = Q()
+    for model in content_page_models():
+        condition |= Q(page_id__in=model.objects.filter(**lookup).values("pk"))
+    return condition
+
+
+def with_descendants(topic: Topic) -> set[int]:
+    children = defaultdict(list)
+    for pk, parent_id in Topic.objects.values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    found, todo = set(), [topic.pk]
+    while todo:
+        pk = todo.pop()
+        if pk not in found:
+            found.add(pk)
+            todo += children[pk]
+    return found
+
+
+def outlet_filter(filters: dict) -> Q:
+    condition = Q()
+    if outlet := filters.get("outlet"):
+        condition &= Q(outlet=outlet)
+    if channel := filters.get("channel"):
+        condition &= Q(outlet__channel=channel)
+    return condition
+
+
+def filtered_placements(filters: dict):
+    placements = Placement.objects.filter(outlet_filter(filters))
+    if topic := filters.get("topic"):
+        placements = placements.filter(pages_where(topics__in=with_descendants(topic)))
+    if audience := filters.get("audience"):
+        placements = placements.filter(pages_where(audiences=audience))
+    if campaign := filters.get("campaign"):
+        placements = placements.filter(pages_where(campaign=campaign))
+    return placements
+
+
+def placements_in(period: Period, filters: dict):
+    return (
+        filtered_placements(filters)
+        .filter(
+            scheduled_at__gte=day_start(period.start),
+            scheduled_at__lt=day_start(period.end),
+        )
+        .select_related("page", "outlet")
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def expects_issue(outlet: Outlet, day: date) -> bool:
+    if outlet.cadence == Outlet.Cadence.DAILY:
+        return True
+    return day.isoweekday() in outlet.cadence_weekdays
+
+
+def cadence_gaps(period: Period, filters: dict, today: date) -> dict[date, list]:
+    """Days from today on where an active daily or weekly outlet expects an
+    issue and nothing (that has not failed) is planned."""
+    days = [day for day in period.days if day >= today]
+    if not days:
+        return {}
+    outlets = list(
+        Outlet.objects.filter(active=True, cadence__in=GAP_CADENCES).filter(
+            Q(pk=filters["outlet"].pk) if "outlet" in filters else Q(),
+            Q(channel=filters["channel"]) if "channel" in filters else Q(),
+        )
+    )
+    planned = set(
+        Placement.objects.filter(
+            outlet__in=outlets,
+            scheduled_at__gte=day_start(days[0]),
+            scheduled_at__lt=day_start(period.end),
+        )
+        .exclude(status=Placement.Status.FAILED)
+        .annotate(day=TruncDate("scheduled_at"))
+        .values_list("outlet_id", "day")
+        .distinct()
+    )
+    gaps: dict[date, list] = {}
+    for day in days:
+        missing = [
+            outlet
+            for outlet in outlets
+            if expects_issue(outlet, day) and (outlet.pk, day) not in planned
+        ]
+        if missing:
+            gaps[day] = missing
+    return gaps
+
+
+def campaign_bands(period: Period) -> dict[date, list[Band]]:
+    campaigns = Campaign.objects.filter(
+        start_date__lt=period.end, end_date__gte=period.start
+    ).order_by("start_date", "pk")
+    bands: dict[date, list[Band]] = defaultdict(list)
+    for campaign in campaigns:
+        day = max(campaign.start_date, period.start)
+        while day <= campaign.end_date and day < period.end:
+            starts = day == campaign.start_date or day.weekday() == 0
+            bands[day].append(Band(campaign, starts))
+            day += timedelta(1)
+    return bands
+
+
+def build_calendar(period: Period, filters: dict, can_move: bool) -> Calendar:
+    today = timezone.localdate()
+    chips: dict[date, list[Chip]] = defaultdict(list)
+    count = 0
+    for placement in placements_in(period, filters):
+        movable = can_move and placement.status in OPEN
+        chip = Chip(placement, channel_colour(placement.outlet.channel), movable)
+        chips[timezone.localdate(placement.scheduled_at)].append(chip)
+        count += 1
+    bands = campaign_bands(period)
+    gaps = cadence_gaps(period, filters, today)
+    days = [
+        Day(
+            date=day,
+            in_period=period.view == WEEK or day.month == period.anchor.month,
+            past=day < today,
+            today=day == today,
+            chips=chips[day],
+            bands=bands[day],
+            gaps=gaps.get(day, []),
+        )
+        for day in period.days
+    ]
+    weeks = [days[n : n + 7] for n in range(0, len(days), 7)]
+    return Calendar(period, weeks, count)
+
+
+def reschedule(placement: Placement, day: date, user) -> None:
+    """Move a placement to another day at the same time of day; a
+    ValidationError names why it cannot go there."""
+    if placement.status not in OPEN:
+        raise ValidationError(_("已交付或已失败的排期不能改期"))
+    before = timezone.localtime(placement.scheduled_at)
+    moved = timezone.make_aware(datetime.combine(day, before.time()))
+    if moved < timezone.now():
+        raise ValidationError({"scheduled_at": _("刊播时间已经过去")})
+    placement.scheduled_at = moved
+    placement.full_clean()
+    note = _("改期：%(before)s → %(after)s") % {
+        "before": f"{before:%Y-%m-%d %H:%M}",
+        "after": f"{timezone.localtime(moved):%Y-%m-%d %H:%M}",
+    }
+    with transaction.atomic():
+        placement.save(update_fields=["scheduled_at"])
+        placement.record(placement.status, user, note=note)

@@ -1,0 +1,190 @@
+"""The 渠道 admin menu (编辑日历, placements, outlets, the targets report) and
+发布到渠道 on content pages."""
+
+import django_filters
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList, PageChooserPanel
+from wagtail.admin.ui.tables import BooleanColumn, Column
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
+
+from channels.admin_views import (
+    ANY_PERMISSION,
+    STATUS_COLOURS,
+    CalendarView,
+    PlacementCreateView,
+    PlacementEditView,
+    PlacementIndexView,
+    PlacementInspectView,
+    download_output,
+    move_placement,
+    placement_policy,
+)
+from channels.forms import OutletForm, PlacementForm, content_page_models
+from channels.models import Outlet, Placement
+from channels.registry import channel_choices
+from channels.report_views import TargetsReportViewSet
+from cms.pages import ContentPage
+
+
+class StatusColumn(Column):
+    cell_template_name = "channels/admin/status_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["label"] = instance.get_status_display()
+        context["colour"] = STATUS_COLOURS[instance.status]
+        return context
+
+
+class PlacementFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label=_("状态"), choices=Placement.Status.choices
+    )
+    outlet = django_filters.ModelChoiceFilter(
+        label=_("渠道账号/栏目"), queryset=Outlet.objects.all()
+    )
+    channel = django_filters.ChoiceFilter(
+        label=_("渠道"), field_name="outlet__channel", choices=channel_choices
+    )
+
+    class Meta:
+        model = Placement
+        fields = ["status", "outlet", "channel"]
+
+
+class OutletViewSet(ModelViewSet):
+    model = Outlet
+    icon = "site"
+    name = "channel_outlets"
+    url_prefix = "channels/outlets"
+    menu_order = 20
+    list_display = [
+        "name",
+        "channel",
+        "organisation",
+        "cadence",
+        "annual_target",
+        BooleanColumn("active", label=_("启用")),
+    ]
+    list_filter = ["channel", "active"]
+    search_fields = ["name", "organisation"]
+    search_backend_name = None
+    edit_handler = ObjectList(Outlet.panels, base_form_class=OutletForm)
+
+
+class PlacementViewSet(ModelViewSet):
+    model = Placement
+    icon = "calendar-check"
+    name = "channel_placements"
+    url_prefix = "channels/placements"
+    menu_order = 10
+    index_view_class = PlacementIndexView
+    add_view_class = PlacementCreateView
+    edit_view_class = PlacementEditView
+    inspect_view_class = PlacementInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "page",
+        "outlet",
+        "scheduled_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "created_by",
+        "created_at",
+        "delivered_at",
+    ]
+    copy_view_enabled = False
+    create_template_name = "channels/admin/placement_create.html"
+    inspect_template_name = "channels/admin/placement_inspect.html"
+    list_display = [
+        "page",
+        "outlet",
+        "scheduled_at",
+        StatusColumn("status", label=_("状态"), sort_key="status"),
+        "attempts",
+        Column(
+            "error",
+            label=_("错误原因"),
+            accessor=lambda p: Truncator(p.error).chars(60),
+        ),
+    ]
+    filterset_class = PlacementFilterSet
+    search_fields = ["page__title", "outlet__name"]
+    search_backend_name = None
+    edit_handler = ObjectList(
+        [
+            PageChooserPanel("page", page_type=content_page_models()),
+            FieldPanel("outlet"),
+            FieldPanel("scheduled_at"),
+        ],
+        base_form_class=PlacementForm,
+    )
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("output/<int:pk>/", download_output, name="output"),
+        ]
+
+
+class CalendarMenuItem(MenuItem):
+    def is_shown(self, request):
+        return placement_policy.user_has_any_permission(request.user, ANY_PERMISSION)
+
+
+class CalendarViewSet(ViewSet):
+    name = "channel_calendar"
+    url_prefix = "channels/calendar"
+    icon = "calendar-alt"
+    menu_label = _("编辑日历")
+    menu_order = 0
+    menu_item_class = CalendarMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path("", CalendarView.as_view(), name="index"),
+            path("move/<int:pk>/", move_placement, name="move"),
+        ]
+
+
+class ChannelsGroup(ViewSetGroup):
+    menu_label = _("渠道")
+    menu_icon = "site"
+    menu_order = 250
+    items = (CalendarViewSet, PlacementViewSet, OutletViewSet, TargetsReportViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_channels_group():
+    return ChannelsGroup()
+
+
+def place_on_channels_button(page, user, priority: int):
+    """发布到渠道: the placement form with the content page chosen."""
+    page_class = page.specific_class
+    if page_class is None or not issubclass(page_class, ContentPage):
+        return
+    if not placement_policy.user_has_permission(user, "add"):
+        return
+    url = f"{reverse('channel_placements:add')}?{urlencode({'page': page.pk})}"
+    yield Button(_("发布到渠道"), url, icon_name="calendar-check", priority=priority)
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_buttons(page, user, view_name, next_url=None):
+    yield from place_on_channels_button(page, user, priority=40)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_more_buttons(page, user, next_url=None):
+    yield from place_on_channels_button(page, user, priority=45)

@@ -1,0 +1,81 @@
+"""The editorial calendar in real Chromium: drag a placement to another day."""
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from channels.calendar import period_of
+from cms.snippets import Campaign
+from tests.browser import chromium
+
+SCREENSHOT = Path("/tmp/calendar.png")
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API keeps an event loop; the test's own ORM calls are
+    # still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as browser:
+        yield browser
+
+
+def at(day, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_drags_a_placement_onto_the_day_its_column_was_missing(
+    live_server, browser, make_article, make_episode, make_outlet, make_placement
+):
+    User.objects.create_superuser("zongbian", "zongbian@example.org", "pw")
+    today = timezone.localdate()
+    first = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    month = [d for d in period_of("month", first).days if d.month == first.month]
+    thursdays = [d for d in month if d.isoweekday() == 4]
+    wednesdays = [d for d in month if d.isoweekday() == 3]
+    paper = make_outlet(name="求证·科学", cadence="weekly", cadence_weekdays=[4])
+    radio = make_outlet(
+        "radio", name="科学五分钟", cadence="weekly", cadence_weekdays=[3]
+    )
+    Campaign.objects.create(
+        name="全国防灾减灾宣传周",
+        slug="fangzai",
+        start_date=thursdays[1] - timedelta(1),
+        end_date=thursdays[1] + timedelta(5),
+    )
+    titles = ("流感季如何保护老人", "地震来了怎么办")
+    for day, title in zip(thursdays[:2], titles, strict=True):
+        make_placement(make_article(title=title, slug=title), paper, at(day, 7, 30))
+    for n, day in enumerate(wednesdays[:3], start=1):
+        make_placement(make_episode(n), radio, at(day, 18))
+    missing = thursdays[2]
+    article = make_article(title="疫苗是怎样起作用的")
+    moving = make_placement(article, paper, at(missing - timedelta(2), 7, 30))
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1250})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", "zongbian")
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/channels/calendar/?date={first}")
+    target = page.locator(f".kc-day[data-date='{missing}']")
+    assert "求证·科学 缺期" in target.inner_text()
+    chip = page.locator(f".kc-chip[data-placement='{moving.pk}']")
+    chip.drag_to(target)
+    message = page.locator("[data-calendar-message]")
+    message.wait_for(state="visible")
+    assert f"已改期到 {missing:%Y-%m-%d} 07:30" in message.inner_text()
+    # The grid is redrawn: the chip is on its new day and the gap is filled.
+    target.locator(".kc-gap").wait_for(state="detached")
+    assert target.locator(f".kc-chip[data-placement='{moving.pk}']").count() == 1
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    moving.refresh_from_db()
+    assert timezone.localtime(moving.scheduled_at) == at(missing, 7, 30)
+    assert moving.events.get().user.username == "zongbian"
