@@ -2,7 +2,9 @@
 and factories that create content through that workflow."""
 
 from datetime import timedelta
+from pathlib import Path
 
+import ffmpeg
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
@@ -215,3 +217,35 @@ def due_placement(make_episode, folder_outlet, make_placement):
     placement = make_placement(make_episode(1, body=SHORT_EPISODE), folder_outlet)
     make_due(placement)
     return placement
+
+
+@pytest.fixture
+def make_clip(tmp_path):
+    """Write a short test clip: testsrc2 video and/or a sine tone."""
+
+    def make(
+        name: str = "clip.mp4",
+        *,
+        size: str = "320x180",
+        rate: int = 25,
+        seconds: float = 2,
+        video: bool = True,
+        audio: bool = True,
+        **output,
+    ) -> Path:
+        path = tmp_path / name
+        streams = []
+        if video:
+            source = f"testsrc2=size={size}:rate={rate}"
+            streams.append(ffmpeg.input(source, f="lavfi", t=seconds))
+            output.setdefault("vcodec", "libx264")
+            output.setdefault("preset", "ultrafast")
+            output.setdefault("pix_fmt", "yuv420p")
+        if audio:
+            tone = "sine=frequency=440:sample_rate=48000"
+            streams.append(ffmpeg.input(tone, f="lavfi", t=seconds))
+            output.setdefault("acodec", "aac")
+        ffmpeg.output(*streams, str(path), **output).overwrite_output().run(quiet=True)
+        return path
+
+    return make

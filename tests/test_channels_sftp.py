@@ -51,6 +51,7 @@ def sftp_server(tmp_path):
     asyncio.run_coroutine_threadsafe(start(), loop)
     assert started.wait(10)
     yield root, state["port"], state["fingerprint"]
+
     async def stop():
         state["server"].close()
         await state["server"].wait_closed()

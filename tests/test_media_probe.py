@@ -11,38 +11,6 @@ from media_pipeline.errors import MediaError
 from media_pipeline.probe import iso_boxes, probe, take_poster
 
 
-@pytest.fixture
-def make_clip(tmp_path):
-    """Write a short test clip: testsrc2 video and/or a sine tone."""
-
-    def make(
-        name: str = "clip.mp4",
-        *,
-        size: str = "320x180",
-        rate: int = 25,
-        seconds: float = 2,
-        video: bool = True,
-        audio: bool = True,
-        **output,
-    ) -> Path:
-        path = tmp_path / name
-        streams = []
-        if video:
-            source = f"testsrc2=size={size}:rate={rate}"
-            streams.append(ffmpeg.input(source, f="lavfi", t=seconds))
-            output.setdefault("vcodec", "libx264")
-            output.setdefault("preset", "ultrafast")
-            output.setdefault("pix_fmt", "yuv420p")
-        if audio:
-            tone = "sine=frequency=440:sample_rate=48000"
-            streams.append(ffmpeg.input(tone, f="lavfi", t=seconds))
-            output.setdefault("acodec", "aac")
-        ffmpeg.output(*streams, str(path), **output).overwrite_output().run(quiet=True)
-        return path
-
-    return make
-
-
 def raises_media_error(path: Path) -> MediaError:
     with pytest.raises(MediaError) as caught:
         probe(path)

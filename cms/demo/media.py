@@ -24,6 +24,7 @@ from media_pipeline.fonts import NO_LINE_START as NO_LINE_START
 from media_pipeline.fonts import TextBlock, cjk_font, fit_text
 from media_pipeline.fonts import wrap as wrap
 from media_pipeline.probe import probe as probe_media
+from media_pipeline.subtitles import srt_time
 
 BRAND = "科普全媒体"
 CARD_SIZE = (1200, 675)
@@ -186,19 +187,11 @@ def render_audio(path: Path, seconds: float) -> None:
     )
 
 
-def timestamp(seconds: float) -> str:
-    millis = round(seconds * 1000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02}:{minutes:02}:{secs:02},{millis:03}"
-
-
 def srt(cues: Sequence[str], seconds: float) -> str:
     """Subtitles with the cues spread evenly over the clip."""
     step = seconds / len(cues)
     return "\n".join(
-        f"{n}\n{timestamp((n - 1) * step)} --> {timestamp(n * step - 0.1)}\n{text}\n"
+        f"{n}\n{srt_time((n - 1) * step)} --> {srt_time(n * step - 0.1)}\n{text}\n"
         for n, text in enumerate(cues, start=1)
     )
 
