@@ -14,6 +14,7 @@ from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
 from channels.registry import register
 from channels.text import count_chars, paragraphs_of, read_seconds
 from media_pipeline.loudness import normalise
+from media_pipeline.models import local_file
 from media_pipeline.presets import LOUDNESS_TARGETS
 
 TIMING_MARK = "[{:02d}:{:02d}]"
@@ -153,10 +154,10 @@ class RadioAdapter(ChannelAdapter):
 
 def normalised_audio(audio, spec: RadioSpec):
     """The episode's audio at the outlet's loudness, as WAV bytes."""
-    with tempfile.TemporaryDirectory(prefix="kepu-radio-") as folder:
-        source = Path(folder) / f"source{Path(audio.file.name).suffix}"
-        with audio.file.open("rb") as stored:
-            source.write_bytes(stored.read())
+    with (
+        tempfile.TemporaryDirectory(prefix="kepu-radio-") as folder,
+        local_file(audio.file) as source,
+    ):
         target = Path(folder) / "normalised.wav"
         loudness = normalise(source, target, LOUDNESS_TARGETS[spec.loudness_target])
         return target.read_bytes(), loudness

@@ -10,6 +10,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
@@ -30,16 +31,12 @@ def short_hash(*parts: object) -> str:
 
 
 def source_version(stored: FieldFile) -> str:
-    """A hash of a stored file's name, size and, where the storage gives it,
-    modification time: replacing the file gives a new version."""
+    """A hash of a stored file's name and size: a replaced file gets a new
+    name from the storage (names are never reused), so a new version."""
     storage, name = stored.storage, stored.name
     if not storage.exists(name):
         return short_hash(name, "missing")
-    try:
-        modified = storage.get_modified_time(name).isoformat()
-    except NotImplementedError:
-        modified = ""
-    return short_hash(name, storage.size(name), modified)
+    return short_hash(name, storage.size(name))
 
 
 def export_options_key(title: str, subtitles) -> str:
@@ -51,18 +48,21 @@ def export_options_key(title: str, subtitles) -> str:
 
 @contextmanager
 def local_file(stored: FieldFile) -> Iterator[Path]:
-    """A local path to a stored file for ffmpeg to read: the file itself on
-    local storage, else a temporary copy deleted afterwards."""
-    try:
-        path = Path(stored.storage.path(stored.name))
-    except NotImplementedError:
-        path = None
-    if path is not None:
+    """A local path to a stored file for ffmpeg to read."""
+    with local_path(stored.storage, stored.name) as path:
         yield path
+
+
+@contextmanager
+def local_path(storage, name: str) -> Iterator[Path]:
+    """The file itself on local storage, else (S3) a temporary copy deleted
+    afterwards."""
+    if isinstance(storage, FileSystemStorage):
+        yield Path(storage.path(name))
         return
     with tempfile.TemporaryDirectory(prefix="media-pipeline-") as work:
-        copy = Path(work) / Path(stored.name).name
-        with stored.storage.open(stored.name, "rb") as source, copy.open("wb") as out:
+        copy = Path(work) / Path(name).name
+        with storage.open(name, "rb") as source, copy.open("wb") as out:
             shutil.copyfileobj(source, out, COPY_CHUNK_BYTES)
         yield copy
 

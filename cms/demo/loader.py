@@ -39,6 +39,7 @@ from cms.pages import (
 )
 from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
 from cms.snippets import Audience, Campaign, Expert, Topic
+from media_pipeline.models import local_path
 
 EDITORS_GROUP_NAME = "Editors"  # created by Wagtail's own migrations
 CONTENT_TYPES = (ArticlePage, VideoPage, ColumnEpisodePage)
@@ -98,7 +99,7 @@ def file_facts(name: str) -> dict[str, object]:
 
 
 def probe_facts(name: str) -> dict[str, object]:
-    with media.local_copy(name) as path:
+    with local_path(default_storage, name) as path:
         probed = media.probe(path)
     return {"duration": probed.duration, "width": probed.width, "height": probed.height}
 

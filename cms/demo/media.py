@@ -5,9 +5,8 @@ only when missing from storage."""
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -298,20 +297,3 @@ def store_missing(assets: list[Asset]) -> int:
             with path.open("rb") as rendered:
                 default_storage.save(asset.name, File(rendered))
     return len(missing)
-
-
-@contextmanager
-def local_copy(name: str) -> Iterator[Path]:
-    """A stored file as a local path: the file itself on local storage, a
-    temporary copy on remote storage (S3)."""
-    try:
-        local_path = default_storage.path(name)
-    except NotImplementedError:
-        local_path = None
-    if local_path is not None:
-        yield Path(local_path)
-        return
-    with tempfile.TemporaryDirectory() as tmp, default_storage.open(name) as stored:
-        copy = Path(tmp) / Path(name).name
-        copy.write_bytes(stored.read())
-        yield copy
