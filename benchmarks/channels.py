@@ -14,20 +14,20 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
 import django
 from environment import throwaway_environment
+from sampling import TIMED_REPEATS, Sample, measure
+from sampling import report as say
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 ARTICLES = 1_000
 SIZES = {"1k": 1_000, "100k": 100_000}
 BATCH = 5_000
-TIMED_REPEATS = 5
 RENDERED = 1_000
 DOCX_EVERY = 5  # python-docx alone, timed for every 5th rendered placement
 WORKERS = min(2, os.cpu_count() or 1)
@@ -40,16 +40,6 @@ OUTLETS = (
     ("radio", "科学五分钟", "FM 91.6 交通广播", 235),
     ("radio", "科普夜话", "FM 88.0 新闻广播", None),
 )
-
-
-def say(line: str = "") -> None:
-    print(line, flush=True)  # noqa: T201
-
-
-@dataclass(frozen=True)
-class Sample:
-    queries: int
-    ms: float
 
 
 def environment_line() -> str:
@@ -137,26 +127,6 @@ def add_placements(
             )
         with transaction.atomic():
             Placement.objects.bulk_create(batch)
-
-
-def measure(client, path: str) -> Sample:
-    """Queries of the second request (the first fills per-process caches) and
-    the fastest of the next few."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(path)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    count = len(queries)
-    if response.status_code != 200:
-        raise SystemExit(f"GET {path} answered {response.status_code}")
-    timings = []
-    for _ in range(TIMED_REPEATS):
-        started = time.perf_counter()
-        client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-    return Sample(count, min(timings))
 
 
 def view_paths(year: int) -> dict[str, str]:

@@ -10,7 +10,6 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -19,13 +18,13 @@ import django
 from corpus import PLANTED, planted_count
 from environment import throwaway_environment
 from loadgen import LoadResult, load
+from sampling import TIMED_REPEATS, Sample, measure, report
 from server import HOST, waitress
 
 ROOT = Path(__file__).resolve().parent.parent
 # Generated articles after each growth step; queries must not grow between the
 # last two.
 SIZES = {"+1k": 1_000, "+10k": 10_000}
-TIMED_REPEATS = 5
 SLOWDOWN_FLAG = 3.0
 STATIC_FILE = "cms/site.css"
 LOADED_PAGES = ("home", "article", "search 1/100")
@@ -33,16 +32,6 @@ SERVER_THREADS = 4
 CONCURRENCY = 4
 WARM_UP_SECONDS = 2
 MEASURE_SECONDS = 10
-
-
-def report(line: str = "") -> None:
-    print(line, flush=True)  # noqa: T201
-
-
-@dataclass(frozen=True)
-class Sample:
-    queries: int
-    ms: float
 
 
 # size label ("demo", "+1k", …) -> page label -> sample
@@ -60,26 +49,6 @@ def page_paths(demo) -> dict[str, str]:
         "article": demo.article.get_url_parts()[2],
         **searches,
     }
-
-
-def measure(client, path: str) -> Sample:
-    """Queries of the second request (the first fills per-process caches) and
-    the fastest of the next few, the time least disturbed by other load."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.get(path)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
-    count = len(queries)  # read now: the next request clears the query log
-    if response.status_code != 200:
-        raise SystemExit(f"GET {unquote(path)} answered {response.status_code}")
-    timings = []
-    for _ in range(TIMED_REPEATS):
-        started = time.perf_counter()
-        client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-    return Sample(queries=count, ms=min(timings))
 
 
 def measure_all(paths: dict[str, str]) -> dict[str, Sample]:

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -45,6 +46,13 @@ STATUS_COLOURS = {
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 DEFAULT_TIME = time(9, 0)
 placement_policy = ModelPermissionPolicy(Placement)
+
+
+class PlacementMenuItem(MenuItem):
+    """Shown to anyone with a permission on placements (calendar, report)."""
+
+    def is_shown(self, request):
+        return placement_policy.user_has_any_permission(request.user, ANY_PERMISSION)
 
 
 def problems_of(placement: Placement) -> list[str]:

@@ -16,13 +16,11 @@ from django.views import View
 from django.views.generic import TemplateView
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 
-from channels.models import Placement
+from channels.admin_views import ANY_PERMISSION, PlacementMenuItem, placement_policy
 from channels.reports import (
     DEFINITIONS,
     MONTHS,
@@ -210,9 +208,7 @@ def requested_year(request) -> int:
     return year if FIRST_YEAR <= year <= LAST_YEAR else current_year()
 
 
-placement_policy = ModelPermissionPolicy(Placement)
 # Whoever may work with placements may read the report (as the calendar).
-ANY_PERMISSION = ["add", "change", "delete", "view"]
 
 
 class TargetsReportView(
@@ -298,11 +294,6 @@ class ExportView(PermissionCheckedMixin, View):
         return response
 
 
-class ReportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return placement_policy.user_has_any_permission(request.user, ANY_PERMISSION)
-
-
 class TargetsReportViewSet(ViewSet):
     """The report page and its exports, under /admin/channels/report/."""
 
@@ -311,7 +302,7 @@ class TargetsReportViewSet(ViewSet):
     icon = "table"
     menu_label = _("年度目标与统计")
     menu_order = 300
-    menu_item_class = ReportMenuItem
+    menu_item_class = PlacementMenuItem
 
     def get_urlpatterns(self):
         return [

@@ -8,7 +8,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList, PageChooserPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
@@ -16,13 +15,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
 from channels.admin_views import (
-    ANY_PERMISSION,
     STATUS_COLOURS,
     CalendarView,
     PlacementCreateView,
     PlacementEditView,
     PlacementIndexView,
     PlacementInspectView,
+    PlacementMenuItem,
     download_output,
     move_placement,
     placement_policy,
@@ -137,18 +136,13 @@ class PlacementViewSet(ModelViewSet):
         ]
 
 
-class CalendarMenuItem(MenuItem):
-    def is_shown(self, request):
-        return placement_policy.user_has_any_permission(request.user, ANY_PERMISSION)
-
-
 class CalendarViewSet(ViewSet):
     name = "channel_calendar"
     url_prefix = "channels/calendar"
     icon = "calendar-alt"
     menu_label = _("编辑日历")
     menu_order = 0
-    menu_item_class = CalendarMenuItem
+    menu_item_class = PlacementMenuItem
 
     def get_urlpatterns(self):
         return [
