@@ -9,7 +9,11 @@ class ChannelsConfig(AppConfig):
     label = "channels"
     verbose_name = _("渠道")
     default_auto_field = "django.db.models.BigAutoField"
-    adapter_modules = ("channels.newspaper", "channels.radio")
+    adapter_modules = (
+        "channels.newspaper",
+        "channels.radio",
+        "channels.big_screen.adapter",
+    )
 
     def ready(self) -> None:
         for module in self.adapter_modules:

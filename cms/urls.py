@@ -19,6 +19,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
     path("channels/", include("channels.urls")),
+    path("", include("channels.big_screen.urls")),
 ]
 
 if settings.DEBUG:

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "cms",
     "channels",
     "media_pipeline",
+    "channels.big_screen",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -189,3 +190,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"cms": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# 科普大屏: how often players poll their playlist (an emergency reaches them
+# within this many seconds).
+BIG_SCREEN_POLL_SECONDS = int(os.environ.get("BIG_SCREEN_POLL_SECONDS", "30"))

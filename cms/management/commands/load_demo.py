@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from cms.demo.loader import load_demo
 from cms.demo.outlets import load_outlets
+from cms.demo.screens import load_screens
 
 
 class Command(BaseCommand):
@@ -12,3 +13,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         self.stdout.write(load_demo().summary())
         self.stdout.write(load_outlets())
+        self.stdout.write(load_screens())

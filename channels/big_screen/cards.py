@@ -1,0 +1,218 @@
+"""Article cards and emergency cards for the screens: PNG pictures drawn by
+Pillow in the CJK font, at the screen's orientation (1920×1080 or
+1080×1920). An article card carries the title, the article's first picture,
+its key points (the first 知识卡片's facts, else the standfirst) and a QR code
+to the article. Cards are stored once per page revision and orientation, so
+an edited article gets a new card and an unchanged one is never redrawn."""
+
+import io
+from dataclasses import dataclass
+
+import segno
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw, ImageOps
+
+from media_pipeline.cover import draw_block, gradient
+from media_pipeline.fonts import fit_text
+from media_pipeline.models import local_file, short_hash
+
+SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+MAX_POINTS = 4
+POINT_MARK = "● "
+QR_CAPTION = "扫码阅读全文"
+EMERGENCY_LABEL = "应急科普"
+ACCENT = (255, 196, 0)
+EMERGENCY_RED = (190, 20, 30)
+TEXT_LIGHT = (230, 236, 245)
+
+
+@dataclass(frozen=True)
+class CardContent:
+    title: str
+    points: tuple[str, ...]
+    url: str = ""
+    picture: Image.Image | None = None
+
+
+def fact_text(fact) -> str:
+    """A ListBlock child in raw data: {"type": "item", "value": …} (older
+    data: the bare value)."""
+    value = fact.get("value", "") if isinstance(fact, dict) else fact
+    return str(value).strip()
+
+
+def key_points(article) -> tuple[str, ...]:
+    for block in article.body.raw_data:
+        if block["type"] == "fact_box":
+            facts = [fact_text(fact) for fact in block["value"].get("facts", [])]
+            facts = [fact for fact in facts if fact]
+            if facts:
+                return tuple(facts[:MAX_POINTS])
+    standfirst = getattr(article, "standfirst", "").strip()
+    return (standfirst,) if standfirst else ()
+
+
+def first_image_id(article) -> int | None:
+    for block in article.body.raw_data:
+        if block["type"] == "image" and block["value"].get("image"):
+            return block["value"]["image"]
+    return None
+
+
+def load_picture(image_id: int | None) -> Image.Image | None:
+    from wagtail.images import get_image_model
+
+    image = get_image_model().objects.filter(pk=image_id).first() if image_id else None
+    if image is None:
+        return None
+    with local_file(image.file) as path, Image.open(path) as picture:
+        return ImageOps.exif_transpose(picture).convert("RGB")
+
+
+def qr_picture(url: str, size: int) -> Image.Image:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=10, border=2)
+    buffer.seek(0)
+    with Image.open(buffer) as code:
+        return code.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
+
+
+def draw_points(draw, points, box) -> None:
+    left, top, width, height = box
+    if not points:
+        return
+    share = height // len(points)
+    for index, point in enumerate(points):
+        sizes = range(max(28, width // 14), 24, -2)
+        block = fit_text(POINT_MARK + point, (width, share - 12), sizes)
+        draw_block(
+            draw,
+            block,
+            (left, top + index * share, width, share),
+            align="start",
+            fill=TEXT_LIGHT,
+        )
+
+
+def draw_qr(card: Image.Image, url: str, corner: tuple[int, int], size: int) -> None:
+    draw = ImageDraw.Draw(card)
+    card.paste(qr_picture(url, size), corner)
+    caption = fit_text(QR_CAPTION, (size, size // 5), range(size // 8, 12, -2))
+    draw_block(draw, caption, (corner[0], corner[1] + size + 8, size, size // 5))
+
+
+def article_card(content: CardContent, orientation: str) -> Image.Image:
+    width, height = SIZES[orientation]
+    card = gradient((width, height))
+    draw = ImageDraw.Draw(card)
+    margin = width // 24
+    if orientation == "landscape":
+        picture_box = (margin, margin, width * 9 // 20, height - 2 * margin)
+        text_left = picture_box[0] + picture_box[2] + margin
+        text_width = width - text_left - margin
+        title_box = (text_left, margin, text_width, height * 3 // 10)
+        qr_size = height // 4
+        points_box = (
+            text_left,
+            title_box[1] + title_box[3] + margin // 2,
+            text_width,
+            height - title_box[3] - qr_size - 4 * margin,
+        )
+        qr_corner = (width - margin - qr_size, height - margin - qr_size - qr_size // 5)
+    else:
+        picture_box = (margin, margin, width - 2 * margin, height * 3 // 10)
+        title_top = picture_box[1] + picture_box[3] + margin
+        title_box = (margin, title_top, width - 2 * margin, height // 6)
+        qr_size = width // 3
+        points_box = (
+            margin,
+            title_box[1] + title_box[3] + margin // 2,
+            width - 2 * margin,
+            height - title_box[1] - title_box[3] - qr_size - 5 * margin,
+        )
+        qr_corner = ((width - qr_size) // 2, height - 2 * margin - qr_size)
+    if content.picture is not None:
+        fitted = ImageOps.fit(content.picture, picture_box[2:])
+        card.paste(fitted, picture_box[:2])
+    else:
+        draw.rectangle(
+            (
+                picture_box[0],
+                picture_box[1],
+                picture_box[0] + picture_box[2],
+                picture_box[1] + picture_box[3],
+            ),
+            outline=ACCENT,
+            width=6,
+        )
+    short_side = min(width, height)
+    sizes = range(short_side // 10, short_side // 30, -4)
+    title = fit_text(content.title, title_box[2:], sizes)
+    draw_block(draw, title, title_box, align="start", fill=ACCENT)
+    draw_points(draw, content.points, points_box)
+    if content.url:
+        draw_qr(card, content.url, qr_corner, qr_size)
+    return card
+
+
+def emergency_card(title: str, message: str, orientation: str) -> Image.Image:
+    width, height = SIZES[orientation]
+    card = Image.new("RGB", (width, height), EMERGENCY_RED)
+    draw = ImageDraw.Draw(card)
+    margin = width // 20
+    band = height // 7
+    draw.rectangle((0, 0, width, band), fill=(255, 255, 255))
+    label = fit_text(EMERGENCY_LABEL, (width - 2 * margin, band), [band // 2])
+    draw_block(draw, label, (margin, 0, width - 2 * margin, band), fill=EMERGENCY_RED)
+    title_box = (margin, band + margin, width - 2 * margin, height // 4)
+    draw_block(
+        draw, fit_text(title, title_box[2:], range(width // 12, 30, -4)), title_box
+    )
+    message_top = title_box[1] + title_box[3] + margin
+    message_box = (
+        margin,
+        message_top,
+        width - 2 * margin,
+        height - message_top - margin,
+    )
+    if message.strip():
+        block = fit_text(message, message_box[2:], range(width // 22, 24, -2))
+        draw_block(draw, block, message_box, align="start")
+    return card
+
+
+def stored_png(name: str, draw) -> str:
+    """The storage URL of the PNG called `name`, drawing it the first time."""
+    if not default_storage.exists(name):
+        buffer = io.BytesIO()
+        draw().save(buffer, format="PNG", optimize=True)
+        saved = default_storage.save(name, ContentFile(buffer.getvalue()))
+        if saved != name:  # another request drew it meanwhile
+            default_storage.delete(saved)
+    return default_storage.url(name)
+
+
+def article_card_name(page, orientation: str) -> str:
+    return f"big_screen/cards/{page.pk}-r{page.live_revision_id}-{orientation}.png"
+
+
+def article_card_url(article, orientation: str) -> str:
+    def draw() -> Image.Image:
+        content = CardContent(
+            title=article.title,
+            points=key_points(article),
+            url=article.full_url or "",
+            picture=load_picture(first_image_id(article)),
+        )
+        return article_card(content, orientation)
+
+    return stored_png(article_card_name(article, orientation), draw)
+
+
+def emergency_card_url(emergency, orientation: str) -> str:
+    version = short_hash(emergency.title, emergency.message)
+    name = f"big_screen/emergency/{emergency.pk}-{version}-{orientation}.png"
+    return stored_png(
+        name, lambda: emergency_card(emergency.title, emergency.message, orientation)
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from channels.big_screen import api
+
+app_name = "big_screen"
+
+urlpatterns = [
+    path("api/screens/pair/", api.pair, name="pair"),
+    path("api/screens/pair/status/", api.pair_status, name="pair_status"),
+    path("api/screens/playlist/", api.playlist, name="playlist"),
+    path("api/screens/heartbeat/", api.heartbeat, name="heartbeat"),
+    path("api/screens/plays/", api.plays, name="plays"),
+]
