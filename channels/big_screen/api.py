@@ -1,7 +1,7 @@
-"""The screens' HTTP API (SCREENS_CONTRACT.md): pairing, the playlist with
-ETag/304 and the server's time, heartbeats and proof of play. Every answer
-is JSON; the three screen endpoints take the screen's token as a Bearer
-token and answer 401 to a missing, unknown or revoked one."""
+"""The screens' HTTP API, which static/big_screen/player.js speaks: pairing,
+the playlist with ETag/304 and the server's time, heartbeats and proof of
+play. Every answer is JSON; the three screen endpoints take the screen's
+token as a Bearer token and answer 401 to a missing, unknown or revoked one."""
 
 import hashlib
 import json

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels.big_screen import api
+from channels.big_screen import api, player
 
 app_name = "big_screen"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/screens/playlist/", api.playlist, name="playlist"),
     path("api/screens/heartbeat/", api.heartbeat, name="heartbeat"),
     path("api/screens/plays/", api.plays, name="plays"),
+    path("player/", player.page, name="player"),
+    path("player/sw.js", player.service_worker, name="player_sw"),
 ]

@@ -1,0 +1,846 @@
+/* 科普大屏 player: pairs the screen, plays its loop gaplessly from two
+ * stacked slots (the hidden one preloads the next item), obeys emergencies,
+ * keeps the loop in Cache Storage for offline play (sw.js serves it), and
+ * sends heartbeats and proof of play (queued in IndexedDB while offline).
+ *
+ * Images and cards show for their duration_seconds; a video plays to its
+ * end (a stalled one is skipped after STALL_SECONDS).
+ *
+ * The page state is visible on <body>: data-state (starting, pairing,
+ * playing, idle), data-playing (the playlist item's id, or "emergency"
+ * with data-emergency holding the emergency's id), data-kind and
+ * data-online. Query parameter: ?heartbeat=SECONDS (default 60, minimum 2).
+ */
+
+const config = JSON.parse(document.getElementById("player-config").textContent);
+const messages = config.messages;
+
+const REQUEST_TIMEOUT_MS = 15000;
+const LOAD_TIMEOUT_MS = 20000;
+const PAIR_POLL_MS = 2000;
+const RETRY_MS = 5000;
+const STALL_SECONDS = 10;
+const STORAGE_SHARE = 0.9; // leave a tenth of the quota to the browser
+const MAX_ERRORS = 50; // the heartbeat's limits (reports_in.py)
+const MAX_MESSAGE = 500;
+const PLAYS_PER_BATCH = 500;
+const MAX_QUEUED_PLAYS = 20000; // about a week of plays offline
+const RELOADED_FOR = "kepu-player-reloaded-for";
+
+const body = document.body;
+const heartbeatSeconds = Math.max(
+    2,
+    Number(new URLSearchParams(location.search).get("heartbeat")) ||
+        config.heartbeatSeconds,
+);
+
+function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withTimeout(promise, ms, message) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function newId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Storage: the token and clock in "state", proof of play in "plays" --------
+
+const database = new Promise((resolve, reject) => {
+    const request = indexedDB.open("kepu-player", 1);
+    request.onupgradeneeded = () => {
+        request.result.createObjectStore("state");
+        request.result.createObjectStore("plays", { autoIncrement: true });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+});
+
+/* Run `work` on one store in one transaction; resolve, once committed,
+ * with what the function `work` returned gives. */
+async function inStore(name, mode, work) {
+    const db = await database;
+    return new Promise((resolve, reject) => {
+        const transaction = db.transaction(name, mode);
+        const result = work(transaction.objectStore(name));
+        transaction.oncomplete = () => resolve(result?.());
+        transaction.onabort = () => reject(transaction.error);
+    });
+}
+
+const saved = {
+    get: (key) =>
+        inStore("state", "readonly", (store) => {
+            const request = store.get(key);
+            return () => request.result;
+        }),
+    set: (key, value) => inStore("state", "readwrite", (store) => void store.put(value, key)),
+    remove: (key) => inStore("state", "readwrite", (store) => void store.delete(key)),
+};
+
+const playQueue = {
+    add: (play) =>
+        inStore("plays", "readwrite", (store) => {
+            store.add(play);
+            const counting = store.count();
+            let dropped = 0;
+            counting.onsuccess = () => {
+                let excess = counting.result - MAX_QUEUED_PLAYS;
+                if (excess <= 0) return;
+                store.openKeyCursor().onsuccess = (event) => {
+                    const cursor = event.target.result;
+                    if (!cursor || excess-- <= 0) return;
+                    store.delete(cursor.key);
+                    dropped += 1;
+                    cursor.continue();
+                };
+            };
+            return () => dropped;
+        }),
+    oldest: (limit) =>
+        inStore("plays", "readonly", (store) => {
+            const keys = store.getAllKeys(null, limit);
+            const plays = store.getAll(null, limit);
+            return () => keys.result.map((key, i) => ({ key, play: plays.result[i] }));
+        }),
+    remove: (keys) =>
+        inStore("plays", "readwrite", (store) => keys.forEach((key) => store.delete(key))),
+    clear: () => inStore("plays", "readwrite", (store) => void store.clear()),
+};
+
+// Errors for the next heartbeat ---------------------------------------------
+
+const pendingErrors = [];
+
+function reportError(entry, message) {
+    const item = entry && !entry.emergency ? entry.id : null;
+    pendingErrors.push({ item, message: String(message).slice(0, MAX_MESSAGE) });
+    pendingErrors.splice(0, pendingErrors.length - MAX_ERRORS);
+    console.warn(message);
+}
+
+function reason(error) {
+    return error?.message || String(error);
+}
+
+// The server's API ------------------------------------------------------------
+
+class Unauthorized extends Error {}
+
+let token = null;
+
+async function call(url, { method = "GET", body: payload, headers = {} } = {}) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const sent = { ...headers };
+    if (payload !== undefined) sent["Content-Type"] = "application/json";
+    if (token) sent.Authorization = `Bearer ${token}`;
+    try {
+        const response = await fetch(url, {
+            method,
+            headers: sent,
+            body: payload === undefined ? undefined : JSON.stringify(payload),
+            cache: "no-store",
+            signal: controller.signal,
+        });
+        if (response.status === 401 && token) throw new Unauthorized();
+        return response;
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+function setOnline(online) {
+    body.dataset.online = String(online);
+}
+
+// Clock: the server's time and time zone, whatever the device's --------------
+
+const clock = { offsetMs: 0, utcOffsetMinutes: 0 };
+
+function utcOffsetMinutes(iso) {
+    const match = /([+-])(\d\d):?(\d\d)$/.exec(iso);
+    if (!match) return 0;
+    const minutes = Number(match[2]) * 60 + Number(match[3]);
+    return match[1] === "-" ? -minutes : minutes;
+}
+
+/* The server's time has whole seconds: on average it is half a second
+ * behind the moment the server answered, taken as the request's middle. */
+function learnClock(serverTime, sentAt, receivedAt) {
+    const server = Date.parse(serverTime) + 500;
+    if (Number.isNaN(server)) return;
+    clock.offsetMs = server - (sentAt + receivedAt) / 2;
+    clock.utcOffsetMinutes = utcOffsetMinutes(serverTime);
+    saved.set("clock", { ...clock });
+}
+
+function now() {
+    return Date.now() + clock.offsetMs;
+}
+
+/* A Date whose UTC fields read as the server's local wall time. */
+function serverWallTime(ms) {
+    return new Date(ms + clock.utcOffsetMinutes * 60000);
+}
+
+// Day parts and date windows: the rule of schedule.py ---------------------------
+
+function minutesOf(text) {
+    const [hours, minutes] = text.split(":").map(Number);
+    return hours * 60 + minutes;
+}
+
+function partCovers(part, weekday, minute) {
+    const start = minutesOf(part.start);
+    const end = minutesOf(part.end);
+    if (start < end) return part.days.includes(weekday) && start <= minute && minute < end;
+    const previous = weekday === 1 ? 7 : weekday - 1;
+    return (
+        (part.days.includes(weekday) && minute >= start) ||
+        (part.days.includes(previous) && minute < end)
+    );
+}
+
+function playsNow(entry) {
+    const wall = serverWallTime(now());
+    const day = wall.toISOString().slice(0, 10);
+    if (entry.starts_on && day < entry.starts_on) return false;
+    if (entry.ends_on && day > entry.ends_on) return false;
+    const parts = entry.day_parts || [];
+    const weekday = wall.getUTCDay() || 7;
+    const minute = wall.getUTCHours() * 60 + wall.getUTCMinutes();
+    return parts.length === 0 || parts.some((part) => partCovers(part, weekday, minute));
+}
+
+// The stage: two stacked slots, one shown, the other loading the next item ------
+
+class Slot {
+    constructor(element) {
+        this.element = element;
+        this.video = element.querySelector("video");
+        this.image = element.querySelector("img");
+        this.entry = null;
+        this.ready = null;
+        this.loading = null;
+    }
+
+    holds(entry) {
+        return this.entry !== null && entryKey(this.entry) === entryKey(entry);
+    }
+
+    load(entry) {
+        this.loading?.abort();
+        this.loading = new AbortController();
+        this.entry = entry;
+        const isVideo = entry.kind === "video";
+        this.video.hidden = !isVideo;
+        this.image.hidden = isVideo;
+        if (isVideo) {
+            this.image.removeAttribute("src");
+            this.ready = this.loadVideo(entry.url, this.loading.signal);
+        } else {
+            this.emptyVideo();
+            this.image.src = entry.url;
+            this.ready = this.image.decode();
+        }
+        this.ready.catch(() => {}); // awaited when the item's turn comes
+        return this.ready;
+    }
+
+    loadVideo(url, signal) {
+        const { video } = this;
+        return new Promise((resolve, reject) => {
+            const failed = () => reject(new Error(mediaErrorText(video.error)));
+            video.addEventListener("loadeddata", () => resolve(), { once: true, signal });
+            video.addEventListener("error", failed, { once: true, signal });
+            signal.addEventListener("abort", () => reject(new Error("superseded")));
+            video.src = url;
+            video.load();
+        });
+    }
+
+    emptyVideo() {
+        this.video.pause();
+        if (this.video.hasAttribute("src")) {
+            this.video.removeAttribute("src");
+            this.video.load(); // lets go of the previous file
+        }
+    }
+
+    clear() {
+        this.loading?.abort();
+        this.entry = null;
+        this.ready = null;
+        this.emptyVideo();
+        this.image.removeAttribute("src");
+    }
+
+    show() {
+        this.element.classList.add("is-current");
+    }
+
+    hide() {
+        this.element.classList.remove("is-current");
+        this.video.pause();
+    }
+}
+
+function mediaErrorText(error) {
+    const names = { 1: "aborted", 2: "network", 3: "decode", 4: "unsupported source" };
+    return error ? `${names[error.code] || error.code} ${error.message || ""}`.trim() : "error";
+}
+
+function entryKey(entry) {
+    return `${entry.emergency ? "emergency" : "item"}:${entry.id}:${entry.url}`;
+}
+
+const slots = [...document.querySelectorAll("[data-slot]")].map(
+    (element) => new Slot(element),
+);
+
+// Playing the loop ------------------------------------------------------------
+
+let playlist = null;
+let etag = null;
+let position = -1; // index in playlist.items of the item playing or last played
+let current = null; // { entry, slot, startedAt, clockStart, timers, lastTime, lastProgress }
+let turn = 0; // bumped by each advance(), so that an overtaken one gives up
+let idleTimer = null;
+let reloadFor = null;
+let confirmedEmergency = null;
+
+function emergencyEntry() {
+    const emergency = playlist?.emergency;
+    if (!emergency || Date.parse(emergency.ends_at) <= now()) return null;
+    return { ...emergency, emergency: true };
+}
+
+/* The next entry to play and the loop position it comes from. */
+function peekNext() {
+    const emergency = emergencyEntry();
+    if (emergency) return { entry: emergency, index: position };
+    const items = playlist?.items || [];
+    for (let step = 1; step <= items.length; step += 1) {
+        const index = (position + step + items.length) % items.length;
+        if (playsNow(items[index])) return { entry: items[index], index };
+    }
+    return null;
+}
+
+function shownSlot() {
+    return slots.find((slot) => slot.element.classList.contains("is-current")) || null;
+}
+
+function spareSlot() {
+    return slots.find((slot) => slot !== shownSlot());
+}
+
+function playedSeconds(played) {
+    if (played.entry.kind === "video") return played.slot.video.currentTime;
+    return (performance.now() - played.clockStart) / 1000;
+}
+
+/* End the current item; its proof of play goes to the queue (the promise
+ * settles once it is stored). */
+async function finishCurrent() {
+    if (!current) return;
+    const finished = current;
+    current = null;
+    finished.timers.forEach(clearTimeout);
+    const seconds = Math.round(playedSeconds(finished) * 10) / 10;
+    finished.slot.video.pause();
+    if (seconds <= 0) return;
+    const dropped = await playQueue.add({
+        id: newId(),
+        [finished.entry.emergency ? "emergency" : "item"]: finished.entry.id,
+        started_at: new Date(finished.startedAt).toISOString(),
+        seconds,
+    });
+    if (dropped) reportError(null, format(messages.queueFull, { count: dropped }));
+}
+
+function showIdle() {
+    current = null;
+    slots.forEach((slot) => {
+        slot.hide();
+        slot.clear();
+    });
+    delete body.dataset.playing;
+    delete body.dataset.kind;
+    delete body.dataset.emergency;
+    body.dataset.state = "idle";
+    showNotice(playlist ? messages.empty : messages.loading);
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(advance, RETRY_MS);
+}
+
+function showNotice(text) {
+    document.querySelector("[data-notice]").hidden = !text;
+    document.querySelector("[data-notice-text]").textContent = text || "";
+    document.querySelector("[data-screen-name]").textContent = playlist?.screen?.name || "";
+}
+
+function reloadNow() {
+    sessionStorage.setItem(RELOADED_FOR, reloadFor);
+    location.reload();
+}
+
+/* Move on to the next playable entry: the current one ends (its play is
+ * recorded), the next one, preloaded in the spare slot if all went to plan,
+ * is swapped in. Entries that fail to load are reported and skipped. */
+async function advance() {
+    const myTurn = ++turn;
+    clearTimeout(idleTimer);
+    const recorded = finishCurrent();
+    if (!token) return;
+    if (reloadFor) {
+        await recorded; // the play must be stored before the page goes
+        return reloadNow();
+    }
+    const attempts = (playlist?.items.length || 0) + 1;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+        const next = peekNext();
+        if (!next) break;
+        const slot = spareSlot();
+        if (!slot.holds(next.entry)) slot.load(next.entry);
+        try {
+            await withTimeout(slot.ready, LOAD_TIMEOUT_MS, "load timed out");
+        } catch (error) {
+            if (myTurn !== turn) return;
+            reportError(next.entry, format(messages.mediaError, { title: next.entry.title, reason: reason(error) }));
+            slot.clear();
+            position = next.index;
+            continue;
+        }
+        if (myTurn !== turn) return;
+        position = next.index;
+        start(next.entry, slot, myTurn);
+        return;
+    }
+    showIdle();
+}
+
+function start(entry, slot, myTurn) {
+    const previous = shownSlot();
+    slot.show();
+    if (previous && previous !== slot) previous.hide();
+    showNotice("");
+    current = {
+        entry,
+        slot,
+        startedAt: now(),
+        clockStart: performance.now(),
+        timers: [],
+        lastTime: -1,
+        lastProgress: performance.now(),
+    };
+    body.dataset.state = "playing";
+    body.dataset.playing = entry.emergency ? "emergency" : String(entry.id);
+    body.dataset.kind = entry.kind;
+    if (entry.emergency) body.dataset.emergency = String(entry.id);
+    else delete body.dataset.emergency;
+    if (entry.kind === "video") {
+        playVideo(slot.video, entry, myTurn);
+    } else {
+        const endOfSlot = () => myTurn === turn && advance();
+        current.timers.push(setTimeout(endOfSlot, entry.duration_seconds * 1000));
+    }
+    if (entry.emergency && confirmedEmergency !== entry.id) {
+        confirmedEmergency = entry.id;
+        sendHeartbeat(); // the heartbeat naming the emergency confirms it
+    }
+    preloadNext();
+}
+
+async function playVideo(video, entry, myTurn) {
+    try {
+        await video.play();
+    } catch (error) {
+        if (myTurn !== turn) return;
+        if (error.name === "NotAllowedError" && !video.muted) {
+            // No autoplay with sound without --autoplay-policy: play muted.
+            slots.forEach((slot) => (slot.video.muted = true));
+            return playVideo(video, entry, myTurn);
+        }
+        reportError(entry, format(messages.mediaError, { title: entry.title, reason: reason(error) }));
+        advance();
+    }
+}
+
+function preloadNext() {
+    const next = peekNext();
+    const slot = spareSlot();
+    if (next && !slot.holds(next.entry)) slot.load(next.entry);
+}
+
+function onVideoEvent(slot, event) {
+    if (current?.slot !== slot) return;
+    if (event.type === "error") {
+        const entry = current.entry;
+        reportError(entry, format(messages.mediaError, { title: entry.title, reason: mediaErrorText(slot.video.error) }));
+    }
+    advance();
+}
+
+slots.forEach((slot) => {
+    slot.video.addEventListener("ended", (event) => onVideoEvent(slot, event));
+    slot.video.addEventListener("error", (event) => onVideoEvent(slot, event));
+});
+
+/* Once a second: an emergency that began or ended interrupts at once, and
+ * a video that stopped moving is skipped. */
+function watch() {
+    const emergency = emergencyEntry();
+    const playing = current?.entry;
+    if (!playing) {
+        if (emergency && body.dataset.state === "idle") advance();
+        return;
+    }
+    const wrongEmergency = emergency && (!playing.emergency || playing.id !== emergency.id);
+    if (wrongEmergency || (!emergency && playing.emergency)) return advance();
+    if (playing.kind === "video") watchForStall();
+}
+
+function watchForStall() {
+    const { video } = current.slot;
+    if (video.currentTime !== current.lastTime) {
+        current.lastTime = video.currentTime;
+        current.lastProgress = performance.now();
+    } else if (performance.now() - current.lastProgress > STALL_SECONDS * 1000) {
+        const entry = current.entry;
+        reportError(entry, format(messages.stalled, { title: entry.title, seconds: STALL_SECONDS }));
+        advance();
+    }
+}
+
+// The playlist --------------------------------------------------------------------
+
+let pollTimer = null;
+
+async function pollPlaylist() {
+    const myToken = token;
+    try {
+        const sentAt = Date.now();
+        const headers = etag ? { "If-None-Match": etag } : {};
+        const response = await call(config.api.playlist, { headers });
+        const fromCache = response.headers.has("X-Player-Cache");
+        setOnline(!fromCache);
+        if (response.status === 200) {
+            const fresh = await response.json();
+            if (!fromCache) learnClock(fresh.server_time, sentAt, Date.now());
+            etag = response.headers.get("ETag");
+            usePlaylist(fresh, fromCache);
+        } else if (response.status !== 304) {
+            reportError(null, format(messages.playlistFailed, { status: response.status }));
+        }
+        if (!fromCache) {
+            flushPlays();
+            if (mediaCache.incomplete) cacheLoop();
+        }
+    } catch (error) {
+        if (error instanceof Unauthorized) return unpair();
+        setOnline(false);
+    }
+    if (token !== myToken) return;
+    const seconds = playlist?.poll_seconds || config.pollSeconds;
+    pollTimer = setTimeout(pollPlaylist, seconds * 1000);
+}
+
+function usePlaylist(fresh, fromCache) {
+    const playingId = current && !current.entry.emergency ? current.entry.id : null;
+    playlist = fresh;
+    const index = fresh.items.findIndex((item) => item.id === playingId);
+    position = index >= 0 ? index : Math.min(position, fresh.items.length - 1);
+    if (!fromCache && fresh.player_version !== config.version) newVersion(fresh.player_version);
+    cacheLoop();
+    if (!current) return advance();
+    watch();
+    if (current) preloadNext();
+}
+
+/* A new deploy: reload after the current item, once per version (a page
+ * served from the offline cache may stay old; it must not reload forever). */
+function newVersion(version) {
+    if (sessionStorage.getItem(RELOADED_FOR) === version) return;
+    reloadFor = version;
+    if (!current) reloadNow();
+}
+
+// Offline: the loop's media in Cache Storage, where sw.js finds them --------------
+
+const mediaCache = { running: null, again: false, incomplete: false };
+
+function cacheLoop() {
+    if (!("caches" in window)) return;
+    if (mediaCache.running) {
+        mediaCache.again = true;
+        return;
+    }
+    mediaCache.running = fillMediaCache().finally(() => {
+        mediaCache.running = null;
+        if (mediaCache.again) {
+            mediaCache.again = false;
+            cacheLoop();
+        }
+    });
+}
+
+async function fillMediaCache() {
+    const emergency = playlist?.emergency ? [playlist.emergency] : [];
+    const wanted = new Map();
+    for (const entry of [...emergency, ...(playlist?.items || [])]) {
+        wanted.set(new URL(entry.url, location.href).href, entry);
+    }
+    const cache = await caches.open(config.caches.media);
+    const cached = new Set();
+    for (const request of await cache.keys()) {
+        if (wanted.has(request.url)) cached.add(request.url);
+        else await cache.delete(request); // no longer in the loop
+    }
+    mediaCache.incomplete = false;
+    for (const [url, entry] of wanted) {
+        if (!cached.has(url) && token) await cacheOne(cache, url, entry);
+    }
+}
+
+async function cacheOne(cache, url, entry) {
+    try {
+        const response = await fetch(url, { cache: "no-store" });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const size = Number(response.headers.get("Content-Length")) || 0;
+        if (!(await roomFor(size))) {
+            await response.body?.cancel();
+            return reportError(entry, format(messages.noRoom, { title: entry.title }));
+        }
+        await cache.put(url, response);
+    } catch (error) {
+        if (error.name === "QuotaExceededError") {
+            return reportError(entry, format(messages.noRoom, { title: entry.title }));
+        }
+        mediaCache.incomplete = true; // offline or server trouble: retry later
+        reportError(entry, format(messages.cacheFailed, { title: entry.title, reason: reason(error) }));
+    }
+}
+
+async function roomFor(bytes) {
+    if (!navigator.storage?.estimate) return true;
+    const { quota = Infinity, usage = 0 } = await navigator.storage.estimate();
+    return usage + bytes <= quota * STORAGE_SHARE;
+}
+
+async function freeBytes() {
+    if (!navigator.storage?.estimate) return null;
+    const { quota, usage = 0 } = await navigator.storage.estimate();
+    return quota === undefined ? null : Math.max(0, Math.floor(quota - usage));
+}
+
+function registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) {
+        return reportError(null, format(messages.noOffline, { reason: "serviceWorker" }));
+    }
+    navigator.serviceWorker
+        .register(config.serviceWorker, { scope: config.scope, type: "classic" })
+        .catch((error) => reportError(null, format(messages.noOffline, { reason: reason(error) })));
+    navigator.storage?.persist?.();
+}
+
+// Heartbeats and proof of play ---------------------------------------------------
+
+let heartbeatTimer = null;
+
+async function sendHeartbeat() {
+    if (!token) return;
+    const playing = current?.entry;
+    const errors = pendingErrors.slice();
+    const beat = {
+        version: config.version,
+        playing: playing && !playing.emergency ? playing.id : null,
+        emergency: playing?.emergency ? playing.id : null,
+        storage_free_bytes: await freeBytes(),
+        errors,
+    };
+    try {
+        const response = await call(config.api.heartbeat, { method: "POST", body: beat });
+        // Sent, or refused for good (400): either way these errors are done.
+        if (response.ok || response.status === 400) pendingErrors.splice(0, errors.length);
+    } catch (error) {
+        if (error instanceof Unauthorized) unpair();
+    }
+}
+
+let flushing = false;
+
+/* Send the queued plays (after each poll, and when the browser is back
+ * online), oldest first, a batch at a time; each leaves the queue only once
+ * the server accepted it (or refused it for good). */
+async function flushPlays() {
+    if (flushing || !token) return;
+    flushing = true;
+    try {
+        for (;;) {
+            const batch = await playQueue.oldest(PLAYS_PER_BATCH);
+            if (batch.length === 0) break;
+            const response = await call(config.api.plays, {
+                method: "POST",
+                body: { plays: batch.map(({ play }) => play) },
+            });
+            setOnline(true);
+            if (response.ok) await playQueue.remove(batch.map(({ key }) => key));
+            else if (response.status === 400) await sendOneByOne(batch);
+            else break; // the server is in trouble: next time
+        }
+    } catch (error) {
+        if (error instanceof Unauthorized) unpair();
+        else setOnline(false);
+    } finally {
+        flushing = false;
+    }
+}
+
+/* A refused batch: find the plays the server will never take (an item
+ * deleted since, say) and drop only those. */
+async function sendOneByOne(batch) {
+    for (const { key, play } of batch) {
+        const response = await call(config.api.plays, { method: "POST", body: { plays: [play] } });
+        if (response.status === 400) {
+            const refusal = await response.json().catch(() => ({}));
+            reportError(null, format(messages.playRejected, { reason: refusal.error || "400" }));
+        } else if (!response.ok) {
+            throw new Error(`HTTP ${response.status}`);
+        }
+        await playQueue.remove([key]);
+    }
+}
+
+// Pairing ---------------------------------------------------------------------------
+
+function showPairing(code, status) {
+    body.dataset.state = "pairing";
+    document.querySelector("[data-pairing]").hidden = false;
+    document.querySelector("[data-pairing-code]").textContent = code;
+    document.querySelector("[data-pairing-status]").textContent = status;
+}
+
+async function requestCode() {
+    for (;;) {
+        try {
+            const response = await call(config.api.pair, { method: "POST", body: {} });
+            if (response.status === 201) return await response.json();
+        } catch {
+            // the server is out of reach: keep asking
+        }
+        showPairing("", messages.connecting);
+        await sleep(RETRY_MS);
+    }
+}
+
+/* Show codes until an operator enters one in the admin; the token. */
+async function pairScreen() {
+    for (;;) {
+        const { code, secret, expires_in: expiresIn } = await requestCode();
+        showPairing(code, messages.waiting);
+        const deadline = Date.now() + expiresIn * 1000;
+        while (Date.now() < deadline) {
+            await sleep(PAIR_POLL_MS);
+            let response;
+            try {
+                const status = { method: "POST", body: { code, secret } };
+                response = await call(config.api.pairStatus, status);
+            } catch {
+                continue;
+            }
+            if (response.status === 200) return (await response.json()).token;
+            if (response.status === 404) break; // expired: a new code
+        }
+    }
+}
+
+/* The token was revoked (401): forget the screen, its loop and its plays. */
+async function unpair() {
+    if (!token) return;
+    token = null;
+    clearTimeout(pollTimer);
+    clearInterval(heartbeatTimer);
+    clearTimeout(idleTimer);
+    turn += 1;
+    current = null;
+    playlist = null;
+    etag = null;
+    position = -1;
+    slots.forEach((slot) => {
+        slot.hide();
+        slot.clear();
+    });
+    showNotice("");
+    delete body.dataset.playing;
+    delete body.dataset.kind;
+    delete body.dataset.emergency;
+    await Promise.all([
+        saved.remove("token"),
+        playQueue.clear(),
+        window.caches?.delete(config.caches.media),
+        window.caches?.delete(config.caches.data),
+    ]);
+    run();
+}
+
+// Staying awake -----------------------------------------------------------------------
+
+async function keepAwake() {
+    if (!navigator.wakeLock || document.visibilityState !== "visible") return;
+    try {
+        await navigator.wakeLock.request("screen");
+    } catch (error) {
+        reportError(null, format(messages.wakeLock, { reason: reason(error) }));
+    }
+}
+
+document.addEventListener("visibilitychange", keepAwake);
+
+// Start ---------------------------------------------------------------------------------
+
+async function run() {
+    token = (await saved.get("token")) || null;
+    if (!token) {
+        const paired = await pairScreen();
+        await saved.set("token", paired);
+        token = paired;
+    }
+    document.querySelector("[data-pairing]").hidden = true;
+    body.dataset.state = "idle";
+    showNotice(messages.loading);
+    await pollPlaylist();
+    sendHeartbeat();
+    heartbeatTimer = setInterval(sendHeartbeat, heartbeatSeconds * 1000);
+}
+
+async function boot() {
+    // The page's own server time is stale when the page came from the
+    // offline cache: a clock learnt earlier is better.
+    const known = await saved.get("clock");
+    if (known) Object.assign(clock, known);
+    else learnClock(config.serverTime, Date.now(), Date.now());
+    registerServiceWorker();
+    keepAwake();
+    setInterval(watch, 1000);
+    addEventListener("online", flushPlays);
+    run();
+}
+
+boot();

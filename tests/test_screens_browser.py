@@ -1,0 +1,484 @@
+"""The big-screen player in real Chromium against the live server: pairing,
+the loop in order, a card, an emergency, playing through a network cut
+with proof of play sent afterwards, a revoked token, and a new deploy."""
+
+import time
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.images import ImageFile
+from django.core.files.storage import default_storage
+from django.db import connections
+from django.test import Client
+from django.urls import re_path, reverse
+from django.utils import timezone
+from django.views.static import serve
+from PIL import Image, ImageChops, ImageStat
+from wagtail.images.models import Image as WagtailImage
+
+from channels.big_screen import api, pairing
+from channels.big_screen.admin_views import confirmation_rows
+from channels.big_screen.models import (
+    EmergencyItem,
+    Heartbeat,
+    PlaylistItem,
+    PlayRecord,
+    Screen,
+)
+from channels.big_screen.player import CACHE_NAMES
+from channels.big_screen.playlist import resolve_for_screen
+from cms.urls import urlpatterns as site_urlpatterns
+from tests.browser import chromium
+
+
+def media(request, path):
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+# The live server runs with DEBUG off, which serves no uploads: while these
+# tests run, this module is the URLconf, the site's plus the media files.
+urlpatterns = [re_path(r"^media/(?P<path>.*)$", media), *site_urlpatterns]
+
+POLL_SECONDS = 2
+WAIT_MS = 15_000  # generous: a poll interval plus loading, on a busy machine
+VIEWPORT = {"width": 960, "height": 540}
+# Records every value <body data-playing> takes, from the page's first moment.
+RECORD_PLAYING = """
+window.played = [];
+new MutationObserver(() => {
+    const playing = document.body && document.body.dataset.playing;
+    if (playing && playing !== window.played[window.played.length - 1]) {
+        window.played.push(playing);
+    }
+}).observe(document, { subtree: true, attributes: true,
+                       attributeFilter: ["data-playing"] });
+"""
+QUEUED_PLAYS = """
+() => new Promise((resolve, reject) => {
+    const opening = indexedDB.open("kepu-player");
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+        const store = opening.result.transaction("plays").objectStore("plays");
+        const request = store.getAll();
+        request.onsuccess = () => resolve(request.result.map((play) => play.id));
+    };
+})
+"""
+CACHED_URLS = """
+async (name) => (await (await caches.open(name)).keys()).map((request) => request.url)
+"""
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API keeps an event loop; the test's own ORM calls are
+    # still synchronous and safe. Inside it Django hands out connections of
+    # their own: closed here, before the test database is reset (and, on
+    # PostgreSQL, before it is dropped).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as browser:
+        yield browser
+        connections.close_all()
+
+
+@pytest.fixture
+def player_url(live_server, settings, screens_media):
+    settings.BIG_SCREEN_POLL_SECONDS = POLL_SECONDS
+    settings.ROOT_URLCONF = __name__
+    return f"{live_server.url}/player/"
+
+
+@pytest.fixture
+def open_player(browser, player_url):
+    """Open the player in a fresh browser profile; the page's requests
+    (the Service Worker's too) are listed in page.requests."""
+    contexts = []
+
+    def open_(query: str = ""):
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+        contexts.append(context)
+        context.add_init_script(RECORD_PLAYING)
+        page = context.new_page()
+        page.requests = []
+        context.on("request", lambda request: page.requests.append(request))
+        page.goto(player_url + query)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def shown_code(page) -> str:
+    code = page.locator("[data-pairing-code]")
+    page.wait_for_function(
+        "document.querySelector('[data-pairing-code]').textContent.length === 6",
+        timeout=WAIT_MS,
+    )
+    return code.inner_text()
+
+
+def wait_until_playing(page) -> None:
+    page.wait_for_selector("body[data-state=playing]", timeout=WAIT_MS)
+
+
+def pair(page, group, name: str = "文化广场大屏") -> Screen:
+    screen = pairing.claim(shown_code(page), group=group, name=name)
+    wait_until_playing(page)
+    return screen
+
+
+def wait_for(condition, message: str, seconds: float = WAIT_MS / 1000):
+    """Poll the database (or anything) until `condition()` is truthy."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.2)
+    raise AssertionError(message)
+
+
+def played(page) -> list[str]:
+    return page.evaluate("window.played")
+
+
+def wait_for_plays(page, count: int) -> list[str]:
+    page.wait_for_function(f"window.played.length >= {count}", timeout=30_000)
+    return played(page)
+
+
+@pytest.fixture
+def short_loop(screen_loop):
+    """The fixture loop, quick: the 1-second video, the card for 2 seconds,
+    the image for 1 second and all day (its fixture plays weekday mornings)."""
+    PlaylistItem.objects.filter(pk=screen_loop.card.pk).update(duration_seconds=2)
+    PlaylistItem.objects.filter(pk=screen_loop.image.pk).update(
+        duration_seconds=1, day_parts=[]
+    )
+    return screen_loop
+
+
+def loop_ids(loop) -> list[str]:
+    return [str(loop.video.pk), str(loop.card.pk), str(loop.image.pk)]
+
+
+def platform_fonts(page, selector: str) -> dict[str, int]:
+    """Font family → glyphs Chromium actually drew the element's text with."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+    return {font["familyName"]: font["glyphCount"] for font in fonts["fonts"]}
+
+
+def is_accent(pixel: tuple[int, int, int]) -> bool:
+    red, green, blue = pixel
+    return red > 200 and 150 < green < 230 and blue < 80  # cards.ACCENT
+
+
+def ink_runs(picture, is_ink) -> list[int]:
+    """The inked pixels of each run of columns that have ink."""
+    width, height = picture.size
+    pixels = picture.load()
+    columns = [
+        sum(1 for y in range(height) if is_ink(pixels[x, y])) for x in range(width)
+    ]
+    runs, ink = [], 0
+    for count in [*columns, 0]:
+        if count:
+            ink += count
+        elif ink:
+            runs.append(ink)
+            ink = 0
+    return runs
+
+
+# Pairing ----------------------------------------------------------------------
+
+
+def test_a_new_player_shows_a_code_and_plays_once_an_operator_pairs_it_in_the_admin(
+    open_player, screen_tree, short_loop
+):
+    page = open_player()
+    code = shown_code(page)
+    hint = page.locator(".pairing__hint").inner_text()
+    assert hint == "请在管理后台「科普大屏 → 大屏 → 配对新大屏」输入此配对码"
+    # Every character of the instructions is drawn in the CJK font: no tofu.
+    fonts = platform_fonts(page, ".pairing__hint")
+    assert set(fonts) == {"Noto Sans CJK SC"}, fonts
+    assert fonts["Noto Sans CJK SC"] >= 20
+
+    User.objects.create_superuser("yunwei", "yunwei@example.org", "pw")
+    operator = Client()
+    operator.login(username="yunwei", password="pw")
+    form = {
+        "code": code.lower(),
+        "group": screen_tree.site.pk,
+        "name": "文化广场大屏",
+        "location": "广场东侧",
+        "orientation": "landscape",
+    }
+    answer = operator.post(reverse("big_screen_screens:pair"), form)
+    assert answer.status_code == 302
+    wait_until_playing(page)
+    assert page.locator("[data-pairing]").is_hidden()
+
+    screen = Screen.objects.get(name="文化广场大屏")
+    assert wait_for(
+        lambda: Heartbeat.objects.filter(screen=screen).exists(), "no heartbeat"
+    )
+    screen.refresh_from_db()
+    assert screen.player_version == api.player_version()
+    # The token travels only in the Authorization header, never in a URL.
+    bearer = {
+        request.headers.get("authorization", "")
+        for request in page.requests
+        if "/api/screens/playlist/" in request.url
+    }
+    token = bearer.pop().removeprefix("Bearer ")
+    assert not bearer and pairing.digest(token) == screen.token_hash
+    assert not [r.url for r in page.requests if token in r.url]
+    assert token not in page.url
+
+
+# The loop -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_image(screens_media):
+    """An image whose file has gone from storage (a 404 for the player)."""
+    buffer = BytesIO()
+    Image.new("RGB", (64, 36), "#884400").save(buffer, "PNG")
+    image = WagtailImage.objects.create(
+        title="丢失的海报", file=ImageFile(buffer, name="lost.png")
+    )
+    default_storage.delete(image.file.name)
+    return image
+
+
+def test_the_player_plays_the_loop_in_order_skipping_what_is_not_due_or_broken(
+    open_player, screen_tree, short_loop, broken_image
+):
+    today = timezone.localdate()
+    other_weekday = (today.isoweekday() + 1) % 7 + 1  # the day after tomorrow
+    site = screen_tree.site
+    PlaylistItem.objects.create(
+        group=site,
+        kind="image",
+        image=short_loop.image.image,
+        title="明天才开始",
+        duration_seconds=1,
+        starts_on=today + timedelta(days=1),
+    )
+    PlaylistItem.objects.create(
+        group=site,
+        kind="image",
+        image=short_loop.image.image,
+        title="另一天的时段",
+        duration_seconds=1,
+        day_parts=[{"days": [other_weekday], "start": "00:00", "end": "24:00"}],
+    )
+    broken = PlaylistItem.objects.create(
+        group=site, kind="image", image=broken_image, duration_seconds=1
+    )
+    page = open_player("?heartbeat=2")
+    screen = pair(page, site)
+
+    expected = loop_ids(short_loop)
+    assert wait_for_plays(page, 7)[:6] == expected * 2
+
+    # Proof of play arrives in the same order, with the seconds played.
+    records = wait_for(
+        lambda: (rows := list(PlayRecord.objects.order_by("started_at")))[5:] and rows,
+        "fewer than six plays arrived",
+    )
+    assert [str(r.item_id) for r in records[:6]] == expected * 2
+    seconds = {str(r.item_id): r.seconds for r in records[:3]}
+    assert 0.8 <= seconds[expected[0]] <= 1.5  # the whole one-second clip
+    assert 1.9 <= seconds[expected[1]] <= 3
+    assert 0.9 <= seconds[expected[2]] <= 2
+    assert {r.screen_id for r in records} == {screen.pk}
+
+    # The broken item was skipped and reported in a heartbeat.
+    def reported():
+        beats = Heartbeat.objects.filter(screen=screen).values_list("errors", flat=True)
+        return [error for errors in beats for error in errors]
+
+    errors = wait_for(reported, "no error was reported")
+    assert {error["item"] for error in errors} == {broken.pk}
+    assert "丢失的海报" in errors[0]["message"]
+
+
+def test_an_article_card_fills_the_screen_as_drawn_in_the_cjk_font(
+    open_player, screen_tree, make_article
+):
+    article = make_article(title="地震来了怎么办")
+    card = PlaylistItem.objects.create(
+        group=screen_tree.city, kind="card", page=article, duration_seconds=60
+    )
+    page = open_player()
+    screen = pair(page, screen_tree.site)
+    page.wait_for_selector(f"body[data-playing='{card.pk}'][data-kind=card]")
+    image = page.locator(".slot.is-current img")
+    url = resolve_for_screen(screen).entries[0]["url"]
+    assert image.get_attribute("src") == url
+    page.wait_for_function(
+        "document.querySelector('.slot.is-current img').naturalWidth === 1920"
+    )
+
+    shot = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    with default_storage.open(url.removeprefix(settings.MEDIA_URL)) as stream:
+        drawn = Image.open(stream).convert("RGB").resize(shot.size)
+    # What the screen shows is the card as the server drew it, whole.
+    difference = ImageStat.Stat(ImageChops.difference(shot, drawn)).mean
+    assert max(difference) < 6, difference
+    # The title (top right, in the accent colour) is drawn in glyphs: the
+    # runs of inked columns differ in ink, where the missing-glyph boxes of
+    # a font without Chinese ("tofu") would all be the same.
+    inks = ink_runs(shot.crop((512, 40, 920, 202)), is_accent)
+    assert len(inks) >= 4, inks
+    assert max(inks) > 1.5 * min(inks), inks
+
+
+# Emergency ---------------------------------------------------------------------
+
+
+def test_an_emergency_takes_over_within_the_poll_interval_and_is_confirmed(
+    open_player, screen_tree, short_loop
+):
+    page = open_player()
+    screen = pair(page, screen_tree.site)
+    wait_for_plays(page, 2)
+    now = timezone.now()
+    emergency = EmergencyItem.objects.create(
+        group=screen_tree.county,
+        title="暴雨红色预警",
+        message="请立即停止户外活动，远离河道与低洼地带。",
+        duration_seconds=3,
+        starts_at=now - timedelta(seconds=1),
+        ends_at=now + timedelta(minutes=10),
+    )
+    # One poll interval, plus a second for the player's watch and loading.
+    page.wait_for_selector(
+        f"body[data-playing=emergency][data-emergency='{emergency.pk}']",
+        timeout=(POLL_SECONDS + 3) * 1000,
+    )
+    shown = page.locator(".slot.is-current img").get_attribute("src")
+    assert shown == resolve_for_screen(screen).emergency["url"]
+
+    def confirmed():
+        rows = confirmation_rows(emergency)
+        return [row for row in rows if row["confirmed_at"]]
+
+    rows = wait_for(confirmed, "the screen did not confirm the emergency")
+    assert [row["screen"] for row in rows] == [screen]
+
+    EmergencyItem.objects.filter(pk=emergency.pk).update(cancelled_at=timezone.now())
+    page.wait_for_function(
+        "document.body.dataset.playing !== 'emergency'",
+        timeout=(POLL_SECONDS + 3) * 1000,
+    )
+    assert played(page)[-1] in loop_ids(short_loop)
+    assert wait_for(
+        lambda: PlayRecord.objects.filter(emergency=emergency).exists(),
+        "the emergency's play was not recorded",
+    )
+
+
+# Offline -----------------------------------------------------------------------
+
+
+def test_the_player_plays_on_through_a_network_cut_and_sends_its_plays_after(
+    open_player, screen_tree, short_loop
+):
+    page = open_player()
+    pair(page, screen_tree.site)
+    media_urls = {
+        entry["url"] for entry in resolve_for_screen(Screen.objects.get()).entries
+    }
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}")).length === 3
+            && (await ({CACHED_URLS})("{CACHE_NAMES["data"]}")).length === 1""",
+        timeout=WAIT_MS,
+    )
+    cached = page.evaluate(CACHED_URLS, CACHE_NAMES["media"])
+    assert {url.split("/media/", 1)[1] for url in cached} == {
+        url.removeprefix("/media/") for url in media_urls
+    }
+
+    page.context.set_offline(True)
+    cut_at = timezone.now()
+    before = len(played(page))
+    # Two rounds of the loop with no network: every item, the video included.
+    after = wait_for_plays(page, before + 6)
+    assert set(after[before:]) == set(loop_ids(short_loop))
+    assert page.evaluate("document.body.dataset.online") == "false"
+    # A restart while offline: the page, the playlist and the media all come
+    # from the caches and the loop goes on.
+    page.reload()
+    wait_until_playing(page)
+    wait_for_plays(page, 2)
+    queued = page.evaluate(QUEUED_PLAYS)
+    assert len(queued) >= 6
+    assert not PlayRecord.objects.filter(started_at__gte=cut_at).exists()
+
+    page.context.set_offline(False)
+    arrived = wait_for(
+        lambda: (
+            (rows := PlayRecord.objects.filter(play_id__in=queued)).count()
+            == len(queued)
+            and rows
+        ),
+        "the queued plays did not all arrive",
+    )
+    video_plays = [r for r in arrived if r.item_id == short_loop.video.pk]
+    assert video_plays and all(r.seconds >= 0.8 for r in video_plays)
+    page.wait_for_function(
+        f"async () => !(await ({QUEUED_PLAYS})()).some("
+        f"(id) => {list(map(str, queued))!r}.includes(id))",
+        timeout=WAIT_MS,
+    )
+    assert page.evaluate("document.body.dataset.online") == "true"
+
+
+# Revoked token, new deploy -------------------------------------------------------
+
+
+def test_a_revoked_player_shows_a_new_pairing_code(
+    open_player, screen_tree, short_loop
+):
+    page = open_player()
+    old_code = shown_code(page)
+    screen = pairing.claim(old_code, group=screen_tree.site, name="候车厅大屏")
+    wait_until_playing(page)
+    pairing.revoke(screen)
+    page.wait_for_selector(
+        "body[data-state=pairing]", timeout=(POLL_SECONDS + 3) * 1000
+    )
+    assert shown_code(page) != old_code
+    assert page.locator(".slot.is-current").count() == 0
+
+
+def test_a_new_deploy_reloads_the_player_after_the_current_item(
+    open_player, screen_tree, short_loop, monkeypatch
+):
+    page = open_player()
+    pair(page, screen_tree.site)
+    wait_for_plays(page, 2)
+    served = page.evaluate("document.body.dataset.version")
+    assert served == api.player_version()
+    monkeypatch.setattr(api, "player_version", lambda: "next-deploy")
+    page.wait_for_selector("body[data-version=next-deploy]", timeout=WAIT_MS)
+    wait_until_playing(page)
+    # The plays queued before the reload are sent by the reloaded page.
+    assert wait_for(
+        lambda: PlayRecord.objects.count() >= 2, "plays before the reload were lost"
+    )
