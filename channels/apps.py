@@ -13,6 +13,7 @@ class ChannelsConfig(AppConfig):
         "channels.newspaper",
         "channels.radio",
         "channels.big_screen.adapter",
+        "channels.feeds.adapter",
     )
 
     def ready(self) -> None:

@@ -19,6 +19,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
     path("channels/", include("channels.urls")),
+    path("feeds/", include("channels.feeds.urls")),
+    path("api/partner/", include("channels.partners.urls")),
     path("", include("channels.big_screen.urls")),
 ]
 

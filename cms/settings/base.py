@@ -1,10 +1,12 @@
 """Settings shared by every environment; each value that differs between a laptop
 and a cluster comes from the environment (see README)."""
 
+import copy
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -17,6 +19,8 @@ INSTALLED_APPS = [
     "cms",
     "channels",
     "media_pipeline",
+    "channels.feeds",
+    "channels.partners",
     "channels.big_screen",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -35,6 +39,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
+    "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -184,12 +189,16 @@ SCHEDULER_STALE_SECONDS = 90
 # Called with the current time at every scheduler tick, after pages.
 SCHEDULER_JOBS = ["channels.queue.enqueue_due_placements"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"cms": {"handlers": ["console"], "level": "INFO"}},
+# Django's own logging, plus our "cms" logger; partner keys may arrive as
+# ?key=, so they are masked in every request line logged.
+LOGGING = copy.deepcopy(DEFAULT_LOGGING)
+LOGGING["filters"]["mask_partner_keys"] = {
+    "()": "channels.partners.logging.MaskPartnerKeys"
 }
+LOGGING["loggers"]["cms"] = {"handlers": ["console_info"], "level": "INFO"}
+LOGGING["handlers"]["console_info"] = {"class": "logging.StreamHandler"}
+for request_logger in ("django.server", "django.request"):
+    LOGGING["loggers"].setdefault(request_logger, {})["filters"] = ["mask_partner_keys"]
 
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).

@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand
 
+from cms.demo.feeds import load_feeds
 from cms.demo.loader import load_demo
 from cms.demo.outlets import load_outlets
+from cms.demo.partners import load_partners
 from cms.demo.screens import load_screens
 
 
@@ -14,3 +16,5 @@ class Command(BaseCommand):
         self.stdout.write(load_demo().summary())
         self.stdout.write(load_outlets())
         self.stdout.write(load_screens())
+        self.stdout.write(load_feeds())
+        self.stdout.write(load_partners())

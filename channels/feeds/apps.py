@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedsConfig(AppConfig):
+    name = "channels.feeds"
+    label = "feeds"
+    verbose_name = _("合作方订阅源")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channels.feeds.caching import connect_signals
+
+        connect_signals()

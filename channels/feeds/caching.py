@@ -1,0 +1,133 @@
+"""Rendered feeds are cached under a fingerprint of everything that can
+change what a feed shows, read from the database with one small query per
+request, so that the web process sees changes made by the worker (scheduled
+publishing, expiry, delivery) at once and a published item is in the feed on
+the next request rather than after a TTL.
+
+The fingerprint moves with: any page log entry (publish, unpublish, move,
+privacy, delete — Wagtail logs each), a live page passing its expiry time, a
+placement coming due, and the feeds' own generation counter (bumped by
+signals for placements, media files, taxonomy and feed definitions)."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from wagtail.models import Page, PageLogEntry
+
+from channels.feeds.models import FeedDefinition, FeedGeneration, bump_generation
+from channels.models import Placement
+
+CACHE_SECONDS = 60 * 60  # entries are keyed by fingerprint; this only frees space
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    key: str  # hash of every part
+    changed_at: datetime | None  # the latest moment any part changed
+
+
+def fingerprint_sql() -> str:
+    log = PageLogEntry._meta.db_table
+    page = Page._meta.db_table
+    placement = Placement._meta.db_table
+    generation = FeedGeneration._meta.db_table
+    expired = f"FROM {page} WHERE live AND expire_at <= %s"
+    due = f"FROM {placement} WHERE scheduled_at <= %s"
+    return (
+        f"SELECT (SELECT MAX(id) FROM {log}), (SELECT MAX(timestamp) FROM {log}), "
+        f"(SELECT COUNT(*) {expired}), (SELECT MAX(expire_at) {expired}), "
+        f"(SELECT COUNT(*) {due}), (SELECT MAX(scheduled_at) {due}), "
+        f"(SELECT MAX(value) FROM {generation}), "
+        f"(SELECT MAX(changed_at) FROM {generation})"
+    )
+
+
+def as_datetime(value) -> datetime | None:
+    """A datetime from the raw row (SQLite returns text)."""
+    if value is None or isinstance(value, datetime):
+        moment = value
+    else:
+        moment = parse_datetime(str(value))
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def read_fingerprint(now: datetime) -> Fingerprint:
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(fingerprint_sql(), [stamp, stamp, stamp, stamp])
+        row = cursor.fetchone()
+    moments = [as_datetime(row[i]) for i in (1, 3, 5, 7)]
+    counters = [row[i] for i in (0, 2, 4, 6)]
+    key = hashlib.sha256(repr((counters, moments)).encode()).hexdigest()[:24]
+    return Fingerprint(key, max((m for m in moments if m), default=None))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+
+def cache_key(feed: FeedDefinition, variant: str, fingerprint: Fingerprint) -> str:
+    updated = feed.updated_at.timestamp()
+    text = f"{feed.pk}:{updated}:{variant}:{fingerprint.key}"
+    return "feeds:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_render(
+    feed: FeedDefinition, variant: str, fingerprint: Fingerprint, render
+) -> Rendered:
+    """The cached rendering of this variant (format, page, host) under this
+    fingerprint, or render() -> body, stored with its ETag."""
+    key = cache_key(feed, variant, fingerprint)
+    rendered = cache.get(key)
+    if rendered is None:
+        body = render()
+        moments = [feed.updated_at, fingerprint.changed_at]
+        rendered = Rendered(
+            body=body,
+            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            last_modified=max(m for m in moments if m is not None),
+        )
+        cache.set(key, rendered, CACHE_SECONDS)
+    return rendered
+
+
+def on_change(sender, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return  # fixture loading
+    bump_generation()
+
+
+def connect_signals() -> None:
+    """What a feed shows but Wagtail does not log: bump the generation."""
+    from wagtail.images import get_image_model
+    from wagtailmedia.models import get_media_model
+
+    from cms.snippets import Audience, Campaign, Topic
+
+    watched = [
+        Placement,
+        FeedDefinition,
+        get_media_model(),
+        get_image_model(),
+        Topic,
+        Audience,
+        Campaign,
+    ]
+    for model in watched:
+        uid = f"feeds-generation-{model._meta.label}"
+        post_save.connect(on_change, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(on_change, sender=model, dispatch_uid=uid + "-delete")
+    for field in ("outlets", "topics", "audiences", "campaigns"):
+        through = getattr(FeedDefinition, field).through
+        m2m_changed.connect(on_change, sender=through, dispatch_uid=f"feeds-{field}")
