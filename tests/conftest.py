@@ -26,7 +26,11 @@ from cms.pages import (
 from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
 from cms.snippets import Audience, Campaign, Expert, Topic
 
-pytest_plugins = ["tests.feeds_fixtures", "tests.screens_fixtures"]
+pytest_plugins = [
+    "tests.feeds_fixtures",
+    "tests.ingest_fixtures",
+    "tests.screens_fixtures",
+]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "media_pipeline",
     "channels.feeds",
     "channels.partners",
+    "channels.ingest",
     "channels.big_screen",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -187,7 +188,10 @@ WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15"))
 SCHEDULER_STALE_SECONDS = 90
 # Called with the current time at every scheduler tick, after pages.
-SCHEDULER_JOBS = ["channels.queue.enqueue_due_placements"]
+SCHEDULER_JOBS = [
+    "channels.queue.enqueue_due_placements",
+    "channels.ingest.tasks.poll_due_feeds",
+]
 
 # Django's own logging, plus our "cms" logger; partner keys may arrive as
 # ?key=, so they are masked in every request line logged.

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from cms.demo.feeds import load_feeds
+from cms.demo.ingest import load_ingest
 from cms.demo.loader import load_demo
 from cms.demo.outlets import load_outlets
 from cms.demo.partners import load_partners
@@ -18,3 +19,4 @@ class Command(BaseCommand):
         self.stdout.write(load_screens())
         self.stdout.write(load_feeds())
         self.stdout.write(load_partners())
+        self.stdout.write(load_ingest())
