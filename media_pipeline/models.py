@@ -36,7 +36,12 @@ def source_version(stored: FieldFile) -> str:
     storage, name = stored.storage, stored.name
     if not storage.exists(name):
         return short_hash(name, "missing")
-    return short_hash(name, storage.size(name))
+    return version_of(name, storage.size(name))
+
+
+def version_of(name: str, size: int) -> str:
+    """source_version() of a stored file whose size is already known."""
+    return short_hash(name, size)
 
 
 def export_options_key(title: str, subtitles) -> str:

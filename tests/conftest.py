@@ -25,6 +25,7 @@ from cms.pages import (
 )
 from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
 from cms.snippets import Audience, Campaign, Expert, Topic
+from media_pipeline.tasks import request_export
 
 pytest_plugins = [
     "tests.feeds_fixtures",
@@ -255,3 +256,26 @@ def make_clip(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture
+def run_export(django_capture_on_commit_callbacks, admin_user):
+    """Ask for an export as the admin does; queued jobs run on commit."""
+
+    def run(media, subtitles, preset="douyin", **options):
+        options.setdefault("reframe", "blur")
+        options.setdefault("title", media.title)
+        with django_capture_on_commit_callbacks(execute=True):
+            request = request_export(
+                media,
+                preset,
+                options["reframe"],
+                options["title"],
+                subtitles,
+                admin_user,
+            )
+        if request.job is not None:
+            request.job.refresh_from_db()
+        return request
+
+    return run

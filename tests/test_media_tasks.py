@@ -23,7 +23,6 @@ from media_pipeline.tasks import (
     ProgressSaver,
     cancel_export,
     export_media,
-    request_export,
 )
 
 CUES = "1\n00:00:00,200 --> 00:00:00,900\n台风来临前，请储备饮用水。\n"
@@ -101,29 +100,6 @@ def make_subtitles(db):
         return document
 
     return make
-
-
-@pytest.fixture
-def run_export(django_capture_on_commit_callbacks, admin_user):
-    """Ask for an export as the admin does; queued jobs run on commit."""
-
-    def run(media, subtitles, preset="douyin", **options):
-        options.setdefault("reframe", "blur")
-        options.setdefault("title", media.title)
-        with django_capture_on_commit_callbacks(execute=True):
-            request = request_export(
-                media,
-                preset,
-                options["reframe"],
-                options["title"],
-                subtitles,
-                admin_user,
-            )
-        if request.job is not None:
-            request.job.refresh_from_db()
-        return request
-
-    return run
 
 
 def rendition_files() -> list[Path]:

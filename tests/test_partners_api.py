@@ -91,6 +91,42 @@ def test_items_carry_every_field_in_utc(api, make_feed, make_video, campaign):
     assert client.get(f"{ITEMS}{video.pk}/").json() == item
 
 
+def test_media_lists_its_current_exports_served_under_the_embargo(
+    api, make_feed, make_video, make_media, run_export
+):
+    video = make_video(video=make_media("video", size="1920x1080", seconds=1))
+    request = run_export(video.video, None, preset="bilibili")
+    assert request.job is not None, request.problems
+    export = request.job.rendition
+    client = api(make_feed("mine", access="partner"))
+    [item] = items(client.get(ITEMS))
+    [media] = item["media"]
+    [rendition] = media["renditions"]
+    assert (rendition["preset"], rendition["label"]) == ("bilibili", "哔哩哔哩")
+    assert (rendition["width"], rendition["height"]) == (1920, 1080)
+    assert rendition["mime_type"] == "video/mp4"
+    assert rendition["bytes"] == export.size and rendition["duration"] > 1
+    served = client.get(rendition["url"])
+    assert b"".join(served.streaming_content) == export.file.read()
+    assert client.head(rendition["url"])["Content-Length"] == str(export.size)
+
+    video.unpublish()
+    assert client.get(rendition["url"]).status_code == 404
+
+
+def test_an_export_of_a_replaced_file_is_not_listed(
+    api, make_feed, make_video, make_media, run_export
+):
+    video = make_video(video=make_media("video", size="1920x1080", seconds=1))
+    assert run_export(video.video, None, preset="bilibili").job.rendition
+    replacement = make_media("video", name="new.mp4")
+    video.video.file = replacement.file
+    video.video.save()
+    client = api(make_feed("mine", access="partner"))
+    [item] = items(client.get(ITEMS))
+    assert item["media"][0]["renditions"] == []
+
+
 def test_full_text_only_where_a_feed_allows_it(api, make_feed, make_article, topic):
     make_article(title="全文稿", body=[("paragraph", "<p>正文第一段。</p>")])
     client = api(make_feed("teaser", access="partner", full_text=False))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Page
 
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
+from media_pipeline.models import version_of
 
 CHUNK_BYTES = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -48,6 +49,7 @@ class MediaFacts:
     duration: float | None
     width: int | None
     height: int | None
+    version: str  # media_pipeline's source version of the file as stored now
 
 
 def mime_type_of(name: str, kind: str) -> str:
@@ -85,6 +87,7 @@ def media_facts(media) -> MediaFacts | None:
         duration=float(duration) if duration else None,
         width=width if media.type == "video" else None,
         height=height if media.type == "video" else None,
+        version=version_of(media.file.name, length),
     )
 
 
@@ -179,6 +182,20 @@ def enclosure(request: HttpRequest, page_id: int, media_id: int, filename: str):
     if PurePosixPath(media.file.name).name != filename:
         raise Http404
     return file_response(request, media.file, mime_type_of(filename, media.type))
+
+
+@require_safe
+def rendition(
+    request: HttpRequest, page_id: int, media_id: int, rendition_id: int, filename: str
+):
+    """A platform or screen export of the media (media_pipeline), under the
+    same embargo as the original."""
+    media = visible_media(page_id, media_id)
+    export = media.renditions.filter(pk=rendition_id).first()
+    if export is None or PurePosixPath(export.file.name).name != filename:
+        raise Http404
+    kind = "video" if export.info.get("has_video") else "audio"
+    return file_response(request, export.file, mime_type_of(filename, kind))
 
 
 @require_safe

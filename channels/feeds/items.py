@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 import nh3
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils.html import escape, strip_tags
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
-from channels.feeds.enclosures import media_facts
+from channels.feeds.enclosures import MediaFacts, media_facts, mime_type_of
 from channels.feeds.selection import content_type_of
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
 
@@ -36,6 +37,21 @@ BLOCK_BREAK = re.compile(r"</(p|h2|h3|li|blockquote|figcaption|h4)>", re.I)
 
 
 @dataclass(frozen=True)
+class MediaRendition:
+    """An export of the media for a platform or use (media_pipeline preset),
+    made from the file as it is now; served by our own view, as enclosures."""
+
+    preset: str
+    label: str
+    url: str
+    mime_type: str
+    length: int
+    duration_seconds: float | None
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
 class Enclosure:
     url: str  # absolute URL, served by our own range-capable view
     length: int  # bytes of the real file
@@ -45,6 +61,7 @@ class Enclosure:
     width: int | None
     height: int | None
     thumbnail_url: str | None
+    renditions: tuple[MediaRendition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +227,37 @@ def enclosure_for(page: Page, request: HttpRequest | None) -> Enclosure | None:
         width=facts.width,
         height=facts.height,
         thumbnail_url=thumbnail,
+        renditions=current_renditions(page, media, facts, request),
+    )
+
+
+def current_renditions(
+    page: Page, media, facts: MediaFacts, request: HttpRequest | None
+) -> tuple[MediaRendition, ...]:
+    """The media's exports made from its file as stored now (prefetched),
+    the newest for each preset and framing."""
+    latest: dict[tuple[str, str], object] = {}
+    for export in sorted(media.renditions.all(), key=lambda r: r.created_at):
+        if export.source_version == facts.version:
+            latest[(export.preset, export.reframe)] = export
+    return tuple(
+        rendition_of(page, media, export, request) for export in latest.values()
+    )
+
+
+def rendition_of(page: Page, media, export, request) -> MediaRendition:
+    info, name = export.info, PurePosixPath(export.file.name).name
+    kind = "video" if info.get("has_video") else "audio"
+    path = reverse("feeds:rendition", args=[page.pk, media.pk, export.pk, name])
+    return MediaRendition(
+        preset=export.preset,
+        label=str(export.preset_label),
+        url=absolute(request, path),
+        mime_type=mime_type_of(name, kind),
+        length=export.size,
+        duration_seconds=info.get("duration"),
+        width=info.get("display_width") or info.get("width"),
+        height=info.get("display_height") or info.get("height"),
     )
 
 
@@ -253,9 +301,9 @@ def prefetch(pages: list[Page]) -> None:
     for model, group in by_type.items():
         lookups = ["topics", "audiences", "campaign"]
         if model is VideoPage:
-            lookups += ["video__probe"]
+            lookups += ["video__probe", "video__renditions"]
         elif model is ColumnEpisodePage:
-            lookups += ["audio__probe"]
+            lookups += ["audio__probe", "audio__renditions"]
         prefetch_related_objects(group, *lookups)
 
 

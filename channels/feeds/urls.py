@@ -1,11 +1,16 @@
 from django.urls import path
 
-from channels.feeds.enclosures import enclosure, thumbnail
+from channels.feeds.enclosures import enclosure, rendition, thumbnail
 from channels.feeds.views import cover_view, feed_view
 
 app_name = "feeds"
 urlpatterns = [
     path("media/<int:page_id>/<int:media_id>/thumbnail/", thumbnail, name="thumbnail"),
+    path(
+        "media/<int:page_id>/<int:media_id>/renditions/<int:rendition_id>/<str:filename>",
+        rendition,
+        name="rendition",
+    ),
     path(
         "media/<int:page_id>/<int:media_id>/<str:filename>",
         enclosure,

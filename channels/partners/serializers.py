@@ -20,6 +20,23 @@ def utc_datetime(**kwargs) -> serializers.DateTimeField:
     return serializers.DateTimeField(default_timezone=UTC, read_only=True, **kwargs)
 
 
+class RenditionSerializer(serializers.Serializer):
+    preset = serializers.CharField(
+        read_only=True, help_text="导出预设，如 douyin、bilibili、screen_landscape"
+    )
+    label = serializers.CharField(read_only=True, help_text="平台或用途")
+    url = serializers.URLField(
+        read_only=True, help_text="文件地址（支持 HEAD 与 Range）"
+    )
+    mime_type = serializers.CharField(read_only=True)
+    bytes = serializers.IntegerField(source="length", read_only=True)
+    duration = serializers.FloatField(
+        source="duration_seconds", allow_null=True, read_only=True, help_text="秒"
+    )
+    width = serializers.IntegerField(allow_null=True, read_only=True)
+    height = serializers.IntegerField(allow_null=True, read_only=True)
+
+
 class MediaSerializer(serializers.Serializer):
     url = serializers.URLField(
         read_only=True, help_text="媒体文件地址（支持 HEAD 与 Range）"
@@ -34,6 +51,11 @@ class MediaSerializer(serializers.Serializer):
     height = serializers.IntegerField(allow_null=True, read_only=True)
     thumbnail = serializers.URLField(
         source="thumbnail_url", allow_null=True, read_only=True
+    )
+    renditions = RenditionSerializer(
+        many=True,
+        read_only=True,
+        help_text="由当前文件导出的各平台版本（短视频平台、大屏等）",
     )
 
 
