@@ -38,7 +38,7 @@ def player_version() -> str:
 
 
 def poll_seconds() -> int:
-    return getattr(settings, "BIG_SCREEN_POLL_SECONDS", 30)
+    return settings.BIG_SCREEN_POLL_SECONDS
 
 
 def bearer_token(request) -> str:

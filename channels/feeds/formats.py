@@ -58,7 +58,7 @@ class FeedDocument:
             links.append(("previous", self.page_url(self.page - 1)))
         if self.page > 2:
             links.append(("next-archive", self.page_url(self.page - 1)))
-        if hub := getattr(settings, "FEEDS_WEBSUB_HUB", ""):
+        if hub := settings.FEEDS_WEBSUB_HUB:
             links.append(("hub", hub))
         return links
 
@@ -224,7 +224,7 @@ def json_feed(document: FeedDocument) -> dict:
     }
     if document.next_url:
         feed["next_url"] = document.next_url
-    if hub := getattr(settings, "FEEDS_WEBSUB_HUB", ""):
+    if hub := settings.FEEDS_WEBSUB_HUB:
         feed["hubs"] = [{"type": "WebSub", "url": hub}]
     return feed
 

@@ -34,7 +34,7 @@ MAX_PAGE = 10_000
 
 
 def public_max_age() -> int:
-    return getattr(settings, "FEEDS_PUBLIC_MAX_AGE", 30)
+    return settings.FEEDS_PUBLIC_MAX_AGE
 
 
 def narrowed(pages: QuerySet, media_kind: str | None) -> QuerySet:

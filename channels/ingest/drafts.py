@@ -27,7 +27,6 @@ from channels.ingest.parse import UpstreamEntry
 from channels.ingest.sanitise import CleanHtml, plain_text, sanitise, shorten
 from cms.pages import ArticlePage, ColumnEpisodePage, ColumnPage, ContentIndexPage
 
-DEFAULT_MAX_NEW = 50
 TITLE_LENGTH = Page._meta.get_field("title").max_length
 STANDFIRST_LENGTH = 300
 AUTHOR_LENGTH = ArticlePage._meta.get_field("author").max_length
@@ -45,7 +44,7 @@ class IngestResult:
 
 
 def max_new_per_poll() -> int:
-    return int(getattr(settings, "INGEST_MAX_NEW_PER_POLL", DEFAULT_MAX_NEW))
+    return settings.INGEST_MAX_NEW_PER_POLL
 
 
 def target_of(feed: UpstreamFeed) -> Page:

@@ -16,8 +16,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from urllib3.exceptions import ReadTimeoutError
 
-DEFAULT_TIMEOUT_SECONDS = 15
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # A server trickling a byte now and then never trips the read timeout; the
 # whole download must end within this many read timeouts.
 DOWNLOAD_TIMEOUTS = 4
@@ -54,11 +52,11 @@ class Response:
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "INGEST_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+    return settings.INGEST_TIMEOUT_SECONDS
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "INGEST_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.INGEST_MAX_BYTES
 
 
 def size_label(size: int) -> str:

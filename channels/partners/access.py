@@ -169,11 +169,11 @@ def masked_path(request: HttpRequest) -> str:
 
 
 def pull_log_batch() -> int:
-    return getattr(settings, "PARTNERS_PULL_LOG_BATCH", 200)
+    return settings.PARTNERS_PULL_LOG_BATCH
 
 
 def pull_log_seconds() -> float:
-    return getattr(settings, "PARTNERS_PULL_LOG_SECONDS", 10)
+    return settings.PARTNERS_PULL_LOG_SECONDS
 
 
 class PullBuffer:
@@ -227,7 +227,7 @@ class FlushTimer:
         self._timer: threading.Timer | None = None
 
     def schedule(self) -> None:
-        if not getattr(settings, "PARTNERS_PULL_LOG_BACKGROUND_FLUSH", True):
+        if not settings.PARTNERS_PULL_LOG_BACKGROUND_FLUSH:
             return
         with self._lock:
             if self._timer is not None and self._timer.is_alive():

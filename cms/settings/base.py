@@ -207,3 +207,19 @@ for request_logger in ("django.server", "django.request"):
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).
 BIG_SCREEN_POLL_SECONDS = int(os.environ.get("BIG_SCREEN_POLL_SECONDS", "30"))
+
+# Partner feeds: how long a CDN may keep a public feed (keyed ones are
+# private), and an optional WebSub hub announced in every feed.
+FEEDS_PUBLIC_MAX_AGE = int(os.environ.get("FEEDS_PUBLIC_MAX_AGE", "30"))
+FEEDS_WEBSUB_HUB = os.environ.get("FEEDS_WEBSUB_HUB", "")
+# Pulls are written in batches of this many rows, or this many seconds
+# after the first one buffered (by a timer thread when no request follows).
+PARTNERS_PULL_LOG_BATCH = 200
+PARTNERS_PULL_LOG_SECONDS = 10
+PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True
+
+# Ingest of upstream feeds: per request timeout (the whole download gets
+# four of them), largest answer read, drafts made per poll at most.
+INGEST_TIMEOUT_SECONDS = 15
+INGEST_MAX_BYTES = 5 * 1024 * 1024
+INGEST_MAX_NEW_PER_POLL = 50
