@@ -3,6 +3,7 @@ partner feed; a second load changes nothing; under DEBUG the key is printed
 and works in a feed reader and a podcast app, otherwise nothing secret is
 printed."""
 
+import json
 import re
 
 import feedparser
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from channels.feeds.models import FeedDefinition
 from channels.feeds.selection import feed_pages
+from channels.feeds.views import FORMATS, narrowed
 from channels.partners.access import PULLS
 from channels.partners.models import KEY_PATTERN, ApiKey, Partner
 from cms.demo import content
@@ -78,3 +80,31 @@ def test_under_debug_the_printed_key_reads_its_feed(loaded, client, settings):
         assert feedparser.parse(podcast.content).bozo == 0
         other = next(s for _n, s, _c in printed if s != slug)
         assert client.get(f"/feeds/{other}/rss.xml", headers=bearer).status_code == 403
+
+
+def expected_ids(feed: FeedDefinition, media_kind: str | None) -> list[str]:
+    pages = narrowed(feed_pages(feed), media_kind)[: feed.item_count]
+    return [f"urn:kepu:page:{page.pk}" for page in pages]
+
+
+def test_every_format_of_every_demo_feed_parses_with_the_items_of_the_database(
+    loaded, client
+):
+    seen = {}
+    for feed in FeedDefinition.objects.all():
+        _key, clear = ApiKey.issue(Partner.objects.first(), [feed])
+        bearer = {"Authorization": f"Bearer {clear}"}
+        for fmt in FORMATS.values():
+            response = client.get(f"/feeds/{feed.slug}/{fmt.name}", headers=bearer)
+            assert response.status_code == 200, (feed.slug, fmt.name)
+            if fmt.name == "feed.json":
+                ids = [item["id"] for item in json.loads(response.content)["items"]]
+            else:
+                parsed = feedparser.parse(response.content)
+                assert parsed.bozo == 0, (feed.slug, fmt.name, parsed.bozo_exception)
+                ids = [entry.id for entry in parsed.entries]
+            assert ids == expected_ids(feed, fmt.media_kind), (feed.slug, fmt.name)
+            seen[(feed.slug, fmt.name)] = len(ids)
+    assert all(seen[("all", name)] for name in FORMATS)  # none of them empty
+    for column in content.COLUMNS:
+        assert seen[(f"partner-{column.slug}", "rss.xml")]
