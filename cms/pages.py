@@ -26,7 +26,7 @@ def expired_but_live_ids() -> list[int]:
     """Pages past their expiry that the scheduler has not unpublished yet (at
     most a minute's worth). Excluded by id, because the search backends can
     filter on id but not on expire_at."""
-    expired = Page.objects.filter(live=True, expire_at__lte=timezone.now())
+    expired = Page.objects.filter(live=True, expire_at__lte=timezone.now()).order_by()
     return list(expired.values_list("pk", flat=True))
 
 

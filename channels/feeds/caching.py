@@ -6,8 +6,10 @@ the next request rather than after a TTL.
 
 The fingerprint moves with: any page log entry (publish, unpublish, move,
 privacy, delete — Wagtail logs each), a live page passing its expiry time, a
-placement coming due, and the feeds' own generation counter (bumped by
-signals for placements, media files, taxonomy and feed definitions)."""
+placement coming due, the latest edit of a feed definition, and the feeds'
+own generation counter (bumped by
+signals for placements, media files, taxonomy and feed definitions; a
+placement created, moved or deleted, even in the past, bumps it)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -33,18 +35,21 @@ class Fingerprint:
 
 
 def fingerprint_sql() -> str:
+    """Maxima read off an index (a partial one for expiry, see migration
+    0002) or a table of a few rows: the cost does not grow with pages, log or
+    placements."""
     log = PageLogEntry._meta.db_table
     page = Page._meta.db_table
     placement = Placement._meta.db_table
     generation = FeedGeneration._meta.db_table
-    expired = f"FROM {page} WHERE live AND expire_at <= %s"
-    due = f"FROM {placement} WHERE scheduled_at <= %s"
+    feeds = FeedDefinition._meta.db_table
     return (
         f"SELECT (SELECT MAX(id) FROM {log}), (SELECT MAX(timestamp) FROM {log}), "
-        f"(SELECT COUNT(*) {expired}), (SELECT MAX(expire_at) {expired}), "
-        f"(SELECT COUNT(*) {due}), (SELECT MAX(scheduled_at) {due}), "
+        f"(SELECT MAX(expire_at) FROM {page} WHERE live AND expire_at <= %s), "
+        f"(SELECT MAX(scheduled_at) FROM {placement} WHERE scheduled_at <= %s), "
         f"(SELECT MAX(value) FROM {generation}), "
-        f"(SELECT MAX(changed_at) FROM {generation})"
+        f"(SELECT MAX(changed_at) FROM {generation}), "
+        f"(SELECT MAX(updated_at) FROM {feeds})"
     )
 
 
@@ -62,12 +67,34 @@ def as_datetime(value) -> datetime | None:
 def read_fingerprint(now: datetime) -> Fingerprint:
     stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(fingerprint_sql(), [stamp, stamp, stamp, stamp])
+        cursor.execute(fingerprint_sql(), [stamp, stamp])
         row = cursor.fetchone()
-    moments = [as_datetime(row[i]) for i in (1, 3, 5, 7)]
-    counters = [row[i] for i in (0, 2, 4, 6)]
+    moments = [as_datetime(row[i]) for i in (1, 2, 3, 5, 6)]
+    counters = [row[i] for i in (0, 4)]
     key = hashlib.sha256(repr((counters, moments)).encode()).hexdigest()[:24]
     return Fingerprint(key, max((m for m in moments if m), default=None))
+
+
+class ActiveFeeds:
+    """The active feed definitions by slug, read once per fingerprint in
+    each process. Saving or deleting a definition (or its selection) bumps
+    the generation, so within one fingerprint they cannot change; they are
+    read after the fingerprint, so they are never older than it."""
+
+    def __init__(self) -> None:
+        self._latest: tuple[str, dict[str, FeedDefinition]] = ("", {})
+
+    def get(self, fingerprint: Fingerprint) -> dict[str, FeedDefinition]:
+        key, feeds = self._latest
+        if key != fingerprint.key:
+            feeds = {
+                feed.slug: feed for feed in FeedDefinition.objects.filter(active=True)
+            }
+            self._latest = (fingerprint.key, feeds)
+        return feeds
+
+
+ACTIVE_FEEDS = ActiveFeeds()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from channels.feeds.caching import Rendered, cached_render, read_fingerprint
+from channels.feeds.caching import (
+    ACTIVE_FEEDS,
+    Fingerprint,
+    Rendered,
+    cached_render,
+    read_fingerprint,
+)
 from channels.feeds.formats import ATOM, JSON_FEED, RSS, FeedDocument, Format
 from channels.feeds.items import build_items
 from channels.feeds.media_formats import MRSS, PODCAST
@@ -126,14 +132,16 @@ def conditional(
     return response
 
 
-def serve_feed(request: HttpRequest, feed: FeedDefinition, fmt: Format) -> HttpResponse:
+def serve_feed(
+    request: HttpRequest, feed: FeedDefinition, fmt: Format, fingerprint: Fingerprint
+) -> HttpResponse:
     try:
         page = page_number(request)
         variant = f"{fmt.name}:{page}:{request.scheme}:{request.get_host()}"
         rendered = cached_render(
             feed,
             variant,
-            read_fingerprint(timezone.now()),
+            fingerprint,
             lambda: render_document(request, feed, fmt, page),
         )
     except Http404:
@@ -143,16 +151,13 @@ def serve_feed(request: HttpRequest, feed: FeedDefinition, fmt: Format) -> HttpR
     return response
 
 
-def active_feed(slug: str) -> FeedDefinition | None:
-    return FeedDefinition.objects.filter(slug=slug, active=True).first()
-
-
 @require_safe
 def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
     from channels.partners.access import AccessDenied, authorise, log_pull
 
     fmt = FORMATS.get(format_name)
-    feed = active_feed(slug) if fmt else None
+    fingerprint = read_fingerprint(timezone.now())
+    feed = ACTIVE_FEEDS.get(fingerprint).get(slug) if fmt else None
     grant = None
     if feed is None:
         response = not_found()
@@ -162,7 +167,7 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
         except AccessDenied as denied:
             response = denied_response(denied)
         else:
-            response = serve_feed(request, feed, fmt)
+            response = serve_feed(request, feed, fmt, fingerprint)
     size = len(response.content) if response.status_code == 200 else 0
     log_pull(request, feed, grant, response.status_code, size)
     return response
@@ -182,7 +187,7 @@ def cover_png(feed: FeedDefinition) -> bytes:
 @require_safe
 def cover_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The feed's artwork: its title on the house gradient, as a square PNG."""
-    feed = active_feed(slug)
+    feed = ACTIVE_FEEDS.get(read_fingerprint(timezone.now())).get(slug)
     if feed is None:
         return not_found()
     response = HttpResponse(cover_png(feed), content_type="image/png")
