@@ -1,0 +1,129 @@
+"""Database growth per screen per day: bytes per heartbeat and per play row
+measured by inserting a day of them. Import only after django.setup()."""
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sampling import report as say
+from screen_fleet import Fleet
+
+# Enough rows for bytes per row to settle (pages, index nodes), few enough to
+# insert in seconds.
+GROWTH_SCREENS = 100  # screens given a day of heartbeats (08:00–20:00)
+GROWTH_PLAYS = 20_000
+BATCH = 5_000
+
+
+def table_bytes(table: str) -> int:
+    """The table with its indexes on PostgreSQL; the whole file on SQLite
+    (nothing else is written meanwhile)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            return cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_size")
+        return pages * cursor.fetchone()[0]
+
+
+def yesterday_at(hour: int):
+    from django.utils import timezone
+
+    day = timezone.localdate() - timedelta(days=1)
+    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour))
+
+
+def bytes_per_row(model, rows) -> tuple[float, int]:
+    """Insert the rows; (bytes per row, rows) from the table's growth."""
+    from django.db import transaction
+
+    before = table_bytes(model._meta.db_table)
+    count = 0
+    batch = []
+    with transaction.atomic():
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                model.objects.bulk_create(batch)
+                count += len(batch)
+                batch = []
+        model.objects.bulk_create(batch)
+        count += len(batch)
+    return (table_bytes(model._meta.db_table) - before) / count, count
+
+
+def a_day_of_heartbeats(fleet: Fleet):
+    """One per minute from 08:00 to 20:00 yesterday for GROWTH_SCREENS screens."""
+    from channels.big_screen.models import Heartbeat
+
+    opening = yesterday_at(8)
+    for pk, _token in fleet.screens[:GROWTH_SCREENS]:
+        for minute in range(12 * 60):
+            yield Heartbeat(
+                screen_id=pk,
+                minute=opening + timedelta(minutes=minute),
+                playing_item=fleet.items[minute % len(fleet.items)],
+                storage_free_bytes=10**10,
+            )
+
+
+def plays_of_yesterday(fleet: Fleet):
+    from channels.big_screen.models import PlaylistItem, PlayRecord
+
+    items = list(PlaylistItem.objects.filter(pk__in=fleet.items))
+    opening = yesterday_at(8)
+    for n in range(GROWTH_PLAYS):
+        item = items[n % len(items)]
+        yield PlayRecord(
+            play_id=uuid.uuid4(),
+            screen_id=fleet.screens[n % len(fleet.screens)][0],
+            item=item,
+            page_id=item.page_id,
+            started_at=opening + timedelta(seconds=(n // len(fleet.screens)) * 22),
+            seconds=21.5,
+        )
+
+
+def loop_seconds_per_item(fleet: Fleet) -> float:
+    """The average item of a screen's loop (the province's items and its
+    site's poster), for plays per day."""
+    from channels.big_screen.models import PlaylistItem
+
+    durations = list(
+        PlaylistItem.objects.filter(pk__in=fleet.items).values_list(
+            "duration_seconds", flat=True
+        )
+    ) + [15]
+    return sum(durations) / len(durations)
+
+
+@dataclass(frozen=True)
+class Growth:
+    heartbeat_bytes: float
+    heartbeats: int
+    play_bytes: float
+    plays: int
+    seconds_per_item: float
+
+    def per_screen_day(self, open_hours: float, on_hours: float) -> float:
+        plays = open_hours * 3600 / self.seconds_per_item
+        return on_hours * 60 * self.heartbeat_bytes + plays * self.play_bytes
+
+
+def measure_growth(fleet: Fleet) -> Growth:
+    from channels.big_screen.models import Heartbeat, PlayRecord
+
+    say()
+    say(f"database growth: a day of heartbeats for {GROWTH_SCREENS:,} screens …")
+    started = time.monotonic()
+    heartbeat_bytes, heartbeats = bytes_per_row(Heartbeat, a_day_of_heartbeats(fleet))
+    play_bytes, plays = bytes_per_row(PlayRecord, plays_of_yesterday(fleet))
+    say(f"  inserted in {time.monotonic() - started:.0f} s")
+    return Growth(
+        heartbeat_bytes, heartbeats, play_bytes, plays, loop_seconds_per_item(fleet)
+    )
