@@ -125,6 +125,26 @@ def test_revoking_a_screen_makes_its_token_fail(admin_client, client, paired_scr
     assert response.status_code == 401
 
 
+def test_a_new_emergency_starts_now_and_runs_two_hours_unless_told(
+    admin_client, screen_tree
+):
+    form = admin_client.get(f"{ADMIN}/emergencies/new/").context["form"]
+    starts, ends = form.initial["starts_at"], form.initial["ends_at"]
+    assert abs(starts - timezone.now()) < timedelta(minutes=1)
+    assert ends - starts == timedelta(hours=2)
+    fields = {
+        "group": screen_tree.county.pk,
+        "title": "暴雨红色预警",
+        "message": "请远离河道与低洼地带。",
+        "duration_seconds": 20,
+        "starts_at": form["starts_at"].value().strftime("%Y-%m-%d %H:%M"),
+        "ends_at": form["ends_at"].value().strftime("%Y-%m-%d %H:%M"),
+    }
+    response = admin_client.post(f"{ADMIN}/emergencies/new/", fields)
+    assert response.status_code == 302, response.context["form"].errors
+    assert EmergencyItem.objects.get(title="暴雨红色预警").is_active(timezone.now())
+
+
 def test_emergency_confirmations_and_cancel(admin_client, screen_tree, pair_screen):
     confirmed = pair_screen(screen_tree.site, name="已确认屏")
     pair_screen(screen_tree.other_site, name="未确认屏")

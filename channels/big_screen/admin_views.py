@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
+from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
@@ -25,6 +26,7 @@ from channels.big_screen.schedule import local_moment, plays_at
 screen_policy = ModelPermissionPolicy(Screen)
 emergency_policy = ModelPermissionPolicy(EmergencyItem)
 ONLINE_WITHIN = timedelta(minutes=3)  # three missed heartbeats: offline
+EMERGENCY_HOURS = timedelta(hours=2)  # a new emergency's default length
 
 
 def is_online(screen: Screen, now: datetime | None = None) -> bool:
@@ -145,6 +147,16 @@ class RevokeView(ConfirmView):
 
     def act(self) -> None:
         pairing.revoke(self.object)
+
+
+class EmergencyCreateView(generic.CreateView):
+    """An emergency starts now and runs EMERGENCY_HOURS unless the operator
+    says otherwise: in a hurry, only the group, title and text need filling."""
+
+    def get_initial(self):
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        initial = super().get_initial()
+        return {**initial, "starts_at": now, "ends_at": now + EMERGENCY_HOURS}
 
 
 class CancelEmergencyView(ConfirmView):

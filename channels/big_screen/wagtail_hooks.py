@@ -26,6 +26,7 @@ from wagtail.admin.widgets import HeaderButton, ListingButton
 from channels.big_screen.admin_views import (
     CancelEmergencyView,
     ConfirmationsView,
+    EmergencyCreateView,
     PairView,
     PreviewView,
     RevokeView,
@@ -196,6 +197,7 @@ class EmergencyViewSet(ModelViewSet):
     menu_label = _("应急科普")
     menu_order = 30
     index_view_class = EmergencyIndexView
+    add_view_class = EmergencyCreateView
     copy_view_enabled = False
     list_display = [
         "title",
