@@ -118,3 +118,8 @@ class FeedDefinitionViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_feed_definitions():
     return FeedDefinitionViewSet()
+
+
+@hooks.register("register_icons")
+def register_rss_icon(icons):
+    return [*icons, "feeds/icons/rss.svg"]
