@@ -196,6 +196,20 @@ def test_usage_shows_a_daily_chart_and_totals_in_constant_queries(
     assert "429" in page
 
 
+def test_a_pull_just_made_is_on_the_usage_page_and_the_key_listing(
+    admin_client, client, partner, make_feed
+):
+    feed = make_feed("mine", access="partner", title="我的订阅源")
+    key, clear = ApiKey.issue(partner, [feed])
+    assert client.get(f"/feeds/mine/rss.xml?key={clear}").status_code == 200
+    assert PullLog.objects.count() == 0  # still buffered
+    page = admin_client.get(reverse("partners:pulls", args=[partner.pk]))
+    assert '<span class="value">1</span>' in page.content.decode()
+    admin_client.get(reverse("partner_keys:index"))
+    key.refresh_from_db()
+    assert key.last_used_at is not None
+
+
 def test_partner_admin_needs_the_partner_permissions(
     client, partner, django_user_model
 ):

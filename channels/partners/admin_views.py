@@ -21,6 +21,7 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from channels.partners.access import flush_pull_logs
 from channels.partners.models import ApiKey, Partner
 from channels.partners.serializers import ADDRESS_FORMATS
 from channels.partners.usage import daily_chart, partner_usage
@@ -67,6 +68,7 @@ class KeyForm(WagtailAdminModelForm):
 
 class KeyIndexView(generic.IndexView):
     def get_base_queryset(self):
+        flush_pull_logs()  # this process's pulls, for 最近使用
         queryset = super().get_base_queryset()
         return queryset.select_related("partner").prefetch_related("feeds")
 
@@ -223,6 +225,7 @@ class UsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
         ]
 
     def get_context_data(self, **kwargs):
+        flush_pull_logs()  # this process's latest pulls count too
         usage = partner_usage(self.partner)
         return super().get_context_data(
             usage=usage,
