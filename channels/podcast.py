@@ -9,11 +9,9 @@ leaves a time behind (a publish, or an entry in the page log)."""
 
 import hashlib
 import logging
-import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from pathlib import PurePosixPath
 
 from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpResponse
@@ -22,6 +20,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 from wagtail.models import PageLogEntry
 
+from channels.feeds.enclosures import mime_type_of
 from cms.pages import ColumnEpisodePage, ColumnPage, visible_pages
 
 logger = logging.getLogger(__name__)
@@ -29,18 +28,6 @@ logger = logging.getLogger(__name__)
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 CATEGORY = "Science"
 LANGUAGE = "zh-cn"
-# Enclosure types by file extension; a podcast client picks its player by it.
-AUDIO_TYPES = {
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".mp4": "audio/mp4",
-    ".aac": "audio/aac",
-    ".wav": "audio/wav",
-    ".ogg": "audio/ogg",
-    ".oga": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".flac": "audio/flac",
-}
 
 
 class PodcastFeed(Rss201rev2Feed):
@@ -69,12 +56,6 @@ class PodcastFeed(Rss201rev2Feed):
 
 def episode_guid(episode: ColumnEpisodePage) -> str:
     return f"kepu-episode-{episode.pk}"
-
-
-def audio_type(name: str) -> str:
-    suffix = PurePosixPath(name).suffix.lower()
-    guessed, _encoding = mimetypes.guess_type(name)
-    return AUDIO_TYPES.get(suffix) or guessed or "application/octet-stream"
 
 
 def duration_text(seconds: float) -> str:
@@ -171,7 +152,7 @@ def build_feed(request, state: FeedState) -> PodcastFeed:
                 Enclosure(
                     request.build_absolute_uri(audio.file.url),
                     str(size),
-                    audio_type(audio.file.name),
+                    mime_type_of(audio.file.name, "audio"),
                 )
             ],
             episode=episode.number,

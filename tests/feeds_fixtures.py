@@ -10,6 +10,24 @@ from media_pipeline.tasks import probe_media
 FEED_FORMATS = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
 
 
+@pytest.fixture(autouse=True)
+def fresh_pull_log():
+    """Pulls buffered in one test belong to its rolled-back rows: never
+    written in another."""
+    from channels.partners.access import PULLS
+
+    PULLS.drain()
+    yield
+    PULLS.drain()
+
+
+@pytest.fixture
+def partner(db):
+    from channels.partners.models import Partner
+
+    return Partner.objects.create(name="吉林日报", contact_name="王编辑")
+
+
 @pytest.fixture
 def make_feed(db):
     """A feed definition (public unless access= says otherwise); outlets,

@@ -6,27 +6,13 @@ import json
 import re
 from datetime import datetime, time, timedelta
 
-import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from channels.partners.access import PULLS
 from channels.partners.models import ApiKey, Partner, PullLog, hash_key
-
-
-@pytest.fixture(autouse=True)
-def fresh_pull_log():
-    PULLS.drain()
-    yield
-    PULLS.drain()
-
-
-@pytest.fixture
-def partner(db) -> Partner:
-    return Partner.objects.create(name="吉林日报", contact_name="王编辑")
 
 
 def test_partners_are_created_and_listed_in_the_menu(admin_client):

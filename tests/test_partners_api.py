@@ -13,8 +13,8 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from channels.models import Placement
-from channels.partners.access import PULLS, flush_pull_logs
-from channels.partners.models import ApiKey, Partner, PullLog
+from channels.partners.access import flush_pull_logs
+from channels.partners.models import ApiKey, PullLog
 
 ITEMS = "/api/partner/items/"
 ITEM_FIELDS = {
@@ -36,18 +36,6 @@ ITEM_FIELDS = {
     "image",
     "media",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_pull_log():
-    PULLS.drain()
-    yield
-    PULLS.drain()
-
-
-@pytest.fixture
-def partner(db) -> Partner:
-    return Partner.objects.create(name="吉林日报", contact_name="王编辑")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from django.db import transaction
 from channels.feeds.models import FeedDefinition
 from channels.feeds.selection import feed_pages
 from channels.feeds.views import FORMATS, narrowed
-from channels.partners.access import PULLS
 from channels.partners.models import KEY_PATTERN, ApiKey, Partner
 from cms.demo import content
 from cms.demo.feeds import load_feeds
@@ -36,9 +35,7 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def loaded(demo, db):
-    PULLS.drain()
-    yield demo
-    PULLS.drain()
+    return demo
 
 
 def test_each_demo_outlet_has_a_partner_with_a_scoped_key(loaded):

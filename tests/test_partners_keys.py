@@ -9,21 +9,8 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from channels.partners.access import PULLS, flush_pull_logs
+from channels.partners.access import flush_pull_logs
 from channels.partners.models import KEY_PATTERN, ApiKey, Partner, hash_key
-
-
-@pytest.fixture(autouse=True)
-def fresh_pull_log():
-    """Pulls buffered by earlier tests belong to rolled-back rows."""
-    PULLS.drain()
-    yield
-    PULLS.drain()
-
-
-@pytest.fixture
-def partner(db) -> Partner:
-    return Partner.objects.create(name="吉林日报", contact_name="王编辑")
 
 
 @pytest.fixture

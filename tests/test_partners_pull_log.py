@@ -17,18 +17,6 @@ from channels.partners.models import ApiKey, Partner, PullLog
 UA = "NetNewsWire (RSS Reader; https://netnewswire.com/)"
 
 
-@pytest.fixture(autouse=True)
-def fresh_pull_log():
-    PULLS.drain()
-    yield
-    PULLS.drain()
-
-
-@pytest.fixture
-def partner(db) -> Partner:
-    return Partner.objects.create(name="吉林日报", contact_name="王编辑")
-
-
 @pytest.fixture
 def keyed(make_feed, make_article, partner):
     feed = make_feed("mine", access="partner")

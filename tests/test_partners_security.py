@@ -5,13 +5,11 @@ appears in a keyed feed or in the partner API, a feed outside the key's
 scope is refused without a trace of any item, and the API shows exactly
 what the key's feeds select."""
 
-import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels.feeds.models import FeedDefinition
-from channels.partners.access import PULLS
 from channels.partners.models import ApiKey, Partner
 from tests.feeds_fixtures import FEED_FORMATS
 from tests.test_feeds_security import (  # noqa: F401 - fixtures used by name
@@ -28,13 +26,6 @@ FEEDS = {
     "health": ({"topics": "topic"}, lambda kind: kind != "episode"),
     "videos": ({"content_types": ["video"]}, lambda kind: kind == "video"),
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_pull_log():
-    PULLS.drain()
-    yield
-    PULLS.drain()
 
 
 def make_feeds(make_feed, topic) -> None:

@@ -19,6 +19,7 @@ from media_pipeline.models import version_of
 
 CHUNK_BYTES = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Enclosure types by file extension: podcast apps pick their player by it.
 MEDIA_TYPES = {
     "audio": {
         ".mp3": "audio/mpeg",
