@@ -59,14 +59,13 @@ def forget_rendering(slug: str, fmt: str, page: int) -> str:
     """Deletes this page's cached rendering (as views.serve_feed keys it for
     a request to HOST over http); returns the cache key."""
     from django.core.cache import cache
-    from django.utils import timezone
 
-    from channels.feeds.caching import cache_key, read_fingerprint
+    from channels.feeds.caching import cache_key, current_fingerprint
     from channels.feeds.models import FeedDefinition
 
     feed = FeedDefinition.objects.get(slug=slug)
     variant = f"{fmt}:{page}:http:{HOST}"
-    key = cache_key(feed, variant, read_fingerprint(timezone.now()))
+    key = cache_key(feed, variant, current_fingerprint())
     cache.delete(key)
     return key
 

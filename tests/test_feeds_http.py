@@ -4,6 +4,7 @@ due, moves and scheduled publishing by the worker all show at once; queries
 stay constant."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import feedparser
 import pytest
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Revision
 
+from channels.feeds import caching
 from channels.feeds.models import FeedDefinition
 from channels.models import Placement
 from cms.pages import ArticlePage, ContentIndexPage
@@ -159,6 +161,26 @@ def test_cached_feed_costs_one_query(
     client.get(f"/feeds/all/{name}")
     with django_assert_num_queries(1):
         assert client.get(f"/feeds/all/{name}").status_code == 200
+
+
+def test_under_load_a_process_reads_the_fingerprint_once_a_second(
+    client, make_feed, make_article, settings, monkeypatch, django_assert_num_queries
+):
+    settings.FEEDS_FINGERPRINT_SECONDS = 1
+    clock = SimpleNamespace(now=1_000_000.0)
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock.now)
+    make_feed()
+    make_article(title="旧稿")
+    client.get(RSS)
+    clock.now += 1  # the fingerprint that request read is a second old
+    client.get(RSS)
+    with django_assert_num_queries(0):
+        assert client.get(RSS).status_code == 200
+    make_article(title="新稿")
+    clock.now += 0.9
+    assert "新稿" not in titles(client)  # within the second
+    clock.now += 0.1
+    assert "新稿" in titles(client)
 
 
 def test_unknown_inactive_and_unsupported_feeds_are_404(client, make_feed):

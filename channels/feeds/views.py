@@ -14,7 +14,6 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -24,7 +23,7 @@ from channels.feeds.caching import (
     Fingerprint,
     Rendered,
     cached_render,
-    read_fingerprint,
+    current_fingerprint,
 )
 from channels.feeds.formats import ATOM, JSON_FEED, RSS, FeedDocument, Format
 from channels.feeds.items import build_items
@@ -156,7 +155,7 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
     from channels.partners.access import AccessDenied, authorise, log_pull
 
     fmt = FORMATS.get(format_name)
-    fingerprint = read_fingerprint(timezone.now())
+    fingerprint = current_fingerprint()
     feed = ACTIVE_FEEDS.get(fingerprint).get(slug) if fmt else None
     grant = None
     if feed is None:
@@ -187,7 +186,7 @@ def cover_png(feed: FeedDefinition) -> bytes:
 @require_safe
 def cover_view(request: HttpRequest, slug: str) -> HttpResponse:
     """The feed's artwork: its title on the house gradient, as a square PNG."""
-    feed = ACTIVE_FEEDS.get(read_fingerprint(timezone.now())).get(slug)
+    feed = ACTIVE_FEEDS.get(current_fingerprint()).get(slug)
     if feed is None:
         return not_found()
     response = HttpResponse(cover_png(feed), content_type="image/png")

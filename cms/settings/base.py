@@ -214,6 +214,9 @@ BIG_SCREEN_POLL_SECONDS = int(os.environ.get("BIG_SCREEN_POLL_SECONDS", "30"))
 # private), and an optional WebSub hub announced in every feed.
 FEEDS_PUBLIC_MAX_AGE = int(os.environ.get("FEEDS_PUBLIC_MAX_AGE", "30"))
 FEEDS_WEBSUB_HUB = os.environ.get("FEEDS_WEBSUB_HUB", "")
+# A process re-reads what feeds depend on once its last reading is this old:
+# a change is in every feed within it (0: on every request).
+FEEDS_FINGERPRINT_SECONDS = float(os.environ.get("FEEDS_FINGERPRINT_SECONDS", "1"))
 # Pulls are written in batches of this many rows, or this many seconds
 # after the first one buffered (by a timer thread when no request follows).
 PARTNERS_PULL_LOG_BATCH = 200

@@ -28,6 +28,8 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Pull logs are written by the request that fills the buffer (or by the test)
 # only: a timer's flush could land in a later test's database.
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = False
+# Every request reads what feeds depend on (one test keeps the 1 s memory).
+FEEDS_FINGERPRINT_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker processes started by tests share it.
