@@ -12,6 +12,9 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
 
 .PHONY: run test lint bench lock messages system-run system-test
 
+# Links the site makes outside a request (e-mails, the demo's upstream feed)
+# point at the port it serves.
+run: export WAGTAILADMIN_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: system-run $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
