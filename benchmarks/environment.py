@@ -1,17 +1,26 @@
 """A throw-away environment for one benchmark run: a temporary VAR_DIR (SQLite
 database, static files, media) and, when DATABASE_URL names a PostgreSQL server,
-a temporary database on that server. Set up before Django reads its settings."""
+a temporary database on that server. Set up before Django reads its settings.
+Also the two things every Django benchmark does around it: its main() and
+the line naming what its figures were measured on."""
 
 import os
+import platform
 import secrets
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from sampling import report
+
+ROOT = Path(__file__).resolve().parent.parent
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 # Settings that would point the run at shared services (S3 media, a Redis
@@ -87,3 +96,41 @@ def throwaway_environment() -> Iterator[Path]:
         with postgres_database(server_url) as database_url:
             set_variables(Path(var_dir), database_url)
             yield Path(var_dir)
+
+
+def run_benchmark(run: Callable[[Path], None]) -> None:
+    """run(var_dir) with Django set up in a throw-away environment, its
+    connections closed before the environment goes; then the total time."""
+    started = time.monotonic()
+    sys.path.insert(0, str(ROOT))
+    with throwaway_environment() as var_dir:
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        try:
+            run(var_dir)
+        finally:
+            connections.close_all()
+    report(f"total {time.monotonic() - started:.0f} s; throw-away data removed")
+
+
+def database_description() -> str:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    major, minor = divmod(connection.pg_version, 10_000)
+    return f"PostgreSQL {major}.{minor}"
+
+
+def environment_line(*packages: str) -> str:
+    """The database, CPUs and versions the figures were measured with."""
+    import django
+
+    versions = "; ".join(f"{name} {version(name)}" for name in ("wagtail", *packages))
+    return (
+        f"environment: {database_description()}; {os.cpu_count()} CPUs; Python "
+        f"{platform.python_version()}; Django {django.get_version()}; {versions}"
+    )

@@ -11,24 +11,18 @@ Run: .venv/bin/python benchmarks/feeds.py  (DATABASE_URL as for site.py;
 see README.md). It builds the same throw-away environment as site.py.
 """
 
-import os
-import platform
 import statistics
-import sys
 import time
-from importlib.metadata import version
 from math import ceil
 from pathlib import Path
 
-import django
-from environment import throwaway_environment
+from environment import environment_line, run_benchmark
 from feed_load import PathSequence, load_sequence, wait_for
 from loadgen import LoadResult, load
 from sampling import TIMED_REPEATS, Sample, measure
 from sampling import report as say
 from server import HOST, waitress
 
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"1k": 1_000, "100k": 100_000}  # generated articles at each step
 FEED = "all"  # the demo's public feed of everything published
 KEYED_FEED = "feed-bench-keyed"
@@ -326,21 +320,6 @@ def under_load(section, key: str, pages: int, log: Path) -> tuple[dict, list]:
 # Reporting ----------------------------------------------------------------------------
 
 
-def environment_line() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        database = f"SQLite {connection.Database.sqlite_version}"
-    else:
-        major, minor = divmod(connection.pg_version, 10_000)
-        database = f"PostgreSQL {major}.{minor}"
-    return (
-        f"environment: {database}; {os.cpu_count()} CPUs; Python "
-        f"{platform.python_version()}; Django {django.get_version()}; "
-        f"Wagtail {version('wagtail')}; waitress {version('waitress')}"
-    )
-
-
 def report_summary(
     measurements: Measurements,
     results: dict[str, LoadResult],
@@ -387,7 +366,7 @@ def run(var_dir: Path) -> None:
     demo = set_up_demo()
     say(f"  {demo.summary}")
     say(f"  done in {time.monotonic() - started:.0f} s")
-    say(environment_line())
+    say(environment_line("waitress"))
     key = create_keyed_feed()
     measurements: Measurements = {}
     last_pages: dict[str, int] = {}
@@ -406,19 +385,5 @@ def run(var_dir: Path) -> None:
     flush_pull_logs()  # this process's pulls, before its database goes
 
 
-def main() -> None:
-    started = time.monotonic()
-    sys.path.insert(0, str(ROOT))
-    with throwaway_environment() as var_dir:
-        django.setup()
-        from django.db import connections
-
-        try:
-            run(var_dir)
-        finally:
-            connections.close_all()
-    say(f"total {time.monotonic() - started:.0f} s; throw-away data removed")
-
-
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)

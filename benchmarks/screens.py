@@ -16,14 +16,10 @@ README.md). It builds the same throw-away environment as site.py.
 
 import json
 import os
-import platform
-import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 
-import django
-from environment import throwaway_environment
+from environment import environment_line, run_benchmark
 from loadgen import load
 from sampling import Sample
 from sampling import report as say
@@ -57,7 +53,6 @@ from screen_players import (
 )
 from server import HOST, waitress
 
-ROOT = Path(__file__).resolve().parent.parent
 STATIC_FILE = "cms/site.css"
 RUN_SECONDS = int(os.environ.get("SCREENS_BENCH_SECONDS", "90"))
 SERVER_THREADS = 4
@@ -142,21 +137,6 @@ def timed_reports() -> dict[str, Sample]:
 
 
 # Reporting ----------------------------------------------------------------------------
-
-
-def environment_line() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        database = f"SQLite {connection.Database.sqlite_version}"
-    else:
-        major, minor = divmod(connection.pg_version, 10_000)
-        database = f"PostgreSQL {major}.{minor}"
-    return (
-        f"environment: {database}; {os.cpu_count()} CPUs; Python "
-        f"{platform.python_version()}; Django {django.get_version()}; "
-        f"Wagtail {version('wagtail')}; waitress {version('waitress')}"
-    )
 
 
 def grows(measurements: Measurements, label: str) -> bool:
@@ -354,7 +334,7 @@ def run(var_dir: Path) -> None:
     demo = set_up_demo()
     say(f"  {demo.summary}")
     say(f"  done in {time.monotonic() - started:.0f} s")
-    say(environment_line())
+    say(environment_line("waitress"))
     fleet, sites, image = small_fleet()
     sizes = {"10 screens": f"{fleet.groups} groups, {len(fleet.screens)} screens"}
     measurements = {"10 screens": measure_requests(fleet)}
@@ -369,19 +349,5 @@ def run(var_dir: Path) -> None:
     report_summary(measurements, capacity, figures, growth)
 
 
-def main() -> None:
-    started = time.monotonic()
-    sys.path.insert(0, str(ROOT))
-    with throwaway_environment() as var_dir:
-        django.setup()
-        from django.db import connections
-
-        try:
-            run(var_dir)
-        finally:
-            connections.close_all()
-    say(f"total {time.monotonic() - started:.0f} s; throw-away data removed")
-
-
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)

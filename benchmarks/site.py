@@ -6,22 +6,16 @@ static file served by the same server in the same run.
 Run: make bench  (or .venv/bin/python benchmarks/site.py); see README.md.
 """
 
-import os
-import platform
-import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-import django
 from corpus import PLANTED, planted_count
-from environment import throwaway_environment
+from environment import environment_line, run_benchmark
 from loadgen import LoadResult, load
 from sampling import TIMED_REPEATS, Sample, measure, report
 from server import HOST, waitress
 
-ROOT = Path(__file__).resolve().parent.parent
 # Generated articles after each growth step; queries must not grow between the
 # last two.
 SIZES = {"+1k": 1_000, "+10k": 10_000}
@@ -75,23 +69,6 @@ def grow(section, start: int, stop: int) -> None:
     report(f"generating articles {start:,}–{stop - 1:,} …")
     generate_articles(section, range(start, stop), on_progress=progress)
     report(f"  created and indexed in {time.monotonic() - started:.0f} s")
-
-
-def database_description() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        return f"SQLite {connection.Database.sqlite_version}"
-    major, minor = divmod(connection.pg_version, 10_000)
-    return f"PostgreSQL {major}.{minor}"
-
-
-def report_environment() -> None:
-    report(
-        f"environment: {database_description()}; {os.cpu_count()} CPUs; "
-        f"Python {platform.python_version()}; Django {django.get_version()}; "
-        f"Wagtail {version('wagtail')}; waitress {version('waitress')}"
-    )
 
 
 def grows(measurements: Measurements, label: str) -> bool:
@@ -214,7 +191,7 @@ def run(var_dir: Path) -> None:
     demo = set_up_demo()
     report(f"  {demo.summary}")
     report(f"  done in {time.monotonic() - started:.0f} s")
-    report_environment()
+    report(environment_line("waitress"))
     paths = page_paths(demo)
     measurements, hits = {"demo": measure_all(paths)}, {"demo": search_hits()}
     generated = 0
@@ -231,19 +208,5 @@ def run(var_dir: Path) -> None:
     report_summary(measurements, results)
 
 
-def main() -> None:
-    started = time.monotonic()
-    sys.path.insert(0, str(ROOT))
-    with throwaway_environment() as var_dir:
-        django.setup()
-        from django.db import connections
-
-        try:
-            run(var_dir)
-        finally:
-            connections.close_all()
-    report(f"total {time.monotonic() - started:.0f} s; throw-away data removed")
-
-
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)
