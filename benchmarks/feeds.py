@@ -147,7 +147,7 @@ def grow(section, start: int, stop: int) -> None:
     cache (the signals bump it for changes Wagtail does not log)."""
     from feed_content import check_generated, generate_articles
 
-    from channels.feeds.models import bump_generation
+    from channels.feeds.models import FeedGeneration
 
     started = time.monotonic()
 
@@ -157,7 +157,7 @@ def grow(section, start: int, stop: int) -> None:
 
     say(f"generating articles {start:,}–{stop - 1:,} …")
     generate_articles(section, range(start, stop), on_progress=progress)
-    bump_generation()
+    FeedGeneration.bump()
     seconds = time.monotonic() - started
     say(f"  created in {seconds:.0f} s ({(stop - start) / seconds:,.0f} per s)")
     say(f"  {check_generated(section, stop)}")

@@ -269,3 +269,25 @@ class OutputFile(models.Model):
                 fields=["placement", "name"], name="one_output_per_name"
             )
         ]
+
+
+class Generation(models.Model):
+    """A one-row counter, bumped when something an output shows changes
+    without leaving a page log entry. It lives in the database because the
+    web and worker processes share nothing else: a cached output goes stale
+    in every process at once."""
+
+    value = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def bump(cls) -> None:
+        now = timezone.now()
+        updated = cls.objects.filter(pk=1).update(
+            value=models.F("value") + 1, changed_at=now
+        )
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"value": 1, "changed_at": now})

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from wagtail.models import Page, PageLogEntry
 
-from channels.feeds.models import FeedDefinition, FeedGeneration, bump_generation
+from channels.feeds.models import FeedDefinition, FeedGeneration
 from channels.models import Placement
 
 CACHE_SECONDS = 60 * 60  # entries are keyed by fingerprint; this only frees space
@@ -156,7 +156,7 @@ def cached_render(
 def on_change(sender, **kwargs) -> None:
     if kwargs.get("raw"):
         return  # fixture loading
-    bump_generation()
+    FeedGeneration.bump()
 
 
 def connect_signals() -> None:

@@ -3,9 +3,9 @@ is served in every format (RSS, Atom, JSON Feed, podcast, Media RSS)."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channels.models import Generation
 from channels.registry import channel_choices
 
 
@@ -83,26 +83,9 @@ class FeedDefinition(models.Model):
             raise ValidationError(errors)
 
 
-class FeedGeneration(models.Model):
-    """One row, bumped when something a feed shows changes without leaving a
-    page log entry (placements, media files, taxonomy, feed selections). It
-    lives in the database because the web and worker processes share nothing
-    else: a cached feed goes stale in every process at once."""
-
-    value = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(default=timezone.now)
+class FeedGeneration(Generation):
+    """Bumped for placements, media files, taxonomy and feed selections."""
 
     class Meta:
         verbose_name = _("订阅源版本")
         verbose_name_plural = _("订阅源版本")
-
-
-def bump_generation() -> None:
-    now = timezone.now()
-    updated = FeedGeneration.objects.filter(pk=1).update(
-        value=models.F("value") + 1, changed_at=now
-    )
-    if not updated:
-        FeedGeneration.objects.get_or_create(
-            pk=1, defaults={"value": 1, "changed_at": now}
-        )
