@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.big_screen import pairing, reports_in
-from channels.big_screen.playlist import resolve_for_screen
+from channels.big_screen.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
 PAIR_BODY_LIMIT = 1024
@@ -113,7 +113,7 @@ def pair_status(request):
 
 
 def playlist_body(screen) -> dict:
-    loop = resolve_for_screen(screen)
+    loop = cached_loop(screen.group, screen.orientation)
     return {
         "poll_seconds": poll_seconds(),
         "player_version": player_version(),
@@ -125,8 +125,7 @@ def playlist_body(screen) -> dict:
             "height": screen.height,
             "opening_hours": screen.opening_hours,
         },
-        "emergency": loop.emergency,
-        "items": loop.entries,
+        **loop,
     }
 
 

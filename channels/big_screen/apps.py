@@ -7,3 +7,8 @@ class BigScreenConfig(AppConfig):
     label = "big_screen"
     verbose_name = _("科普大屏")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channels.big_screen.loops import connect_signals
+
+        connect_signals()

@@ -10,6 +10,8 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
 from wagtail.models import Orderable
 
+from channels.models import Generation
+
 
 def every_day_opening_hours() -> list[dict]:
     return [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "20:00"}]
@@ -358,3 +360,12 @@ class PlayRecord(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["screen", "started_at"])]
+
+
+class LoopGeneration(Generation):
+    """Bumped for playlist items, groups, emergencies, media, images,
+    renditions and campaigns: what a screen's loop shows (loops.py)."""
+
+    class Meta:
+        verbose_name = _("轮播版本")
+        verbose_name_plural = _("轮播版本")

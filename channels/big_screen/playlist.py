@@ -25,10 +25,11 @@ Rules:
    group and below. When several are active, the one set on the nearest
    group wins, then the one that started last.
 
-Queries per playlist request are constant in the number of groups, screens
-and items (seven: the token look-up, two for the visible-pages rule, then
-items, hidden items, renditions and the emergency, one each): the lineage is
-read from the group's stored path, not walked.
+Resolving costs a constant number of queries whatever the number of groups,
+screens and items (six: two for the visible-pages rule, then items, hidden
+items, renditions and the emergency, one each): the lineage is read from the
+group's stored path, not walked. The playlist API resolves a group's loop
+only when something it depends on has changed (loops.py).
 """
 
 from dataclasses import dataclass, field
