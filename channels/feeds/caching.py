@@ -90,7 +90,7 @@ class RecentFingerprint:
     def get(self) -> Fingerprint:
         read_at, fingerprint = self._latest
         age = time.monotonic() - read_at
-        if fingerprint is None or age >= settings.FEEDS_FINGERPRINT_SECONDS:
+        if fingerprint is None or not 0 <= age < settings.FEEDS_FINGERPRINT_SECONDS:
             fingerprint = read_fingerprint(timezone.now())
             self._latest = (time.monotonic(), fingerprint)
         return fingerprint
