@@ -17,7 +17,6 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 
@@ -71,35 +70,23 @@ def cached_loop(group: ScreenGroup, orientation: str) -> dict:
     return loop
 
 
-def on_change(sender, **kwargs) -> None:
-    if kwargs.get("raw"):
-        return  # fixture loading
-    LoopGeneration.bump()
-
-
 def connect_signals() -> None:
-    """What a loop shows but Wagtail does not log: bump the generation."""
+    """What a loop shows but Wagtail does not log bumps the generation."""
     from wagtail.images import get_image_model
     from wagtailmedia.models import get_media_model
 
     from cms.snippets import Campaign
     from media_pipeline.models import Rendition
 
-    watched = [
-        PlaylistItem,
-        ScreenGroup,
-        EmergencyItem,
-        Rendition,
-        get_media_model(),
-        get_image_model(),
-        Campaign,
-    ]
-    for model in watched:
-        uid = f"loop-generation-{model._meta.label}"
-        post_save.connect(on_change, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(on_change, sender=model, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(
-        on_change,
-        sender=ScreenGroup.hidden_items.through,
-        dispatch_uid="loop-generation-hidden-items",
+    LoopGeneration.follow(
+        [
+            PlaylistItem,
+            ScreenGroup,
+            EmergencyItem,
+            Rendition,
+            get_media_model(),
+            get_image_model(),
+            Campaign,
+        ],
+        [ScreenGroup.hidden_items.through],
     )

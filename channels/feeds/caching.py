@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from wagtail.models import Page, PageLogEntry
@@ -153,32 +152,25 @@ def cached_render(
     return rendered
 
 
-def on_change(sender, **kwargs) -> None:
-    if kwargs.get("raw"):
-        return  # fixture loading
-    FeedGeneration.bump()
-
-
 def connect_signals() -> None:
-    """What a feed shows but Wagtail does not log: bump the generation."""
+    """What a feed shows but Wagtail does not log bumps the generation."""
     from wagtail.images import get_image_model
     from wagtailmedia.models import get_media_model
 
     from cms.snippets import Audience, Campaign, Topic
 
-    watched = [
-        Placement,
-        FeedDefinition,
-        get_media_model(),
-        get_image_model(),
-        Topic,
-        Audience,
-        Campaign,
-    ]
-    for model in watched:
-        uid = f"feeds-generation-{model._meta.label}"
-        post_save.connect(on_change, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(on_change, sender=model, dispatch_uid=uid + "-delete")
-    for field in ("outlets", "topics", "audiences", "campaigns"):
-        through = getattr(FeedDefinition, field).through
-        m2m_changed.connect(on_change, sender=through, dispatch_uid=f"feeds-{field}")
+    FeedGeneration.follow(
+        [
+            Placement,
+            FeedDefinition,
+            get_media_model(),
+            get_image_model(),
+            Topic,
+            Audience,
+            Campaign,
+        ],
+        [
+            getattr(FeedDefinition, field).through
+            for field in ("outlets", "topics", "audiences", "campaigns")
+        ],
+    )
