@@ -10,7 +10,8 @@ is bumped for (playlist items, groups and what they hide, emergencies,
 media files, images, screen renditions, campaigns). The fingerprint reads
 them all in one query, off indexes and small tables, so a change made in any
 process is in the next poll of every screen. Day parts are not in it: the
-player applies them to the loop it has."""
+player applies them to the loop it has. A queryset .update() of those rows
+sends no signal: code that writes them in bulk bumps LoopGeneration itself."""
 
 import hashlib
 from datetime import datetime
