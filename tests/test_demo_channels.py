@@ -1,15 +1,21 @@
-"""The demo's partners: one per demo outlet, each with a key scoped to its
-partner feed; a second load changes nothing; under DEBUG the key is printed
-and works in a feed reader and a podcast app, otherwise nothing secret is
-printed."""
+"""The demo's channels as `make run` loads them: the big screens (the tree,
+unpaired screens, playlists whose videos have real screen renditions, the
+全国科普日 item) and the partner feeds (one partner per demo outlet with a key
+scoped to its feed, printed under DEBUG only, and every format of every feed
+parsing with the database's items); a second load changes nothing. One demo
+load for the module: it is the slow part."""
 
 import json
 import re
 
 import feedparser
+import ffmpeg
 import pytest
 from django.db import transaction
 
+from channels.big_screen import pairing
+from channels.big_screen.models import PlaylistItem, Screen, ScreenGroup
+from channels.big_screen.playlist import resolve
 from channels.feeds.models import FeedDefinition
 from channels.feeds.selection import feed_pages
 from channels.feeds.views import FORMATS, narrowed
@@ -19,6 +25,7 @@ from cms.demo.feeds import load_feeds
 from cms.demo.loader import load_demo
 from cms.demo.outlets import load_outlets
 from cms.demo.partners import load_partners
+from cms.demo.screens import load_screens
 
 PRINTED_KEY = re.compile(r"demo key for (.+) \((partner-[a-z-]+)\): (kp_\S+)")
 
@@ -28,8 +35,9 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         load_demo()
         load_outlets()
+        screens = load_screens()
         load_feeds()
-        yield load_partners()
+        yield {"screens": screens, "partners": load_partners()}
         transaction.set_rollback(True)
 
 
@@ -38,9 +46,62 @@ def loaded(demo, db):
     return demo
 
 
+# Big screens ---------------------------------------------------------------------
+
+
+def test_demo_tree_runs_province_to_three_sites(loaded):
+    assert "groups created 6" in loaded["screens"]
+    site = ScreenGroup.objects.get(name="合隆镇村文化广场")
+    lineage = ScreenGroup.objects.filter(pk__in=site.lineage_ids).order_by("tier")
+    assert [g.name for g in lineage] == ["吉林省", "长春市", "农安县", site.name]
+    assert ScreenGroup.objects.filter(tier=4).count() == 3
+
+
+def test_demo_screens_wait_for_pairing(loaded):
+    assert Screen.objects.count() == 3
+    assert not any(screen.is_paired for screen in Screen.objects.all())
+
+
+def test_demo_loop_has_videos_with_real_screen_renditions_and_cards(loaded):
+    from django.core.files.storage import default_storage
+
+    loop = resolve(ScreenGroup.objects.get(name="农安火车站候车厅"), "landscape")
+    kinds = [entry["kind"] for entry in loop.entries]
+    assert kinds.count("video") == 3 and "card" in kinds and not loop.warnings
+    video = next(entry for entry in loop.entries if entry["kind"] == "video")
+    path = default_storage.path(video["url"].removeprefix("/media/"))
+    stream = ffmpeg.probe(path)["streams"][0]
+    assert (stream["width"], stream["height"]) == (1920, 1080)
+
+
+def test_demo_has_a_science_day_item_and_day_parts(loaded):
+    science_day = PlaylistItem.objects.get(campaign__name="全国科普日")
+    assert science_day.starts_on and science_day.ends_on
+    assert PlaylistItem.objects.exclude(day_parts=[]).count() >= 2
+
+
+def test_a_demo_screen_can_be_paired(loaded):
+    request, secret = pairing.start_pairing()
+    screen = Screen.objects.get(name="社区竖屏")
+    pairing.claim(request.code, screen=screen)
+    assert pairing.pick_up(request.code, secret)[0] == "paired"
+
+
+def test_loading_the_screens_again_changes_nothing(loaded):
+    assert load_screens() == (
+        "screens: groups created 0, screens created 0, playlist items created 0, "
+        "screen renditions made 0"
+    )
+
+
+# Partner feeds -------------------------------------------------------------------
+
+
 def test_each_demo_outlet_has_a_partner_with_a_scoped_key(loaded):
-    assert loaded.startswith("partners: created 2, keys created 2")
-    assert "kp_" not in loaded  # DEBUG is off in tests: nothing secret printed
+    assert loaded["partners"].startswith("partners: created 2, keys created 2")
+    assert (
+        "kp_" not in loaded["partners"]
+    )  # DEBUG is off in tests: nothing secret printed
     for column in content.COLUMNS:
         partner = Partner.objects.get(name=column.outlet_name)
         [key] = partner.keys.all()
