@@ -91,7 +91,7 @@ def cover_image(
 ) -> Image.Image:
     image = gradient(size) if background is None else dimmed_picture(background, size)
     box = cover_title_box(size)
-    block = fit_text(title, box[2:], sizes(size[0], COVER_SIZES))
+    block = fit_text(title, box[2:], sizes(size[0], COVER_SIZES), balanced=True)
     draw_block(ImageDraw.Draw(image), block, box)
     return image
 
@@ -124,7 +124,7 @@ def title_card(title: str, size: tuple[int, int], safe_area: SafeArea) -> Image.
     inner_height = height - safe_area.top - safe_area.bottom
     padding = round(width * CARD_PADDING)
     text_box = (inner_width - 2 * padding, round(inner_height * CARD_MAX_HEIGHT))
-    block = fit_text(title, text_box, sizes(width, CARD_SIZES))
+    block = fit_text(title, text_box, sizes(width, CARD_SIZES), balanced=True)
     if not block.lines:
         return card
     band_height = block.height + 2 * padding

@@ -141,6 +141,27 @@ def wrap(text: str, font: Font, width: float) -> list[str]:
     return [*lines, last] if last else lines
 
 
+def balanced_wrap(text: str, font: Font, width: float) -> list[str]:
+    """As many lines as `wrap` gives, made as even as they can be: the
+    narrowest width that needs no more lines, so a title never leaves a
+    single character on its last line. Never narrower than the widest word,
+    so no word is split to even the lines out."""
+    lines = wrap(text, font, width)
+    if len(lines) < 2:
+        return lines
+    narrow = max(font.getlength(token) for token in tokens(text, font, width))
+    if len(wrap(text, font, narrow)) <= len(lines):
+        return wrap(text, font, narrow)
+    wide = width
+    while wide - narrow > 1:
+        middle = (narrow + wide) / 2
+        if len(wrap(text, font, middle)) <= len(lines):
+            wide = middle
+        else:
+            narrow = middle
+    return wrap(text, font, wide)
+
+
 def ellipsise(text: str, font: Font, width: float) -> str:
     """The longest start of the text that fits with an ellipsis after it."""
     text = text.rstrip()
@@ -195,16 +216,39 @@ def truncated(full: TextBlock, box: tuple[int, int]) -> TextBlock:
     return TextBlock(full.font, tuple(lines), full.line_height)
 
 
-def fit_text(text: str, box: tuple[int, int], sizes: Iterable[int]) -> TextBlock:
+def fit_text(
+    text: str, box: tuple[int, int], sizes: Iterable[int], *, balanced: bool = False
+) -> TextBlock:
     """The text at the largest of `sizes` (largest first) whose wrapped lines
-    fit the box; at the smallest size, cut to the box with an ellipsis."""
+    fit the box; at the smallest size, cut to the box with an ellipsis.
+    `balanced` (for titles) evens out the lines of a text that fits."""
     width, _height = box
     text = " ".join(text.split())
     candidate = None
     for size in sizes:
         candidate = block(text, size, width)
         if candidate.fits(box):
+            if balanced:
+                lines = balanced_wrap(text, candidate.font, width)
+                return TextBlock(candidate.font, tuple(lines), candidate.line_height)
             return candidate
     if candidate is None:
         raise ValueError("fit_text needs at least one size")
     return truncated(candidate, box)
+
+
+def fit_texts(
+    texts: Iterable[str], box: tuple[int, int], sizes: Iterable[int]
+) -> list[TextBlock]:
+    """Each text in a box of its own, all at the largest of `sizes` at which
+    every one fits (a list looks uneven otherwise); at the smallest size,
+    each is cut to the box."""
+    texts = [" ".join(text.split()) for text in texts]
+    sizes = list(sizes)
+    if not sizes:
+        raise ValueError("fit_texts needs at least one size")
+    for size in sizes:
+        blocks = [block(text, size, box[0]) for text in texts]
+        if all(candidate.fits(box) for candidate in blocks):
+            return blocks
+    return [truncated(candidate, box) for candidate in blocks]

@@ -18,6 +18,7 @@ from media_pipeline.fonts import (
     NO_LINE_END,
     NO_LINE_START,
     arabic_font,
+    balanced_wrap,
     cjk_font,
     fit_text,
     font_for,
@@ -136,6 +137,27 @@ def test_wrap_keeps_chinese_line_breaking_rules_and_latin_words_whole():
     assert not any(line[-1] in NO_LINE_END for line in lines)
     assert any("COVID-19" in line for line in lines)
     assert any("mRNA" in line for line in lines)
+
+
+def test_a_title_is_balanced_so_no_character_is_left_alone_on_its_last_line():
+    font = cjk_font(64)
+    title = "一分钟看懂台风预警信号"
+    width = font.getlength(title[:-1]) + 1
+    assert wrap(title, font, width)[-1] == "号"  # the greedy break
+    lines = balanced_wrap(title, font, width)
+    assert len(lines) == 2 and "".join(lines) == title
+    assert min(len(line) for line in lines) >= 5
+    assert all(font.getlength(line) <= width for line in lines)
+    assert fit_text(title, (round(width), 400), [64], balanced=True).lines == tuple(
+        lines
+    )
+
+
+def test_balancing_never_splits_a_word_to_even_the_lines():
+    font = cjk_font(64)
+    title = "COVID-19 mRNA疫苗"
+    lines = balanced_wrap(title, font, font.getlength("COVID-19 mRNA") + 1)
+    assert lines == ["COVID-19", "mRNA疫苗"]
 
 
 def test_uyghur_title_is_set_in_noto_sans_arabic_right_to_left(tmp_path, blank):

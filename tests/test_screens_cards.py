@@ -1,9 +1,17 @@
 """Article cards: drawn at the screen's orientation, once per live revision."""
 
+import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from channels.big_screen.cards import article_card_url, key_points
+from channels.big_screen.cards import (
+    TEXT_LIGHT,
+    CardContent,
+    article_card,
+    article_card_url,
+    card_layout,
+    key_points,
+)
 from channels.big_screen.playlist import resolve
 
 
@@ -38,3 +46,46 @@ def test_key_points_come_from_the_fact_box_else_the_standfirst(make_article):
     assert key_points(boxed) == ("伏地", "遮挡", "手抓牢")
     plain = make_article(title="另一篇")
     assert key_points(plain) == ("接种疫苗后，身体会记住病原体的样子。",)
+
+
+LONG_POINTS = (
+    "内：掌心相对，手指并拢相互揉搓。",
+    "外：手心对手背，沿指缝相互揉搓，两手交换。",
+    "夹：掌心相对，双手交叉沿指缝相互揉搓。",
+    "弓：弯曲手指，使关节在另一手掌心旋转揉搓，两手交换。",
+)
+
+
+def colours_in(card: Image.Image, box) -> set:
+    left, top, width, height = box
+    return {
+        colour
+        for _, colour in card.crop((left, top, left + width, top + height)).getcolors(
+            1 << 24
+        )
+    }
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_every_key_point_is_drawn_in_its_share_of_the_card(orientation):
+    content = CardContent(title="七步洗手法：认真洗够二十秒", points=LONG_POINTS)
+    card = article_card(content, orientation)
+    left, top, width, height = card_layout(orientation).points
+    share = height // len(LONG_POINTS)
+    for index in range(len(LONG_POINTS)):
+        box = (left, top + index * share, width, share)
+        assert TEXT_LIGHT in colours_in(card, box), f"point {index + 1} not drawn"
+
+
+@pytest.mark.parametrize("orientation", ["landscape", "portrait"])
+def test_the_picture_is_shown_whole_not_cropped(orientation):
+    """A 科普 picture often carries text or a diagram at its edges."""
+    red, blue = (255, 0, 0), (0, 0, 255)
+    picture = Image.new("RGB", (1600, 900), (0, 128, 0))
+    picture.paste(red, (0, 0, 40, 900))
+    picture.paste(blue, (1560, 0, 1600, 900))
+    card = article_card(
+        CardContent(title="图", points=(), picture=picture), orientation
+    )
+    shown = colours_in(card, card_layout(orientation).picture)
+    assert red in shown and blue in shown

@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageOps
 
-from media_pipeline.cover import draw_block, gradient
-from media_pipeline.fonts import fit_text
+from media_pipeline.cover import Box, draw_block, gradient
+from media_pipeline.fonts import fit_text, fit_texts
 from media_pipeline.models import local_file, short_hash
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
@@ -83,9 +83,11 @@ def draw_points(draw, points, box) -> None:
     if not points:
         return
     share = height // len(points)
-    for index, point in enumerate(points):
-        sizes = range(max(28, width // 14), 24, -2)
-        block = fit_text(POINT_MARK + point, (width, share - 12), sizes)
+    sizes = range(max(28, width // 14), 24, -2)
+    blocks = fit_texts(
+        [POINT_MARK + point for point in points], (width, share - 12), sizes
+    )
+    for index, block in enumerate(blocks):
         draw_block(
             draw,
             block,
@@ -102,57 +104,67 @@ def draw_qr(card: Image.Image, url: str, corner: tuple[int, int], size: int) -> 
     draw_block(draw, caption, (corner[0], corner[1] + size + 8, size, size // 5))
 
 
-def article_card(content: CardContent, orientation: str) -> Image.Image:
+def draw_picture(card: Image.Image, picture: Image.Image | None, box: Box) -> None:
+    """The whole picture, as large as the box allows and centred in it: a
+    科普 picture often carries its own text or a diagram, so it is never
+    cropped. No picture: an outlined box."""
+    left, top, width, height = box
+    if picture is None:
+        outline = (left, top, left + width, top + height)
+        ImageDraw.Draw(card).rectangle(outline, outline=ACCENT, width=6)
+        return
+    fitted = ImageOps.contain(picture, (width, height))
+    corner = (left + (width - fitted.width) // 2, top + (height - fitted.height) // 2)
+    card.paste(fitted, corner)
+
+
+@dataclass(frozen=True)
+class CardLayout:
+    picture: Box
+    title: Box
+    points: Box
+    qr_corner: tuple[int, int]
+    qr_size: int
+
+
+def card_layout(orientation: str) -> CardLayout:
+    """Landscape: the picture with the QR code under it on the left, title
+    and key points on the right. Portrait: picture, title, key points, QR
+    code from top to bottom."""
     width, height = SIZES[orientation]
-    card = gradient((width, height))
-    draw = ImageDraw.Draw(card)
     margin = width // 24
     if orientation == "landscape":
-        picture_box = (margin, margin, width * 9 // 20, height - 2 * margin)
-        text_left = picture_box[0] + picture_box[2] + margin
-        text_width = width - text_left - margin
-        title_box = (text_left, margin, text_width, height * 3 // 10)
+        column = width * 2 // 5
         qr_size = height // 4
-        points_box = (
-            text_left,
-            title_box[1] + title_box[3] + margin // 2,
-            text_width,
-            height - title_box[3] - qr_size - 4 * margin,
-        )
-        qr_corner = (width - margin - qr_size, height - margin - qr_size - qr_size // 5)
+        qr_corner = (margin, height - margin - qr_size - qr_size // 5)
+        picture = (margin, margin, column, qr_corner[1] - 2 * margin)
+        text_left = margin + column + margin
+        title = (text_left, margin, width - text_left - margin, height * 3 // 10)
     else:
-        picture_box = (margin, margin, width - 2 * margin, height * 3 // 10)
-        title_top = picture_box[1] + picture_box[3] + margin
-        title_box = (margin, title_top, width - 2 * margin, height // 6)
         qr_size = width // 3
-        points_box = (
-            margin,
-            title_box[1] + title_box[3] + margin // 2,
-            width - 2 * margin,
-            height - title_box[1] - title_box[3] - qr_size - 5 * margin,
-        )
         qr_corner = ((width - qr_size) // 2, height - 2 * margin - qr_size)
-    if content.picture is not None:
-        fitted = ImageOps.fit(content.picture, picture_box[2:])
-        card.paste(fitted, picture_box[:2])
-    else:
-        draw.rectangle(
-            (
-                picture_box[0],
-                picture_box[1],
-                picture_box[0] + picture_box[2],
-                picture_box[1] + picture_box[3],
-            ),
-            outline=ACCENT,
-            width=6,
-        )
+        picture = (margin, margin, width - 2 * margin, height * 3 // 10)
+        title_top = picture[1] + picture[3] + margin
+        title = (margin, title_top, width - 2 * margin, height // 6)
+    points_top = title[1] + title[3] + margin // 2
+    next_top = height if orientation == "landscape" else qr_corner[1]
+    points = (title[0], points_top, title[2], next_top - margin - points_top)
+    return CardLayout(picture, title, points, qr_corner, qr_size)
+
+
+def article_card(content: CardContent, orientation: str) -> Image.Image:
+    width, height = SIZES[orientation]
+    layout = card_layout(orientation)
+    card = gradient((width, height))
+    draw = ImageDraw.Draw(card)
+    draw_picture(card, content.picture, layout.picture)
     short_side = min(width, height)
     sizes = range(short_side // 10, short_side // 30, -4)
-    title = fit_text(content.title, title_box[2:], sizes)
-    draw_block(draw, title, title_box, align="start", fill=ACCENT)
-    draw_points(draw, content.points, points_box)
+    title = fit_text(content.title, layout.title[2:], sizes, balanced=True)
+    draw_block(draw, title, layout.title, align="start", fill=ACCENT)
+    draw_points(draw, content.points, layout.points)
     if content.url:
-        draw_qr(card, content.url, qr_corner, qr_size)
+        draw_qr(card, content.url, layout.qr_corner, layout.qr_size)
     return card
 
 
@@ -167,7 +179,9 @@ def emergency_card(title: str, message: str, orientation: str) -> Image.Image:
     draw_block(draw, label, (margin, 0, width - 2 * margin, band), fill=EMERGENCY_RED)
     title_box = (margin, band + margin, width - 2 * margin, height // 4)
     draw_block(
-        draw, fit_text(title, title_box[2:], range(width // 12, 30, -4)), title_box
+        draw,
+        fit_text(title, title_box[2:], range(width // 12, 30, -4), balanced=True),
+        title_box,
     )
     message_top = title_box[1] + title_box[3] + margin
     message_box = (

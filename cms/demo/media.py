@@ -43,7 +43,8 @@ class Probe:
 def fit_title(text: str, box: tuple[int, int], scale: float) -> TextBlock:
     """The largest title size whose wrapped lines fit inside the box (cut
     with an ellipsis if none does)."""
-    return fit_text(text, box, [round(size * scale) for size in TITLE_SIZES])
+    sizes = [round(size * scale) for size in TITLE_SIZES]
+    return fit_text(text, box, sizes, balanced=True)
 
 
 def hex_rgb(colour: str) -> tuple[int, int, int]:
