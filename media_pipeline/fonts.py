@@ -6,7 +6,7 @@ even the smallest size does not."""
 import re
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -230,7 +230,7 @@ def fit_text(
         if candidate.fits(box):
             if balanced:
                 lines = balanced_wrap(text, candidate.font, width)
-                return TextBlock(candidate.font, tuple(lines), candidate.line_height)
+                return replace(candidate, lines=tuple(lines))
             return candidate
     if candidate is None:
         raise ValueError("fit_text needs at least one size")

@@ -140,15 +140,16 @@ def card_layout(orientation: str) -> CardLayout:
         picture = (margin, margin, column, qr_corner[1] - 2 * margin)
         text_left = margin + column + margin
         title = (text_left, margin, width - text_left - margin, height * 3 // 10)
+        points_end = height - margin
     else:
         qr_size = width // 3
         qr_corner = ((width - qr_size) // 2, height - 2 * margin - qr_size)
         picture = (margin, margin, width - 2 * margin, height * 3 // 10)
         title_top = picture[1] + picture[3] + margin
         title = (margin, title_top, width - 2 * margin, height // 6)
+        points_end = qr_corner[1] - margin
     points_top = title[1] + title[3] + margin // 2
-    next_top = height if orientation == "landscape" else qr_corner[1]
-    points = (title[0], points_top, title[2], next_top - margin - points_top)
+    points = (title[0], points_top, title[2], points_end - points_top)
     return CardLayout(picture, title, points, qr_corner, qr_size)
 
 
