@@ -170,9 +170,9 @@ def render_chunk(ids: list[int]) -> list[tuple[float, float | None, float]]:
     alone, python-docx alone (every DOCX_EVERY-th) and the whole package."""
     from django.db import connections
 
-    from channels import newspaper_documents as documents
     from channels.models import Placement
-    from channels.newspaper import NewspaperAdapter
+    from channels.newspaper import documents
+    from channels.newspaper.adapter import NewspaperAdapter
     from cms.pages import ArticlePage
 
     adapter = NewspaperAdapter()

@@ -36,7 +36,7 @@ SLUG_PREFIX = "feed-bench-"
 PUBLISHED_PREFIX = "reviewed-bench-"  # not load data: reviewed
 BATCH = 5_000
 TEXTS = 1_000  # distinct bodies, reused: generating one costs more than writing it
-# The demo's editor and reviewer (cms/demo/loader.py).
+# The demo's editor and reviewer (demo/loader.py).
 EDITOR, REVIEWER = "kepu_editor", "kepu_reviewer"
 
 

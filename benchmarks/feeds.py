@@ -54,8 +54,8 @@ def forget_rendering(slug: str, fmt: str, page: int) -> str:
     a request to HOST over http); returns the cache key."""
     from django.core.cache import cache
 
-    from channels.feeds.caching import cache_key, current_fingerprint
-    from channels.feeds.models import FeedDefinition
+    from feeds.caching import cache_key, current_fingerprint
+    from feeds.models import FeedDefinition
 
     feed = FeedDefinition.objects.get(slug=slug)
     variant = f"{fmt}:{page}:http:{HOST}"
@@ -71,7 +71,7 @@ def uncached(client, slug: str, fmt: str, page: int) -> Sample:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from channels.partners.access import flush_pull_logs
+    from partners.access import flush_pull_logs
 
     path = feed_path(slug, fmt, page)
     client.get(path)
@@ -97,7 +97,7 @@ def uncached(client, slug: str, fmt: str, page: int) -> Sample:
 def measure_requests(key: str, last_page: int) -> dict[str, Sample]:
     from django.test import Client
 
-    from channels.partners.access import flush_pull_logs
+    from partners.access import flush_pull_logs
 
     client = Client(SERVER_NAME=HOST)
     flush_pull_logs()
@@ -147,7 +147,7 @@ def grow(section, start: int, stop: int) -> None:
     cache (the signals bump it for changes Wagtail does not log)."""
     from feed_content import check_generated, generate_articles
 
-    from channels.feeds.models import FeedGeneration
+    from feeds.models import FeedGeneration
 
     started = time.monotonic()
 
@@ -164,8 +164,8 @@ def grow(section, start: int, stop: int) -> None:
 
 
 def last_page() -> int:
-    from channels.feeds.models import FeedDefinition
-    from channels.feeds.selection import feed_pages
+    from feeds.models import FeedDefinition
+    from feeds.selection import feed_pages
 
     feed = FeedDefinition.objects.get(slug=FEED)
     return ceil(feed_pages(feed).count() / feed.item_count)
@@ -174,8 +174,8 @@ def last_page() -> int:
 def create_keyed_feed() -> str:
     """A partner feed selecting what `all` does, and a key for it (with a
     rate limit the load cannot reach); returns the key in clear."""
-    from channels.feeds.models import FeedDefinition
-    from channels.partners.models import ApiKey, Partner
+    from feeds.models import FeedDefinition
+    from partners.models import ApiKey, Partner
 
     feed = FeedDefinition.objects.create(
         slug=KEYED_FEED,
@@ -262,7 +262,7 @@ def publish_latency(port: int, section) -> list[tuple[float, float, int]]:
     feed is polled back to back over HTTP until the article's GUID is in it."""
     from feed_content import publish_reviewed
 
-    from channels.feeds.items import item_guid
+    from feeds.items import item_guid
 
     samples = []
     for number in range(PUBLISH_SAMPLES):
@@ -359,7 +359,7 @@ def report_summary(
 def run(var_dir: Path) -> None:
     from content import set_up_demo
 
-    from channels.partners.access import flush_pull_logs
+    from partners.access import flush_pull_logs
 
     say("setting up: migrate, collectstatic, load_demo …")
     started = time.monotonic()

@@ -43,7 +43,7 @@ def bench_image():
 
 
 def group(name: str, tier: int, parent=None):
-    from channels.big_screen.models import ScreenGroup
+    from screens.models import ScreenGroup
 
     return ScreenGroup.objects.create(
         name=name, tier=tier, parent=parent, operator=f"{name}科协", contact_name="张丽"
@@ -52,8 +52,8 @@ def group(name: str, tier: int, parent=None):
 
 def province_items(province, image) -> list[int]:
     """Two demo videos (with screen renditions), two article cards, a poster."""
-    from channels.big_screen.models import PlaylistItem
     from cms.pages import ArticlePage, VideoPage, visible_pages
+    from screens.models import PlaylistItem
 
     items = [
         PlaylistItem(group=province, kind="video", page=page, duration_seconds=30)
@@ -75,8 +75,8 @@ def province_items(province, image) -> list[int]:
 def add_screens(fleet: Fleet, sites: list, count: int) -> None:
     from django.utils import timezone
 
-    from channels.big_screen.models import Screen
-    from channels.big_screen.pairing import digest
+    from screens.models import Screen
+    from screens.pairing import digest
 
     start = len(fleet.screens)
     now = timezone.now()
@@ -97,7 +97,7 @@ def add_screens(fleet: Fleet, sites: list, count: int) -> None:
 
 def small_fleet() -> tuple[Fleet, list, object]:
     """A province, a city, a county and 7 sites (10 groups), 10 screens."""
-    from channels.big_screen.models import PlaylistItem
+    from screens.models import PlaylistItem
 
     image = bench_image()
     province = group("基准省", 1)
@@ -114,7 +114,7 @@ def small_fleet() -> tuple[Fleet, list, object]:
 
 def grow_fleet(fleet: Fleet, sites: list, image) -> None:
     """To 9 cities, 90 counties, 400 sites (500 groups) and 1,000 screens."""
-    from channels.big_screen.models import PlaylistItem
+    from screens.models import PlaylistItem
 
     cities = [group(f"基准市{n}", 2, fleet.province) for n in range(1, CITIES)]
     counties = [
@@ -161,7 +161,7 @@ def change_the_loop(fleet: Fleet):
     200 with the new loop, then 304 again."""
     from django.db import connection
 
-    from channels.big_screen.models import PlaylistItem
+    from screens.models import PlaylistItem
 
     def change() -> None:
         poster = PlaylistItem.objects.get(pk=fleet.items[-1])

@@ -59,7 +59,7 @@ def bytes_per_row(model, rows) -> tuple[float, int]:
 
 def a_day_of_heartbeats(fleet: Fleet):
     """One per minute from 08:00 to 20:00 yesterday for GROWTH_SCREENS screens."""
-    from channels.big_screen.models import Heartbeat
+    from screens.models import Heartbeat
 
     opening = yesterday_at(8)
     for pk, _token in fleet.screens[:GROWTH_SCREENS]:
@@ -73,7 +73,7 @@ def a_day_of_heartbeats(fleet: Fleet):
 
 
 def plays_of_yesterday(fleet: Fleet):
-    from channels.big_screen.models import PlaylistItem, PlayRecord
+    from screens.models import PlaylistItem, PlayRecord
 
     items = list(PlaylistItem.objects.filter(pk__in=fleet.items))
     opening = yesterday_at(8)
@@ -92,7 +92,7 @@ def plays_of_yesterday(fleet: Fleet):
 def loop_seconds_per_item(fleet: Fleet) -> float:
     """The average item of a screen's loop (the province's items and its
     site's poster), for plays per day."""
-    from channels.big_screen.models import PlaylistItem
+    from screens.models import PlaylistItem
 
     durations = list(
         PlaylistItem.objects.filter(pk__in=fleet.items).values_list(
@@ -116,7 +116,7 @@ class Growth:
 
 
 def measure_growth(fleet: Fleet) -> Growth:
-    from channels.big_screen.models import Heartbeat, PlayRecord
+    from screens.models import Heartbeat, PlayRecord
 
     say()
     say(f"database growth: a day of heartbeats for {GROWTH_SCREENS:,} screens …")

@@ -27,14 +27,13 @@ from channels.calendar import (
     MONTH,
     WEEK,
     build_calendar,
-    channel_colour,
     parse_day,
     period_of,
     reschedule,
 )
 from channels.forms import WEEKDAYS, CalendarFilterForm
 from channels.models import Outlet, OutputFile, Placement
-from channels.registry import channel_choices
+from channels.registry import channel_choices, channel_colour
 
 STATUS_COLOURS = {
     Placement.Status.PLANNED: "#5b6472",

@@ -10,10 +10,8 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("渠道")
     default_auto_field = "django.db.models.BigAutoField"
     adapter_modules = (
-        "channels.newspaper",
-        "channels.radio",
-        "channels.big_screen.adapter",
-        "channels.feeds.adapter",
+        "channels.newspaper.adapter",
+        "channels.radio.adapter",
     )
 
     def ready(self) -> None:

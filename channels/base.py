@@ -1,9 +1,14 @@
 """The channel adapter interface: what every channel module implements."""
 
+import inspect
 from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.template import Template, engines
+from django.utils.safestring import SafeString
 from wagtail.models import Page
 
 
@@ -63,13 +68,28 @@ def file_stem(item: Page) -> str:
     return item.slug if item.slug.isascii() else f"item-{item.pk}"
 
 
+@cache
+def template_beside(module_file: str, name: str) -> Template:
+    """A template kept in a channel's own folder, next to its adapter."""
+    source = Path(module_file).with_name(name).read_text(encoding="utf-8")
+    return engines["django"].from_string(source)
+
+
 class ChannelAdapter:
     """One channel: checks an item against an outlet's spec and renders its
-    package. Subclasses register with @register (channels.registry)."""
+    package. Subclasses register with @register (channels.registry).
+
+    A channel with a preview in the page editor sets preview_label, keeps its
+    preview template (preview.html) beside its module and fills it with
+    preview_context(); the editor's preview page shows preview_figures() and
+    the problems check() finds above it."""
 
     key: ClassVar[str]
     label: ClassVar[str]
     spec_class: ClassVar[type[Spec]] = Spec
+    calendar_colour: ClassVar[str] = "#5b6472"
+    preview_label: ClassVar[str | None] = None
+    preview_template: ClassVar[str] = "preview.html"
 
     def check(self, item: Page, outlet) -> list[Problem]:
         return []
@@ -77,5 +97,13 @@ class ChannelAdapter:
     def render(self, item: Page, outlet) -> Package:
         raise ImproperlyConfigured(f"{type(self).__name__} must define render()")
 
-    def preview_html(self, item: Page, outlet) -> str:
+    def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
+        """(label, value, over the limit?) for the figures an editor checks."""
+        return []
+
+    def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{type(self).__name__} has no preview")
+
+    def preview_html(self, item: Page, outlet) -> SafeString:
+        template = template_beside(inspect.getfile(type(self)), self.preview_template)
+        return template.render({"item": item, **self.preview_context(item, outlet)})

@@ -17,22 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from channels.forms import content_page_models
 from channels.models import Outlet, Placement
 from channels.queue import OPEN
+from channels.registry import channel_colour
 from cms.snippets import Campaign, Topic
 
 MONTH, WEEK = "month", "week"
-CHANNEL_COLOURS = {
-    "newspaper": "#b42318",
-    "radio": "#1f5fbf",
-    "short_video": "#7a3fc4",
-    "big_screen": "#0f7b5f",
-    "feeds": "#b25e09",
-}
-OTHER_COLOUR = "#5b6472"
 GAP_CADENCES = (Outlet.Cadence.DAILY, Outlet.Cadence.WEEKLY)
-
-
-def channel_colour(channel: str) -> str:
-    return CHANNEL_COLOURS.get(channel, OTHER_COLOUR)
 
 
 @dataclass(frozen=True)

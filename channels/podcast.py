@@ -20,8 +20,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 from wagtail.models import PageLogEntry
 
-from channels.feeds.enclosures import mime_type_of
 from cms.pages import ColumnEpisodePage, ColumnPage, visible_pages
+from feeds.enclosures import mime_type_of
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """Channel adapters by key. A channel is one module that registers its adapter
-here with @register, plus its name in ChannelsConfig.adapter_modules."""
+here with @register, plus its name in ChannelsConfig.adapter_modules (or, for
+an app that is also a channel, an import in its AppConfig.ready())."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,6 +25,15 @@ def get_adapter(key: str) -> ChannelAdapter:
         return _adapters[key]()
     except KeyError:
         raise ImproperlyConfigured(f"no channel adapter {key!r}") from None
+
+
+def adapters_with_preview() -> list[ChannelAdapter]:
+    return [cls() for _key, cls in sorted(_adapters.items()) if cls.preview_label]
+
+
+def channel_colour(key: str) -> str:
+    cls = _adapters.get(key, ChannelAdapter)
+    return cls.calendar_colour
 
 
 def channel_choices() -> list[tuple[str, str]]:

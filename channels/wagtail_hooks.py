@@ -28,9 +28,12 @@ from channels.admin_views import (
 )
 from channels.forms import OutletForm, PlacementForm, content_page_models
 from channels.models import Outlet, Placement
+from channels.previews import preview_modes, serve_channel_preview
 from channels.registry import channel_choices
 from channels.report_views import TargetsReportViewSet
 from cms.pages import ContentPage
+from cms.previews import HOOK as PREVIEW_MODES_HOOK
+from cms.previews import PreviewModes
 
 
 class StatusColumn(Column):
@@ -182,3 +185,8 @@ def page_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def page_listing_more_buttons(page, user, next_url=None):
     yield from place_on_channels_button(page, user, priority=45)
+
+
+@hooks.register(PREVIEW_MODES_HOOK)
+def channel_preview_modes() -> PreviewModes:
+    return PreviewModes(preview_modes, serve_channel_preview)

@@ -18,6 +18,7 @@ from wagtail.search import index
 
 from cms.blocks import ScienceBodyBlock
 from cms.paging import page_of
+from cms.previews import extra_preview_modes, serve_extra_preview
 from cms.review import is_review_approved, require_review_approval
 from cms.search import segment_for_index
 
@@ -150,12 +151,6 @@ class ContentPage(VisiblePageMixin, Page):
 
     objects = PageManager()
 
-    preview_modes = [
-        ("", _("网页")),
-        ("newspaper", _("报纸版面")),
-        ("radio", _("广播稿")),
-    ]
-
     class Meta:
         abstract = True
 
@@ -181,13 +176,15 @@ class ContentPage(VisiblePageMixin, Page):
                 self.has_unpublished_changes = True
         return super().save(*args, **kwargs)
 
+    @property
+    def preview_modes(self) -> list[tuple[str, str]]:
+        return [("", _("网页")), *extra_preview_modes()]
+
     def serve_preview(self, request, mode_name):
         """The web page, or this item as a channel will put it out."""
         if not mode_name:
             return super().serve_preview(request, mode_name)
-        from channels.previews import serve_channel_preview  # channels imports cms
-
-        return serve_channel_preview(request, self, mode_name)
+        return serve_extra_preview(request, self, mode_name)
 
     def may_be_live(self) -> bool:
         if self.pk and type(self).objects.filter(pk=self.pk, live=True).exists():

@@ -19,9 +19,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
     path("channels/", include("channels.urls")),
-    path("feeds/", include("channels.feeds.urls")),
-    path("api/partner/", include("channels.partners.urls")),
-    path("", include("channels.big_screen.urls")),
+    path("feeds/", include("feeds.urls")),
+    path("api/partner/", include("partners.urls")),
+    path("", include("screens.urls")),
 ]
 
 if settings.DEBUG:

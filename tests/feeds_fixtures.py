@@ -14,7 +14,7 @@ FEED_FORMATS = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
 def fresh_pull_log():
     """Pulls buffered in one test belong to its rolled-back rows: never
     written in another."""
-    from channels.partners.access import PULLS
+    from partners.access import PULLS
 
     PULLS.drain()
     yield
@@ -23,7 +23,7 @@ def fresh_pull_log():
 
 @pytest.fixture
 def partner(db):
-    from channels.partners.models import Partner
+    from partners.models import Partner
 
     return Partner.objects.create(name="吉林日报", contact_name="王编辑")
 
@@ -32,7 +32,7 @@ def partner(db):
 def make_feed(db):
     """A feed definition (public unless access= says otherwise); outlets,
     topics, audiences and campaigns may be passed as lists."""
-    from channels.feeds.models import FeedDefinition
+    from feeds.models import FeedDefinition
 
     def make(slug: str = "all", **fields) -> FeedDefinition:
         links = ("outlets", "topics", "audiences", "campaigns")

@@ -204,7 +204,7 @@ def json_feed(items: list[dict], version: str = "1.1") -> bytes:
 @pytest.fixture
 def make_upstream_feed(articles_index, topic):
     """An active upstream feed filing 科普文章 drafts in articles_index."""
-    from channels.ingest.models import UpstreamFeed
+    from ingest.models import UpstreamFeed
 
     def make(url: str, **fields) -> UpstreamFeed:
         fields.setdefault("title", "科普中国·健康")

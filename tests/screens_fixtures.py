@@ -46,7 +46,7 @@ def screens_media(settings, tmp_path):
 
 @pytest.fixture
 def make_screen_group(db, screens_media):
-    from channels.big_screen.models import ScreenGroup
+    from screens.models import ScreenGroup
 
     def make(name: str, tier: int, parent=None, **fields) -> ScreenGroup:
         fields.setdefault("operator", f"{name}科协")
@@ -71,7 +71,7 @@ def screen_tree(make_screen_group) -> ScreenTree:
 def pair_screen(db):
     """Pair a new screen the way a player and an operator do: the player
     asks for a code, the operator claims it, the player picks the token up."""
-    from channels.big_screen import pairing
+    from screens import pairing
 
     def pair(group, name: str = "文化广场大屏", **fields) -> PairedScreen:
         request, secret = pairing.start_pairing()
@@ -172,7 +172,7 @@ class ScreenLoop:
 def screen_loop(
     screen_tree, make_video_page, make_screen_rendition, make_article, screen_image
 ) -> ScreenLoop:
-    from channels.big_screen.models import PlaylistItem
+    from screens.models import PlaylistItem
 
     video_page = make_video_page()
     make_screen_rendition(video_page.video)

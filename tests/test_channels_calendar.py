@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from channels.calendar import CHANNEL_COLOURS, period_of
+from channels.calendar import period_of
 from channels.models import Placement
+from channels.registry import channel_colour
 from cms.snippets import Audience, Campaign, Topic
 
 CALENDAR = reverse("channel_calendar:index")
@@ -77,10 +78,10 @@ def test_month_view_shows_placements_coloured_by_channel_and_theme_days(
     article_day = day_cell(html, first + timedelta(9))
     assert "疫苗是怎样起作用的" in article_day
     assert "07:30" in article_day and "求证·科学" in article_day
-    assert f"--chip: {CHANNEL_COLOURS['newspaper']}" in article_day
+    assert f"--chip: {channel_colour('newspaper')}" in article_day
     radio_day = day_cell(html, first + timedelta(11))
     assert "台风来了怎么办" in radio_day and "18:30" in radio_day
-    assert f"--chip: {CHANNEL_COLOURS['radio']}" in radio_day
+    assert f"--chip: {channel_colour('radio')}" in radio_day
 
     for offset in (9, 10, 11):
         assert "kc-band" in day_cell(html, first + timedelta(offset))

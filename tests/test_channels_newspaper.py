@@ -3,7 +3,7 @@
 import pytest
 from docx import Document
 
-from channels.newspaper import NewspaperAdapter
+from channels.newspaper.adapter import NewspaperAdapter
 
 
 @pytest.fixture
@@ -75,4 +75,4 @@ def test_docx_carries_the_source_line_with_the_reviewing_expert(
 
 def test_preview_is_the_proof(make_article, column):
     html = NewspaperAdapter().preview_html(article_of(make_article, 100), column)
-    assert "疫苗是怎样起作用的" in html and 'lang="zh-Hans"' in html
+    assert "疫苗是怎样起作用的" in html and "lang=&quot;zh-Hans&quot;" in html

@@ -5,7 +5,7 @@ import pytest
 from django.core.files import File
 from wagtailmedia.models import Media
 
-from channels.radio import RadioAdapter, mark
+from channels.radio.adapter import RadioAdapter, mark
 from media_pipeline.loudness import measure
 
 

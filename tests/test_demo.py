@@ -18,9 +18,6 @@ from wagtail.models import Page, Revision, Site, TaskState, WorkflowState
 from wagtailmedia.models import Media
 
 from channels.models import Placement
-from cms.demo import content, media
-from cms.demo.loader import load_demo
-from cms.demo.outlets import load_outlets
 from cms.pages import (
     ArticlePage,
     ColumnEpisodePage,
@@ -31,6 +28,9 @@ from cms.pages import (
 )
 from cms.review import is_review_approved
 from cms.snippets import Audience, Campaign, Expert, Topic
+from demo import content, media
+from demo.loader import load_demo
+from demo.outlets import load_outlets
 
 CONTENT_TYPES = (ArticlePage, VideoPage, ColumnEpisodePage)
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -13,19 +13,19 @@ import ffmpeg
 import pytest
 from django.db import transaction
 
-from channels.big_screen import pairing
-from channels.big_screen.models import PlaylistItem, Screen, ScreenGroup
-from channels.big_screen.playlist import resolve
-from channels.feeds.models import FeedDefinition
-from channels.feeds.selection import feed_pages
-from channels.feeds.views import FORMATS, narrowed
-from channels.partners.models import KEY_PATTERN, ApiKey, Partner
-from cms.demo import content
-from cms.demo.feeds import load_feeds
-from cms.demo.loader import load_demo
-from cms.demo.outlets import load_outlets
-from cms.demo.partners import load_partners
-from cms.demo.screens import load_screens
+from demo import content
+from demo.feeds import load_feeds
+from demo.loader import load_demo
+from demo.outlets import load_outlets
+from demo.partners import load_partners
+from demo.screens import load_screens
+from feeds.models import FeedDefinition
+from feeds.selection import feed_pages
+from feeds.views import FORMATS, narrowed
+from partners.models import KEY_PATTERN, ApiKey, Partner
+from screens import pairing
+from screens.models import PlaylistItem, Screen, ScreenGroup
+from screens.playlist import resolve
 
 PRINTED_KEY = re.compile(r"demo key for (.+) \((partner-[a-z-]+)\): (kp_\S+)")
 

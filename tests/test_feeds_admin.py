@@ -4,7 +4,7 @@ addresses, and the menu's own RSS icon."""
 
 from django.urls import reverse
 
-from channels.feeds.models import FeedDefinition
+from feeds.models import FeedDefinition
 
 FORM = {
     "title": "公共卫生·合作方",

@@ -9,8 +9,8 @@ import feedparser
 import ffmpeg
 import pytest
 
-from channels.feeds.formats import CONTENT_NS
-from channels.feeds.media_formats import ITUNES_NS, MEDIA_NS
+from feeds.formats import CONTENT_NS
+from feeds.media_formats import ITUNES_NS, MEDIA_NS
 from tests.feeds_fixtures import FEED_FORMATS
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

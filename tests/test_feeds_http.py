@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Revision
 
-from channels.feeds import caching
-from channels.feeds.models import FeedDefinition
 from channels.models import Placement
 from cms.pages import ArticlePage, ContentIndexPage
 from cms.scheduling import publish_due_revisions
+from feeds import caching
+from feeds.models import FeedDefinition
 
 RSS = "/feeds/all/rss.xml"
 

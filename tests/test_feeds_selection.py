@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from channels.feeds.items import build_items
-from channels.feeds.selection import feed_pages
 from channels.models import Placement
 from cms.pages import ArticlePage, ColumnPage
 from cms.snippets import Audience, Topic
+from feeds.items import build_items
+from feeds.selection import feed_pages
 
 
 def ids(feed) -> list[int]:

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.menu import admin_menu
 
-from channels.ingest.models import UpstreamFeed
-from channels.ingest.tasks import poll_feed
+from ingest.models import UpstreamFeed
+from ingest.tasks import poll_feed
 from tests.ingest_fixtures import rss
 
 FEEDS = "/admin/ingest/feeds/"

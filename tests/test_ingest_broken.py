@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from channels.ingest.fetch import IngestError, fetch
-from channels.ingest.models import UpstreamFeed
-from channels.ingest.tasks import poll_due_feeds, poll_feed
+from ingest.fetch import IngestError, fetch
+from ingest.models import UpstreamFeed
+from ingest.tasks import poll_due_feeds, poll_feed
 from tests.ingest_fixtures import rss
 
 GOOD = {

@@ -1,9 +1,9 @@
 """The demo's upstream feed: one source, switched off (the demo never reaches
 the network), pointing at our own public feed, and loaded once."""
 
-from channels.ingest.models import UpstreamFeed
-from channels.ingest.tasks import poll_due_feeds
-from cms.demo.ingest import load_ingest
+from demo.ingest import load_ingest
+from ingest.models import UpstreamFeed
+from ingest.tasks import poll_due_feeds
 
 
 def test_demo_creates_one_switched_off_source_once(articles_index, settings):

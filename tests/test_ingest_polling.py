@@ -10,11 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from channels.ingest.models import IngestedEntry, UpstreamFeed
-from channels.ingest.tasks import poll_due_feeds, poll_feed
 from cms.pages import ArticlePage, ColumnEpisodePage, visible_pages
 from cms.review import ReviewNotApproved
 from cms.scheduling import tick
+from ingest.models import IngestedEntry, UpstreamFeed
+from ingest.tasks import poll_due_feeds, poll_feed
 from tests.ingest_fixtures import atom, json_feed, rss
 
 PUBLISHED = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)

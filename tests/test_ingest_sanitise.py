@@ -10,8 +10,8 @@ import lxml.html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channels.ingest.sanitise import plain_text, sanitise, shorten
-from channels.ingest.tasks import poll_feed
+from ingest.sanitise import plain_text, sanitise, shorten
+from ingest.tasks import poll_feed
 from tests.ingest_fixtures import rss
 
 SECRET = "SECRETPAYLOAD"

@@ -13,8 +13,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from lxml import etree
 
-from channels.newspaper import ArticleParts, NewspaperSpec, article_parts
-from channels.newspaper_documents import (
+from channels.newspaper.adapter import ArticleParts, NewspaperSpec, article_parts
+from channels.newspaper.documents import (
     docx_bytes,
     nitf_bytes,
     pdf_bytes,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from channels.partners.models import ApiKey, Partner, PullLog, hash_key
+from partners.models import ApiKey, Partner, PullLog, hash_key
 
 
 def test_partners_are_created_and_listed_in_the_menu(admin_client):

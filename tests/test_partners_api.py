@@ -13,8 +13,8 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from channels.models import Placement
-from channels.partners.access import flush_pull_logs
-from channels.partners.models import ApiKey, PullLog
+from partners.access import flush_pull_logs
+from partners.models import ApiKey, PullLog
 
 ITEMS = "/api/partner/items/"
 ITEM_FIELDS = {
@@ -301,8 +301,8 @@ def test_the_schema_validates_without_warnings(tmp_path):
     target = tmp_path / "schema.json"
     call_command(
         "spectacular",
-        "--urlconf=channels.partners.schema",
-        "--custom-settings=channels.partners.api.SCHEMA_SETTINGS",
+        "--urlconf=partners.schema",
+        "--custom-settings=partners.api.SCHEMA_SETTINGS",
         "--validate",
         "--fail-on-warn",
         "--format=openapi-json",

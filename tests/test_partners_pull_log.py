@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.test import RequestFactory
 
-from channels.partners.access import KEY_ATTRIBUTE, PULLS, flush_pull_logs, log_pull
-from channels.partners.logging import MaskPartnerKeys, mask_keys
-from channels.partners.models import ApiKey, Partner, PullLog
+from partners.access import KEY_ATTRIBUTE, PULLS, flush_pull_logs, log_pull
+from partners.logging import MaskPartnerKeys, mask_keys
+from partners.models import ApiKey, Partner, PullLog
 
 UA = "NetNewsWire (RSS Reader; https://netnewswire.com/)"
 
@@ -137,7 +137,7 @@ def test_a_lone_pull_is_written_by_the_timer_with_no_other_request(settings):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rows_for_a_feed_and_key_deleted_meanwhile_are_still_written():
-    from channels.feeds.models import FeedDefinition
+    from feeds.models import FeedDefinition
 
     partner = Partner.objects.create(name="临时", contact_name="测")
     feed = FeedDefinition.objects.create(slug="gone", title="将被删除")
@@ -184,7 +184,7 @@ def test_the_settings_mask_keys_in_request_logs(settings):
     [name] = [
         name
         for name, spec in config.get("filters", {}).items()
-        if spec.get("()") == "channels.partners.logging.MaskPartnerKeys"
+        if spec.get("()") == "partners.logging.MaskPartnerKeys"
     ]
     for logger in ("django.server", "django.request"):
         assert name in config["loggers"][logger]["filters"], logger

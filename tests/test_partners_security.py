@@ -9,8 +9,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.feeds.models import FeedDefinition
-from channels.partners.models import ApiKey, Partner
+from feeds.models import FeedDefinition
+from partners.models import ApiKey, Partner
 from tests.feeds_fixtures import FEED_FORMATS
 from tests.test_feeds_security import (  # noqa: F401 - fixtures used by name
     KINDS,

@@ -4,8 +4,8 @@ checks the page and puts it into the group's loop."""
 import pytest
 from django.utils import timezone
 
-from channels.big_screen.models import PlaylistItem
 from channels.registry import get_adapter
+from screens.models import PlaylistItem
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from channels.big_screen import pairing
-from channels.big_screen.models import (
+from screens import pairing
+from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
     PlaylistItem,

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from channels.big_screen import pairing
-from channels.big_screen.models import (
+from screens import pairing
+from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
     Heartbeat,

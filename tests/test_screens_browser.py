@@ -19,18 +19,18 @@ from django.views.static import serve
 from PIL import Image, ImageChops, ImageStat
 from wagtail.images.models import Image as WagtailImage
 
-from channels.big_screen import api, pairing
-from channels.big_screen.admin_views import confirmation_rows
-from channels.big_screen.models import (
+from cms.urls import urlpatterns as site_urlpatterns
+from screens import api, pairing
+from screens.admin_views import confirmation_rows
+from screens.models import (
     EmergencyItem,
     Heartbeat,
     PlaylistItem,
     PlayRecord,
     Screen,
 )
-from channels.big_screen.player import CACHE_NAMES
-from channels.big_screen.playlist import resolve_for_screen
-from cms.urls import urlpatterns as site_urlpatterns
+from screens.player import CACHE_NAMES
+from screens.playlist import resolve_for_screen
 from tests.browser import chromium
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from channels.big_screen.cards import (
+from screens.cards import (
     TEXT_LIGHT,
     CardContent,
     article_card,
@@ -12,7 +12,7 @@ from channels.big_screen.cards import (
     card_layout,
     key_points,
 )
-from channels.big_screen.playlist import resolve
+from screens.playlist import resolve
 
 
 def card_size(url: str) -> tuple[int, int]:

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from channels.big_screen.loops import cached_loop
-from channels.big_screen.models import EmergencyItem, PlaylistItem
+from screens.loops import cached_loop
+from screens.models import EmergencyItem, PlaylistItem
 
 PLAYLIST = "/api/screens/playlist/"
 

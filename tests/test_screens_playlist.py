@@ -8,9 +8,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.big_screen.models import EmergencyItem, PlaylistItem, ScreenGroup
-from channels.big_screen.playlist import resolve
-from channels.big_screen.schedule import in_day_parts, local_moment, plays_at
+from screens.models import EmergencyItem, PlaylistItem, ScreenGroup
+from screens.playlist import resolve
+from screens.schedule import in_day_parts, local_moment, plays_at
 
 WEEKDAY_MORNINGS = [{"days": [1, 2, 3, 4, 5], "start": "07:00", "end": "09:00"}]
 MONDAY = date(2026, 11, 23)  # a Monday

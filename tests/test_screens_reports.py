@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from channels.big_screen.models import Heartbeat, PlaylistItem, PlayRecord, Screen
-from channels.big_screen.report_plays import campaign_lines, item_lines
-from channels.big_screen.reports import (
+from screens.models import Heartbeat, PlaylistItem, PlayRecord, Screen
+from screens.report_plays import campaign_lines, item_lines
+from screens.reports import (
     Minutes,
     hours_key,
     opening_minutes,

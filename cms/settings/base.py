@@ -19,10 +19,11 @@ INSTALLED_APPS = [
     "cms",
     "channels",
     "media_pipeline",
-    "channels.feeds",
-    "channels.partners",
-    "channels.ingest",
-    "channels.big_screen",
+    "feeds",
+    "partners",
+    "ingest",
+    "screens",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -192,15 +193,13 @@ SCHEDULER_STALE_SECONDS = 90
 # Called with the current time at every scheduler tick, after pages.
 SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",
-    "channels.ingest.tasks.poll_due_feeds",
+    "ingest.tasks.poll_due_feeds",
 ]
 
 # Django's own logging, plus our "cms" logger; partner keys may arrive as
 # ?key=, so they are masked in every request line logged.
 LOGGING = copy.deepcopy(DEFAULT_LOGGING)
-LOGGING["filters"]["mask_partner_keys"] = {
-    "()": "channels.partners.logging.MaskPartnerKeys"
-}
+LOGGING["filters"]["mask_partner_keys"] = {"()": "partners.logging.MaskPartnerKeys"}
 LOGGING["loggers"]["cms"] = {"handlers": ["console_info"], "level": "INFO"}
 LOGGING["handlers"]["console_info"] = {"class": "logging.StreamHandler"}
 for request_logger in ("django.server", "django.request"):

@@ -1,0 +1,149 @@
+"""Newspaper columns: 字数 against the column's space, and the package a
+paper's desk takes (plain text in GB 18030 and UTF-8, DOCX, NITF, PDF proof)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.newspaper import documents
+from channels.newspaper.documents import ArticleParts
+from channels.registry import register
+from channels.text import count_chars, paragraphs_of
+
+
+@dataclass(frozen=True)
+class NewspaperSpec(Spec):
+    target_chars: int = 1200
+    tolerance: int = 100
+    max_images: int = 1
+    byline_format: str = "{author}"
+
+    def validate(self) -> dict[str, str]:
+        problems = {}
+        if self.target_chars <= 0:
+            problems["spec"] = "目标字数必须大于 0"
+        elif not 0 <= self.tolerance < self.target_chars:
+            problems["spec"] = "字数浮动必须在 0 和目标字数之间"
+        elif self.max_images < 0:
+            problems["spec"] = "图片数量不能为负"
+        elif "{author}" not in self.byline_format:
+            problems["spec"] = "署名格式须包含 {author}"
+        return problems
+
+
+def source_line(item: Page) -> str:
+    line = f"来源：{item.source_credit}"
+    if expert := item.reviewing_expert:
+        line += f"　审核专家：{expert.name}（{expert.organisation}）"
+    return line
+
+
+def article_parts(item: Page, spec: NewspaperSpec, outlet_name: str) -> ArticleParts:
+    body = getattr(item, "body", None) or []
+    author = getattr(item, "author", "") or item.source_credit
+    return ArticleParts(
+        title=item.title,
+        standfirst=getattr(item, "standfirst", ""),
+        byline=spec.byline_format.format(author=author),
+        paragraphs=paragraphs_of(body),
+        fact_boxes=[
+            (block.value["title"], list(block.value["facts"]))
+            for block in body
+            if block.block_type == "fact_box"
+        ],
+        source_line=source_line(item),
+        image_count=sum(1 for block in body if block.block_type == "image"),
+        outlet_name=outlet_name,
+        slug=file_stem(item),
+    )
+
+
+@register
+class NewspaperAdapter(ChannelAdapter):
+    key = "newspaper"
+    label = _("报纸")
+    spec_class = NewspaperSpec
+    calendar_colour = "#b42318"
+    preview_label = _("报纸版面")
+
+    def parts(self, item: Page, outlet) -> ArticleParts:
+        return article_parts(item.specific, outlet.parsed_spec, outlet.name)
+
+    def check(self, item: Page, outlet) -> list[Problem]:
+        spec = outlet.parsed_spec
+        parts = self.parts(item, outlet)
+        if not parts.paragraphs:
+            return [Problem("no_body", "没有正文，报纸栏目需要文字稿")]
+        problems = []
+        count = count_chars(parts.body_text).layout
+        low, high = (
+            spec.target_chars - spec.tolerance,
+            spec.target_chars + spec.tolerance,
+        )
+        if count > high:
+            problems.append(
+                Problem(
+                    "too_long",
+                    f"稿件 {count} 字，超出版面 {spec.target_chars}±{spec.tolerance} 字"
+                    f"（多 {count - high} 字）",
+                )
+            )
+        elif count < low:
+            problems.append(
+                Problem(
+                    "too_short",
+                    f"稿件 {count} 字，不足版面 {spec.target_chars}±{spec.tolerance} 字"
+                    f"（少 {low - count} 字）",
+                )
+            )
+        if parts.image_count > spec.max_images:
+            problems.append(
+                Problem(
+                    "too_many_images",
+                    f"稿件有 {parts.image_count} 张图片，版面最多 {spec.max_images} 张",
+                )
+            )
+        return problems
+
+    def render(self, item: Page, outlet) -> Package:
+        parts = self.parts(item, outlet)
+        count = count_chars(parts.body_text)
+        package = Package(
+            summary={"characters": count.characters, "layout": count.layout}
+        )
+        text = documents.plain_text(parts)
+        package.add(f"{parts.slug}.utf8.txt", text, "text/plain; charset=utf-8")
+        package.add(
+            f"{parts.slug}.gb18030.txt",
+            text.encode("gb18030"),
+            "text/plain; charset=gb18030",
+        )
+        package.add(
+            f"{parts.slug}.docx",
+            documents.docx_bytes(parts),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        package.add(
+            f"{parts.slug}.nitf.xml",
+            documents.nitf_bytes(parts, item),
+            "application/xml",
+        )
+        package.add(f"{parts.slug}.pdf", documents.pdf_bytes(parts), "application/pdf")
+        return package
+
+    def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
+        spec = outlet.parsed_spec
+        parts = self.parts(item, outlet)
+        count = count_chars(parts.body_text)
+        return [
+            (_("字数"), count.characters, False),
+            (_("版面字数（含标点）"), count.layout, False),
+            (_("版面要求"), f"{spec.target_chars} ± {spec.tolerance}", False),
+            (_("图片"), f"{parts.image_count} / {spec.max_images}", False),
+        ]
+
+    def preview_context(self, item: Page, outlet) -> dict[str, Any]:
+        return {"proof": documents.proof_html(self.parts(item, outlet))}

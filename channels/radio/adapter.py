@@ -1,0 +1,173 @@
+"""Radio segments: a broadcast script timed at the presenter's speaking rate,
+checked against the slot; the episode's audio normalised to the outlet's
+loudness target, with a cue sheet."""
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.registry import register
+from channels.text import count_chars, paragraphs_of, read_seconds
+from media_pipeline.loudness import normalise
+from media_pipeline.models import local_file
+from media_pipeline.presets import LOUDNESS_TARGETS
+
+TIMING_MARK = "[{:02d}:{:02d}]"
+
+
+@dataclass(frozen=True)
+class RadioSpec(Spec):
+    slot_seconds: int = 300
+    chars_per_minute: int = 240
+    loudness_target: str = "gy_t_282"
+    host: str = "主持人"
+
+    def validate(self) -> dict[str, str]:
+        if self.slot_seconds <= 0:
+            return {"spec": "时段长度必须大于 0 秒"}
+        if not 60 <= self.chars_per_minute <= 600:
+            return {"spec": "语速应在每分钟 60 到 600 字之间"}
+        if self.loudness_target not in LOUDNESS_TARGETS:
+            names = "、".join(LOUDNESS_TARGETS)
+            return {
+                "spec": f"未知的响度标准「{self.loudness_target}」（可选：{names}）"
+            }
+        return {}
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    start: int  # seconds from the top of the segment
+    seconds: int
+    speaker: str
+    text: str
+
+
+def mark(seconds: int) -> str:
+    return TIMING_MARK.format(*divmod(seconds, 60))
+
+
+def script_lines(item: Page, spec: RadioSpec) -> list[ScriptLine]:
+    """The read-out: title, standfirst and paragraphs, each with its start."""
+    texts = [f"欢迎收听。今天的话题：{item.title}。"]
+    if standfirst := getattr(item, "standfirst", ""):
+        texts.append(standfirst)
+    texts += paragraphs_of(getattr(item, "body", None) or [])
+    texts.append(f"本期内容由{item.source_credit}提供。")
+    lines, start = [], 0
+    for text in texts:
+        seconds = read_seconds(text, spec.chars_per_minute)
+        lines.append(ScriptLine(start, seconds, spec.host, text))
+        start += seconds
+    return lines
+
+
+def script_text(item: Page, outlet, lines: list[ScriptLine]) -> str:
+    spec = outlet.parsed_spec
+    total = sum(line.seconds for line in lines)
+    header = [
+        f"节目：{outlet.name}（{outlet.organisation}）",
+        f"本期：{item.title}",
+        f"预计时长：{mark(total)}（语速 {spec.chars_per_minute} 字/分钟，"
+        f"时段 {mark(spec.slot_seconds)}）",
+        "",
+    ]
+    body = [f"{mark(line.start)} {line.speaker}：{line.text}" for line in lines]
+    return "\n".join([*header, *body, "", f"{mark(total)} 结束"]) + "\n"
+
+
+def cue_sheet(lines: list[ScriptLine], audio_seconds: float | None) -> str:
+    rows = ["开始,时长（秒）,内容"]
+    rows += [f"{mark(line.start)},{line.seconds},{line.text[:20]}" for line in lines]
+    if audio_seconds is not None:
+        rows.append(f"{mark(0)},{round(audio_seconds)},节目音频（已做响度标准化）")
+    return "\n".join(rows) + "\n"
+
+
+@register
+class RadioAdapter(ChannelAdapter):
+    key = "radio"
+    label = _("广播")
+    spec_class = RadioSpec
+    calendar_colour = "#1f5fbf"
+    preview_label = _("广播稿")
+
+    def check(self, item: Page, outlet) -> list[Problem]:
+        item, spec = item.specific, outlet.parsed_spec
+        lines = script_lines(item, spec)
+        seconds = sum(line.seconds for line in lines)
+        problems = []
+        if seconds > spec.slot_seconds:
+            chars = count_chars("\n".join(line.text for line in lines)).characters
+            problems.append(
+                Problem(
+                    "too_long",
+                    f"稿件 {chars} 字，按每分钟 {spec.chars_per_minute} 字"
+                    f"约需 {seconds} 秒，超出 {spec.slot_seconds} 秒的时段",
+                )
+            )
+        audio = getattr(item, "audio", None)
+        if audio is not None and audio.duration and audio.duration > spec.slot_seconds:
+            problems.append(
+                Problem(
+                    "audio_too_long",
+                    f"音频长 {round(audio.duration)} 秒，"
+                    f"超出 {spec.slot_seconds} 秒的时段",
+                )
+            )
+        return problems
+
+    def render(self, item: Page, outlet) -> Package:
+        item, spec = item.specific, outlet.parsed_spec
+        lines = script_lines(item, spec)
+        total = sum(line.seconds for line in lines)
+        package = Package(summary={"seconds": total, "slot_seconds": spec.slot_seconds})
+        package.add(
+            f"{file_stem(item)}.script.txt",
+            script_text(item, outlet, lines),
+            "text/plain; charset=utf-8",
+        )
+        audio = getattr(item, "audio", None)
+        audio_seconds = None
+        if audio is not None:
+            normalised, loudness = normalised_audio(audio, spec)
+            package.add(f"{file_stem(item)}.wav", normalised, "audio/wav")
+            package.summary["loudness_lufs"] = loudness.integrated
+            package.summary["true_peak_dbtp"] = loudness.true_peak
+            audio_seconds = audio.duration
+        package.add(
+            f"{file_stem(item)}.cues.csv",
+            cue_sheet(lines, audio_seconds),
+            "text/csv; charset=utf-8",
+        )
+        return package
+
+    def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
+        spec = outlet.parsed_spec
+        seconds = sum(line.seconds for line in script_lines(item.specific, spec))
+        return [
+            (_("预计时长"), mark(seconds).strip("[]"), seconds > spec.slot_seconds),
+            (_("时段"), mark(spec.slot_seconds).strip("[]"), False),
+            (_("语速"), _("每分钟 %d 字") % spec.chars_per_minute, False),
+        ]
+
+    def preview_context(self, item: Page, outlet) -> dict[str, Any]:
+        item = item.specific
+        lines = script_lines(item, outlet.parsed_spec)
+        return {"script": script_text(item, outlet, lines)}
+
+
+def normalised_audio(audio, spec: RadioSpec):
+    """The episode's audio at the outlet's loudness, as WAV bytes."""
+    with (
+        tempfile.TemporaryDirectory(prefix="kepu-radio-") as folder,
+        local_file(audio.file) as source,
+    ):
+        target = Path(folder) / "normalised.wav"
+        loudness = normalise(source, target, LOUDNESS_TARGETS[spec.loudness_target])
+        return target.read_bytes(), loudness

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedsConfig(AppConfig):
+    name = "feeds"
+    label = "feeds"
+    verbose_name = _("合作方订阅源")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from feeds import adapter  # noqa: F401  (registers the channel)
+        from feeds.caching import connect_signals
+
+        connect_signals()

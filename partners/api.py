@@ -1,0 +1,275 @@
+"""The read-only partner API beside the feeds, on Django REST framework:
+items (paged, newest change first, `updated_since`, `?feed=`), one item,
+and the key's feeds with their addresses.
+
+Keys, rate limits and the pull log are those of the feeds (access.py). Every
+view sets its authentication, permissions, renderer and schema itself, so
+the project's global DRF settings (shared with Wagtail's API) do not matter."""
+
+from datetime import UTC
+
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from wagtail.models import Page
+
+from feeds.models import FeedDefinition
+from partners.access import AccessDenied, Grant, authenticate, log_pull
+from partners.scope import api_items, scoped_rows
+from partners.serializers import (
+    ADDRESS_FORMATS,
+    ErrorSerializer,
+    FeedSerializer,
+    ItemSerializer,
+)
+
+REALM = 'Bearer realm="kepu-partner-api"'
+SCHEMA_SETTINGS = {
+    "TITLE": "科普全媒体 合作方 API",
+    "DESCRIPTION": (
+        "合作媒体读取本密钥可读订阅源中的已发布条目：全文（HTML 与纯文本，"
+        "视订阅源设置）、媒体文件、主题与受众。密钥用 Authorization: Bearer "
+        "头或 ?key= 参数提供；超过每分钟请求上限时返回 429 与 Retry-After。"
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/partner",
+}
+
+
+class RateLimited(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def api_error(denied: AccessDenied) -> exceptions.APIException:
+    if denied.status == 401:
+        return exceptions.AuthenticationFailed(denied.message)
+    if denied.status == 429:
+        return RateLimited(denied.message, denied.retry_after)
+    return exceptions.PermissionDenied(denied.message)
+
+
+class PartnerKeyAuthentication(BaseAuthentication):
+    """A partner key, as `Authorization: Bearer` or `?key=`."""
+
+    def authenticate(self, request):
+        try:
+            grant = authenticate(request._request)
+        except AccessDenied as denied:
+            raise api_error(denied) from None
+        return AnonymousUser(), grant
+
+    def authenticate_header(self, request) -> str:
+        return REALM
+
+
+class HasPartnerKey(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, Grant)
+
+
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    target_class = PartnerKeyAuthentication
+    name = ["bearer", "key"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"bearer": []}, {"key": []}]  # either one
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "合作方密钥：Authorization: Bearer kp_…",
+            },
+            {
+                "type": "apiKey",
+                "in": "query",
+                "name": "key",
+                "description": "不能设置请求头的客户端可用 ?key=kp_… 提供密钥",
+            },
+        ]
+
+
+class ItemPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+FEED_PARAMETER = OpenApiParameter(
+    "feed",
+    OpenApiTypes.STR,
+    description="只看本密钥可读的某个订阅源（标识）",
+)
+UPDATED_SINCE_PARAMETER = OpenApiParameter(
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    description="只返回此时刻及以后更新的条目（ISO 8601；不带时区按 UTC）",
+)
+
+
+ERRORS = {
+    401: OpenApiResponse(
+        ErrorSerializer, description="缺少密钥，或密钥无效、已吊销、已过期"
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer, description="密钥无权读取 ?feed= 指定的订阅源"
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="没有这个订阅源或条目"),
+    429: OpenApiResponse(
+        ErrorSerializer, description="超过每分钟请求上限；Retry-After 头给出等待秒数"
+    ),
+}
+BAD_REQUEST = {
+    400: OpenApiResponse(description="updated_since 不是 ISO 8601 时间"),
+}
+
+
+def updated_since(request):
+    raw = request.query_params.get("updated_since", "").strip()
+    if not raw:
+        return None
+    # A "+08:00" offset arrives as " 08:00" when the client did not encode it.
+    moment = parse_datetime(raw.replace(" ", "+"))
+    if moment is None:
+        raise exceptions.ValidationError(
+            {"updated_since": _("时间格式应为 ISO 8601，如 2026-01-01T08:00:00+08:00")}
+        )
+    return make_aware(moment, timezone=UTC) if is_naive(moment) else moment
+
+
+class PartnerAPIView(generics.GenericAPIView):
+    authentication_classes = [PartnerKeyAuthentication]
+    permission_classes = [HasPartnerKey]
+    renderer_classes = [JSONRenderer]
+    throttle_classes: list = []
+    filter_backends: list = []
+    metadata_class = None
+    versioning_class = None
+    schema = AutoSchema()
+    queryset = Page.objects.none()  # types the path's id for the schema
+    logged_feed: FeedDefinition | None = None
+
+    @property
+    def grant(self) -> Grant:
+        return self.request.auth
+
+    def scope_feeds(self) -> list[FeedDefinition]:
+        """The key's active feeds, or the one `?feed=` names (403 if the key
+        may not read it, 404 if there is no such feed)."""
+        key_feeds = self.grant.key.feeds.filter(active=True)
+        slug = self.request.query_params.get("feed", "")
+        if not slug:
+            return list(key_feeds)
+        feed = FeedDefinition.objects.filter(slug=slug, active=True).first()
+        if feed is None:
+            raise exceptions.NotFound(_("没有这个订阅源"))
+        self.logged_feed = feed
+        if not (feed.is_public or key_feeds.filter(pk=feed.pk).exists()):
+            raise exceptions.PermissionDenied(_("此密钥无权读取该订阅源"))
+        return [feed]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "private, no-cache"
+        http_request, feed = request._request, self.logged_feed
+
+        def log(rendered) -> None:
+            # No grant passed: the key the request presented names the partner.
+            size = len(rendered.content) if rendered.status_code == 200 else 0
+            log_pull(http_request, feed, None, rendered.status_code, size)
+
+        response.add_post_render_callback(log)
+        return response
+
+
+@extend_schema(
+    summary="条目列表",
+    description="本密钥可读的全部条目，按更新时间从新到旧，分页。",
+    parameters=[UPDATED_SINCE_PARAMETER, FEED_PARAMETER],
+    responses={200: ItemSerializer, **BAD_REQUEST, **ERRORS},
+)
+class ItemListView(PartnerAPIView, generics.ListAPIView):
+    serializer_class = ItemSerializer
+    pagination_class = ItemPagination
+
+    def list(self, request, *args, **kwargs):
+        since = updated_since(request)
+        rows = scoped_rows(self.scope_feeds())
+        if since is not None:
+            rows = rows.filter(changed__gte=since)
+        page = self.paginate_queryset(rows)
+        items = api_items(list(page), request._request)
+        return self.get_paginated_response(self.get_serializer(items, many=True).data)
+
+
+@extend_schema(
+    summary="单个条目",
+    description="按页面 id 读取一个条目；不在本密钥可读范围内时为 404。",
+    parameters=[FEED_PARAMETER],
+    responses={200: ItemSerializer, **ERRORS},
+)
+class ItemDetailView(PartnerAPIView, generics.RetrieveAPIView):
+    serializer_class = ItemSerializer
+    lookup_url_kwarg = "id"
+
+    def retrieve(self, request, *args, id: int, **kwargs):
+        rows = list(scoped_rows(self.scope_feeds()).filter(pk=id))
+        items = api_items(rows, request._request)
+        if not items:
+            raise exceptions.NotFound(_("没有这个条目，或本密钥无权读取"))
+        return Response(self.get_serializer(items[0]).data)
+
+
+@extend_schema(
+    summary="订阅源",
+    description="本密钥可读的订阅源及其订阅地址。",
+    responses={200: FeedSerializer(many=True), 401: ERRORS[401], 429: ERRORS[429]},
+)
+class FeedListView(PartnerAPIView, generics.ListAPIView):
+    serializer_class = FeedSerializer
+    pagination_class = None
+
+    def list(self, request, *args, **kwargs):
+        feeds = self.grant.key.feeds.filter(active=True).order_by("slug")
+        data = [feed_entry(feed, request) for feed in feeds]
+        return Response(self.get_serializer(data, many=True).data)
+
+
+def feed_entry(feed: FeedDefinition, request) -> dict:
+    addresses = {
+        field: request.build_absolute_uri(reverse("feeds:feed", args=[feed.slug, name]))
+        for field, name in ADDRESS_FORMATS.items()
+    }
+    return {
+        "slug": feed.slug,
+        "title": feed.title,
+        "description": feed.description,
+        "access": feed.access,
+        "full_text": feed.full_text,
+        "item_count": feed.item_count,
+        "addresses": addresses,
+    }

@@ -1,0 +1,32 @@
+"""/api/partner/: the partner API and its OpenAPI schema (public, no key)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+from partners.api import (
+    SCHEMA_SETTINGS,
+    FeedListView,
+    ItemDetailView,
+    ItemListView,
+)
+
+app_name = "partner_api"
+api_patterns = [
+    path("items/", ItemListView.as_view(), name="items"),
+    path("items/<int:id>/", ItemDetailView.as_view(), name="item"),
+    path("feeds/", FeedListView.as_view(), name="feeds"),
+]
+urlpatterns = [
+    *api_patterns,
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            urlconf="partners.schema",
+            custom_settings=SCHEMA_SETTINGS,
+            authentication_classes=[],
+            permission_classes=[AllowAny],
+        ),
+        name="schema",
+    ),
+]

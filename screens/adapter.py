@@ -1,0 +1,128 @@
+"""The 科普大屏 channel: an Outlet whose channel is big_screen stands for a
+screen group (ScreenGroup.outlet). A placement on it puts the page into the
+group's loop from the placement's date: render() draws the article's card
+(or finds the video's screen rendition) and adds the playlist item."""
+
+import json
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.registry import register
+from screens.cards import (
+    article_card_name,
+    article_card_url,
+    first_image_id,
+    key_points,
+)
+from screens.models import PlaylistItem, ScreenGroup
+from screens.playlist import ready_renditions
+
+ORIENTATIONS = ("landscape", "portrait")
+
+
+@dataclass(frozen=True)
+class BigScreenSpec(Spec):
+    duration_seconds: int = 20
+
+    def validate(self) -> dict[str, str]:
+        if not 3 <= self.duration_seconds <= 3600:
+            return {"spec": "每项播放时长应在 3 到 3600 秒之间"}
+        return {}
+
+
+def group_of(outlet) -> ScreenGroup | None:
+    return ScreenGroup.objects.filter(outlet=outlet).first()
+
+
+def kind_of(item: Page) -> str | None:
+    if hasattr(item, "video") and hasattr(item, "summary"):
+        return PlaylistItem.Kind.VIDEO
+    if hasattr(item, "standfirst"):
+        return PlaylistItem.Kind.CARD
+    return None
+
+
+def placement_date(item: Page, outlet):
+    from channels.models import Placement
+
+    placement = (
+        Placement.objects.filter(page=item, outlet=outlet)
+        .order_by("-scheduled_at")
+        .first()
+    )
+    moment = placement.scheduled_at if placement else timezone.now()
+    return timezone.localdate(moment)
+
+
+@register
+class BigScreenAdapter(ChannelAdapter):
+    key = "big_screen"
+    label = _("科普大屏")
+    calendar_colour = "#0f7b5f"
+    spec_class = BigScreenSpec
+
+    def check(self, item: Page, outlet) -> list[Problem]:
+        item = item.specific
+        problems = []
+        if group_of(outlet) is None:
+            problems.append(Problem("no_group", "这个渠道账号还没有关联大屏分组"))
+        kind = kind_of(item)
+        if kind is None:
+            problems.append(Problem("unsupported", "大屏只播放科普视频和科普文章"))
+        elif kind == PlaylistItem.Kind.VIDEO:
+            if not ready_renditions([item.video], "landscape"):
+                problems.append(
+                    Problem(
+                        "no_screen_rendition",
+                        "视频还没有可用的大屏版本，请先导出「大屏（横）」",
+                    )
+                )
+        else:
+            if not item.standfirst.strip():
+                problems.append(Problem("no_standfirst", "文章缺少导语，卡片无要点"))
+            if first_image_id(item) is None:
+                problems.append(Problem("no_image", "文章正文没有图片，卡片缺少配图"))
+        return problems
+
+    def render(self, item: Page, outlet) -> Package:
+        item, group = item.specific, group_of(outlet)
+        kind = kind_of(item)
+        playlist_item, created = PlaylistItem.objects.get_or_create(
+            group=group,
+            page=item,
+            kind=kind,
+            defaults={
+                "duration_seconds": outlet.parsed_spec.duration_seconds,
+                "starts_on": placement_date(item, outlet),
+                "campaign": item.campaign,
+            },
+        )
+        summary = {
+            "group": str(group),
+            "playlist_item": playlist_item.pk,
+            "new_item": created,
+            "starts_on": str(playlist_item.starts_on or ""),
+        }
+        package = Package(summary=summary)
+        if kind == PlaylistItem.Kind.VIDEO:
+            rendition = ready_renditions([item.video], "landscape")[item.video.pk]
+            info = {"url": rendition.file.url, "size": rendition.size, **summary}
+            package.add(
+                f"{file_stem(item)}.screen.json",
+                json.dumps(info, ensure_ascii=False, indent=2),
+                "application/json",
+            )
+            return package
+        for orientation in ORIENTATIONS:
+            article_card_url(item, orientation)
+            with default_storage.open(article_card_name(item, orientation)) as png:
+                package.add(
+                    f"{file_stem(item)}.card-{orientation}.png", png.read(), "image/png"
+                )
+        summary["key_points"] = list(key_points(item))
+        return package

@@ -1,0 +1,185 @@
+"""The screens' HTTP API, which static/big_screen/player.js speaks: pairing,
+the playlist with ETag/304 and the server's time, heartbeats and proof of
+play. Every answer is JSON; the three screen endpoints take the screen's
+token as a Bearer token and answer 401 to a missing, unknown or revoked one."""
+
+import hashlib
+import json
+from functools import cache, wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from screens import pairing, reports_in
+from screens.loops import cached_loop
+
+PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
+PAIR_BODY_LIMIT = 1024
+
+
+def error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@cache
+def player_version() -> str:
+    """A hash of the player's static files: the player reloads itself when
+    the version it was served with differs."""
+    digest = hashlib.sha256()
+    for path in sorted(PLAYER_STATIC.rglob("*")) if PLAYER_STATIC.exists() else []:
+        if path.is_file():
+            digest.update(path.relative_to(PLAYER_STATIC).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def poll_seconds() -> int:
+    return settings.BIG_SCREEN_POLL_SECONDS
+
+
+def bearer_token(request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def screen_api(view):
+    """Authenticate the screen by its token; 401 otherwise."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        screen = pairing.screen_for_token(bearer_token(request))
+        if screen is None:
+            return error(401, "屏幕未配对或令牌已吊销")
+        return view(request, screen, *args, **kwargs)
+
+    return csrf_exempt(wrapped)
+
+
+def json_body(request, limit: int):
+    """The parsed body, or a 400 response for an oversized or malformed one."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > limit:
+        return None, error(400, f"请求体超过 {limit} 字节")
+    body = request.body
+    if len(body) > limit:
+        return None, error(400, f"请求体超过 {limit} 字节")
+    try:
+        return json.loads(body.decode("utf-8") or "null"), None
+    except (UnicodeDecodeError, ValueError):
+        return None, error(400, "请求体不是有效的 JSON")
+
+
+@csrf_exempt
+@require_POST
+def pair(request):
+    _data, problem = json_body(request, PAIR_BODY_LIMIT)
+    if problem:
+        return problem
+    pending, secret = pairing.start_pairing()
+    return JsonResponse(
+        {"code": pending.code, "secret": secret, "expires_in": pairing.PAIRING_SECONDS},
+        status=201,
+    )
+
+
+@csrf_exempt
+@require_POST
+def pair_status(request):
+    data, problem = json_body(request, PAIR_BODY_LIMIT)
+    if problem:
+        return problem
+    if not isinstance(data, dict):
+        return error(400, "需要 code 和 secret")
+    code, secret = data.get("code"), data.get("secret")
+    if not isinstance(code, str) or not isinstance(secret, str):
+        return error(400, "需要 code 和 secret")
+    status, request_row = pairing.pick_up(code, secret)
+    if status == "unknown":
+        return error(404, "配对码无效或已过期")
+    if status == "waiting":
+        return JsonResponse({"status": "waiting"}, status=202)
+    screen = request_row.screen
+    return JsonResponse(
+        {
+            "status": "paired",
+            "token": request_row.token,
+            "screen": {"id": screen.pk, "name": screen.name},
+        }
+    )
+
+
+def playlist_body(screen) -> dict:
+    loop = cached_loop(screen.group, screen.orientation)
+    return {
+        "poll_seconds": poll_seconds(),
+        "player_version": player_version(),
+        "screen": {
+            "id": screen.pk,
+            "name": screen.name,
+            "orientation": screen.orientation,
+            "width": screen.width,
+            "height": screen.height,
+            "opening_hours": screen.opening_hours,
+        },
+        **loop,
+    }
+
+
+def etag_of(body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def matches(request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    return etag in {tag.strip() for tag in header.split(",")} or header.strip() == "*"
+
+
+@require_GET
+@screen_api
+def playlist(request, screen):
+    body = playlist_body(screen)
+    etag = etag_of(body)
+    if matches(request, etag):
+        response = HttpResponse(status=304)
+    else:
+        now = timezone.localtime()
+        response = JsonResponse(
+            {"server_time": now.isoformat(timespec="seconds"), **body},
+            json_dumps_params={"ensure_ascii": False},
+        )
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_POST
+@screen_api
+def heartbeat(request, screen):
+    data, problem = json_body(request, reports_in.HEARTBEAT_LIMIT)
+    if problem:
+        return problem
+    try:
+        beat = reports_in.parse_heartbeat(data, screen)
+    except reports_in.Invalid as invalid:
+        return error(400, str(invalid))
+    reports_in.store_heartbeat(screen, beat)
+    return HttpResponse(status=204)
+
+
+@require_POST
+@screen_api
+def plays(request, screen):
+    data, problem = json_body(request, reports_in.PLAYS_LIMIT)
+    if problem:
+        return problem
+    try:
+        batch = reports_in.parse_plays(data, screen)
+    except reports_in.Invalid as invalid:
+        return error(400, str(invalid))
+    stored, duplicates = reports_in.store_plays(screen, batch)
+    return JsonResponse({"stored": stored, "duplicates": duplicates})

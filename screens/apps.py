@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScreensConfig(AppConfig):
+    name = "screens"
+    label = "big_screen"
+    verbose_name = _("科普大屏")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from screens import adapter  # noqa: F401  (registers the channel)
+        from screens.loops import connect_signals
+
+        connect_signals()

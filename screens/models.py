@@ -1,0 +1,371 @@
+"""科普大屏: screen groups by tier, screens paired by code, playlists resolved
+down the tree (see screens.playlist for the rules), emergency
+items, and what the screens report back."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
+from wagtail.models import Orderable
+
+from channels.models import Generation
+
+
+def every_day_opening_hours() -> list[dict]:
+    return [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "20:00"}]
+
+
+def day_parts_problem(parts) -> str:
+    """Why a day-parts (or opening-hours) list is malformed, or ""."""
+    from screens.schedule import parse_day_parts
+
+    try:
+        parse_day_parts(parts)
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
+class ScreenGroup(ClusterableModel):
+    class Tier(models.IntegerChoices):
+        PROVINCE = 1, _("省")
+        CITY = 2, _("市")
+        COUNTY = 3, _("县")
+        SITE = 4, _("站点")
+
+    name = models.CharField(_("名称"), max_length=80)
+    tier = models.PositiveSmallIntegerField(_("层级"), choices=Tier.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    outlet = models.OneToOneField(
+        "channels.Outlet",
+        verbose_name=_("渠道账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="screen_group",
+    )
+    operator = models.CharField(_("运营单位"), max_length=120)
+    contact_name = models.CharField(_("责任人"), max_length=40)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # "/1/5/12/": the ids from the root down to this group, so that a screen's
+    # lineage needs no query and a group's descendants one LIKE.
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    hidden_items = models.ManyToManyField(
+        "PlaylistItem",
+        verbose_name=_("隐藏的上级播放项"),
+        blank=True,
+        related_name="hidden_in",
+        help_text=_("只能隐藏上级允许下级隐藏的播放项"),
+    )
+
+    class Meta:
+        verbose_name = _("大屏分组")
+        verbose_name_plural = _("大屏分组")
+        ordering = ["tier", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()}·{self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.repath(path)
+
+    def repath(self, path: str) -> None:
+        """Store the new lineage here and in every descendant (after a move)."""
+        old, self.path = self.path, path
+        ScreenGroup.objects.filter(pk=self.pk).update(path=path)
+        if not old:
+            return
+        for group in ScreenGroup.objects.filter(path__startswith=old).exclude(
+            pk=self.pk
+        ):
+            ScreenGroup.objects.filter(pk=group.pk).update(
+                path=path + group.path[len(old) :]
+            )
+
+    def clean(self) -> None:
+        if self.parent and self.parent.tier >= self.tier:
+            raise ValidationError({"parent": _("上级分组的层级必须高于本分组")})
+        if self.parent and self.pk and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("不能把分组移到自己的下级")})
+
+    @property
+    def lineage_ids(self) -> list[int]:
+        """Ids from the root (province) down to this group."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def descendants(self, include_self: bool = True):
+        groups = ScreenGroup.objects.filter(path__startswith=self.path)
+        return groups if include_self else groups.exclude(pk=self.pk)
+
+
+class Screen(models.Model):
+    class Orientation(models.TextChoices):
+        LANDSCAPE = "landscape", _("横屏")
+        PORTRAIT = "portrait", _("竖屏")
+
+    name = models.CharField(_("名称"), max_length=80)
+    group = models.ForeignKey(
+        ScreenGroup,
+        verbose_name=_("分组"),
+        on_delete=models.PROTECT,
+        related_name="screens",
+    )
+    location = models.CharField(_("位置"), max_length=200, blank=True)
+    orientation = models.CharField(
+        _("方向"),
+        max_length=10,
+        choices=Orientation.choices,
+        default=Orientation.LANDSCAPE,
+    )
+    width = models.PositiveIntegerField(_("宽（像素）"), default=1920)
+    height = models.PositiveIntegerField(_("高（像素）"), default=1080)
+    opening_hours = models.JSONField(
+        _("开放时间"), default=every_day_opening_hours, blank=True
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    paired_at = models.DateTimeField(_("配对时间"), null=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最近心跳"), null=True, editable=False)
+    player_version = models.CharField(max_length=40, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("大屏")
+        verbose_name_plural = _("大屏")
+        ordering = ["group", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if problem := day_parts_problem(self.opening_hours):
+            raise ValidationError({"opening_hours": problem})
+
+    @property
+    def is_paired(self) -> bool:
+        return bool(self.token_hash) and self.revoked_at is None
+
+
+class PairingRequest(models.Model):
+    """A code a player shows until an operator claims it for a screen; the
+    raw token waits here only until the player picks it up once."""
+
+    code = models.CharField(max_length=6, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    screen = models.ForeignKey(
+        Screen, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PlaylistItem(Orderable):
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("视频")
+        CARD = "card", _("文章卡片")
+        IMAGE = "image", _("图片")
+
+    group = ParentalKey(ScreenGroup, related_name="playlist_items")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    title = models.CharField(
+        _("标题"), max_length=80, blank=True, help_text=_("留空时使用内容的标题")
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("内容"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("图片"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"), default=15)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    day_parts = models.JSONField(_("时段"), default=list, blank=True)
+    campaign = models.ForeignKey(
+        "cms.Campaign",
+        verbose_name=_("主题活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked = models.BooleanField(
+        _("下级不可隐藏"),
+        default=True,
+        help_text=_("取消勾选后，下级分组可以在自己的轮播中隐藏这一项"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("duration_seconds")]),
+        PageChooserPanel("page", page_type=["cms.VideoPage", "cms.ArticlePage"]),
+        FieldPanel("image"),
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel(
+            "day_parts",
+            help_text=_(
+                '例：[{"days": [1,2,3,4,5], "start": "07:00", "end": "09:00"}]，'
+                "周一为 1；留空为全天"
+            ),
+        ),
+        FieldPanel("campaign"),
+        FieldPanel("locked"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("播放项")
+        verbose_name_plural = _("播放项")
+
+    def __str__(self) -> str:
+        return self.title or (self.page.title if self.page else str(self.image))
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.IMAGE and not self.image_id:
+            errors["image"] = _("图片播放项需要选择图片")
+        if self.kind != self.Kind.IMAGE and not self.page_id:
+            errors["page"] = _("视频和文章卡片需要选择内容")
+        if self.kind == self.Kind.VIDEO and self.page_id:
+            if not hasattr(self.page.specific, "video"):
+                errors["page"] = _("视频播放项只能选择科普视频")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("结束日期不能早于开始日期")
+        if problem := day_parts_problem(self.day_parts):
+            errors["day_parts"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+
+class EmergencyItem(models.Model):
+    group = models.ForeignKey(
+        ScreenGroup,
+        verbose_name=_("覆盖分组"),
+        on_delete=models.CASCADE,
+        related_name="emergencies",
+    )
+    title = models.CharField(_("标题"), max_length=80)
+    message = models.TextField(_("内容"), blank=True)
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("内容"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("图片"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"), default=20)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("应急科普")
+        verbose_name_plural = _("应急科普")
+        ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("结束时间必须晚于开始时间")})
+
+    def is_active(self, now) -> bool:
+        return self.cancelled_at is None and self.starts_at <= now < self.ends_at
+
+
+class EmergencyConfirmation(models.Model):
+    emergency = models.ForeignKey(
+        EmergencyItem, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["emergency", "screen"], name="one_confirmation_per_screen"
+            )
+        ]
+
+
+class Heartbeat(models.Model):
+    """One per screen per minute (the minute the server received it in)."""
+
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField()
+    playing_item = models.PositiveBigIntegerField(null=True)
+    storage_free_bytes = models.PositiveBigIntegerField(null=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["screen", "minute"], name="one_heartbeat_per_minute"
+            )
+        ]
+
+
+class PlayRecord(models.Model):
+    """Proof of play: one item played on one screen, sent by the player with
+    its own id so that a batch sent twice is stored once."""
+
+    play_id = models.UUIDField(unique=True)
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(
+        PlaylistItem, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    emergency = models.ForeignKey(
+        EmergencyItem, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "cms.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    seconds = models.FloatField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["screen", "started_at"])]
+
+
+class LoopGeneration(Generation):
+    """Bumped for playlist items, groups, emergencies, media, images,
+    renditions and campaigns: what a screen's loop shows (loops.py)."""
+
+    class Meta:
+        verbose_name = _("轮播版本")
+        verbose_name_plural = _("轮播版本")

@@ -1,0 +1,252 @@
+"""A screen's loop, resolved from its group and every ancestor group.
+
+Rules:
+1. Order: the province's items first, then the city's, the county's and
+   the site's (ancestors before descendants, along the screen's lineage);
+   within one group, by the group's own order (sort_order, dragged in the
+   admin).
+2. A lower group adds items; it can hide an inherited item only when the
+   item is not locked ("下级不可隐藏" unticked) — a locked item plays on every
+   screen under its group whatever a lower group says. A group hides an
+   item for itself and everything below it.
+3. Only items whose page is visible (cms.pages.visible_pages: live — hence
+   approved — public, not expired) reach a playlist; image items need no
+   page. Items whose date window has ended are left out; the date window
+   and day parts of the rest are sent to the player, which applies them
+   against its corrected clock (plays_at() in schedule.py is the same rule
+   for the admin preview).
+4. A video plays its screen rendition (media pipeline preset
+   screen_portrait for portrait screens if that preset exists, else
+   screen_landscape, letterboxed by the player) of the file as it is now;
+   a video without one is left out and reported to the operator as a
+   warning. A card is a PNG drawn for the article's live revision.
+5. Emergency: an item set on a group is active from starts_at until
+   ends_at unless cancelled, and replaces the loop of every screen in that
+   group and below. When several are active, the one set on the nearest
+   group wins, then the one that started last.
+
+Resolving costs a constant number of queries whatever the number of groups,
+screens and items (six: two for the visible-pages rule, then items, hidden
+items, renditions and the emergency, one each): the lineage is read from the
+group's stored path, not walked. The playlist API resolves a group's loop
+only when something it depends on has changed (loops.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms.pages import visible_pages
+from media_pipeline.models import Rendition, source_version
+from media_pipeline.presets import PRESETS
+from screens.cards import article_card_url, emergency_card_url
+from screens.models import (
+    EmergencyItem,
+    PlaylistItem,
+    Screen,
+    ScreenGroup,
+)
+
+SCREEN_PRESETS = {"landscape": "screen_landscape", "portrait": "screen_portrait"}
+RELATED = (
+    "page",
+    "page__videopage__video",
+    "page__articlepage",
+    "image",
+)
+
+
+@dataclass(frozen=True)
+class Warning:
+    item: PlaylistItem
+    message: str
+
+
+@dataclass
+class Loop:
+    entries: list[dict] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    emergency: dict | None = None
+
+
+def screen_preset(orientation: str) -> str:
+    name = SCREEN_PRESETS.get(orientation, SCREEN_PRESETS["landscape"])
+    return name if name in PRESETS else SCREEN_PRESETS["landscape"]
+
+
+def visible(queryset, pages):
+    """Annotate page_visible: whether the row's page is among `pages`
+    (visible_pages(), built once per resolution: building it queries)."""
+    return queryset.annotate(page_visible=Exists(pages.filter(pk=OuterRef("page_id"))))
+
+
+def hidden_pairs(lineage: list[int]) -> set[tuple[int, int]]:
+    through = ScreenGroup.hidden_items.through
+    rows = through.objects.filter(screengroup_id__in=lineage)
+    return set(rows.values_list("screengroup_id", "playlistitem_id"))
+
+
+def is_hidden(item: PlaylistItem, lineage: list[int], hidden: set) -> bool:
+    if item.locked:
+        return False
+    below = lineage[lineage.index(item.group_id) + 1 :]
+    return any((group_id, item.pk) in hidden for group_id in below)
+
+
+def lineage_items(lineage: list[int], today: date, pages) -> list[PlaylistItem]:
+    """The lineage's items in play order, hidden ones and ended ones out."""
+    items = visible(
+        PlaylistItem.objects.filter(group_id__in=lineage).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        ),
+        pages,
+    ).select_related(*RELATED, "campaign")
+    hidden = hidden_pairs(lineage)
+    ordered = sorted(
+        items, key=lambda item: (lineage.index(item.group_id), item.sort_order or 0)
+    )
+    return [item for item in ordered if not is_hidden(item, lineage, hidden)]
+
+
+def specific_video(page):
+    return getattr(page, "videopage", None) if page else None
+
+
+def specific_article(page):
+    return getattr(page, "articlepage", None) if page else None
+
+
+def ready_renditions(media_list, orientation: str) -> dict[int, Rendition]:
+    """media id → its screen rendition made from the file as it is now."""
+    media_list = [media for media in media_list if media is not None and media.file]
+    if not media_list:
+        return {}
+    current = {media.pk: source_version(media.file) for media in media_list}
+    renditions = Rendition.objects.filter(
+        media_id__in=current, preset=screen_preset(orientation)
+    ).order_by("-created_at")
+    ready: dict[int, Rendition] = {}
+    for rendition in renditions:
+        if rendition.source_version == current[rendition.media_id]:
+            ready.setdefault(rendition.media_id, rendition)
+    return ready
+
+
+def media_of(item) -> object | None:
+    video = specific_video(item.page)
+    return video.video if video else None
+
+
+def item_url(item, orientation: str, renditions: dict) -> tuple[str, str]:
+    """(url, "") for a playable item, ("", why) for one left out."""
+    if item.kind == PlaylistItem.Kind.IMAGE:
+        return (item.image.file.url, "") if item.image else ("", _("缺少图片"))
+    if not getattr(item, "page_visible", False):
+        return "", _("内容未发布或已过期")
+    if item.kind == PlaylistItem.Kind.VIDEO:
+        media = media_of(item)
+        if media is None:
+            return "", _("不是科普视频或未上传视频")
+        rendition = renditions.get(media.pk)
+        if rendition is None:
+            return "", _("视频还没有可用的大屏版本（未导出或导出失败）")
+        return rendition.file.url, ""
+    article = specific_article(item.page)
+    if article is None:
+        return "", _("文章卡片只能选择科普文章")
+    return article_card_url(article, orientation), ""
+
+
+def item_title(item) -> str:
+    if item.title:
+        return item.title
+    return item.page.title if item.page else (item.image.title if item.image else "")
+
+
+def entry(item: PlaylistItem, url: str) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item_title(item),
+        "url": url,
+        "duration_seconds": item.duration_seconds,
+        "starts_on": item.starts_on.isoformat() if item.starts_on else None,
+        "ends_on": item.ends_on.isoformat() if item.ends_on else None,
+        "day_parts": item.day_parts or [],
+        "campaign": item.campaign.name if item.campaign else None,
+    }
+
+
+def active_emergency(lineage: list[int], now: datetime, pages) -> EmergencyItem | None:
+    candidates = visible(
+        EmergencyItem.objects.filter(
+            group_id__in=lineage,
+            cancelled_at__isnull=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        ),
+        pages,
+    ).select_related(*RELATED)
+    return max(
+        candidates,
+        key=lambda e: (lineage.index(e.group_id), e.starts_at, e.pk),
+        default=None,
+    )
+
+
+def emergency_content(emergency, orientation: str, renditions) -> tuple[str, str]:
+    """(kind, url): its video, else its image, else its article's card,
+    else a card of its own title and message."""
+    page_visible = getattr(emergency, "page_visible", False)
+    media = specific_video(emergency.page) if page_visible else None
+    if media and media.video and media.video.pk in renditions:
+        return "video", renditions[media.video.pk].file.url
+    if emergency.image:
+        return "image", emergency.image.file.url
+    article = specific_article(emergency.page) if page_visible else None
+    if article is not None:
+        return "card", article_card_url(article, orientation)
+    return "card", emergency_card_url(emergency, orientation)
+
+
+def emergency_entry(emergency, orientation: str, renditions) -> dict:
+    kind, url = emergency_content(emergency, orientation, renditions)
+    return {
+        "id": emergency.pk,
+        "kind": kind,
+        "title": emergency.title,
+        "url": url,
+        "duration_seconds": emergency.duration_seconds,
+        "ends_at": timezone.localtime(emergency.ends_at).isoformat(),
+    }
+
+
+def resolve(group: ScreenGroup, orientation: str, now: datetime | None = None) -> Loop:
+    """The loop and emergency for a screen of this orientation in `group`."""
+    now = now or timezone.now()
+    lineage = group.lineage_ids
+    pages = visible_pages()
+    items = lineage_items(lineage, timezone.localdate(now), pages)
+    emergency = active_emergency(lineage, now, pages)
+    videos = [media_of(item) for item in items if item.kind == "video"]
+    if emergency is not None and getattr(emergency, "page_visible", False):
+        video = specific_video(emergency.page)
+        videos.append(video.video if video else None)
+    renditions = ready_renditions(videos, orientation)
+    loop = Loop()
+    for item in items:
+        url, problem = item_url(item, orientation, renditions)
+        if problem:
+            loop.warnings.append(Warning(item, problem))
+        else:
+            loop.entries.append(entry(item, url))
+    if emergency is not None:
+        loop.emergency = emergency_entry(emergency, orientation, renditions)
+    return loop
+
+
+def resolve_for_screen(screen: Screen, now: datetime | None = None) -> Loop:
+    return resolve(screen.group, screen.orientation, now)

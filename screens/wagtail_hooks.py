@@ -1,0 +1,260 @@
+"""The 科普大屏 admin menu: groups with their playlists (drag to reorder),
+screens (pairing, revoking, online status), emergency items (cancel, who
+confirmed), the loop preview, and the 开机率/使用率 reports."""
+
+from django import forms
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    PageChooserPanel,
+)
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import HeaderButton, ListingButton
+
+from screens.admin_views import (
+    CancelEmergencyView,
+    ConfirmationsView,
+    EmergencyCreateView,
+    PairView,
+    PreviewView,
+    RevokeView,
+    emergency_state,
+    is_online,
+)
+from screens.models import (
+    EmergencyItem,
+    PlaylistItem,
+    Screen,
+    ScreenGroup,
+)
+from screens.playlist import resolve
+from screens.report_views import ScreenReportViewSet
+
+
+class ScreenGroupForm(WagtailAdminModelForm):
+    """Offers for hiding only the unlocked items of the group's ancestors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "hidden_items" in self.fields:
+            ancestors = self.instance.lineage_ids[:-1] if self.instance.pk else []
+            self.fields["hidden_items"].queryset = PlaylistItem.objects.filter(
+                group_id__in=ancestors, locked=False
+            ).select_related("page", "image", "group")
+            self.fields["hidden_items"].widget = forms.CheckboxSelectMultiple()
+
+
+def indented_name(group: ScreenGroup) -> str:
+    return "\u3000" * (group.tier - 1) + str(group)
+
+
+def group_warnings(group: ScreenGroup) -> str:
+    warnings = resolve(group, "landscape").warnings
+    if not warnings:
+        return ""
+    return "；".join(f"{w.item}：{w.message}" for w in warnings)
+
+
+class ScreenGroupViewSet(ModelViewSet):
+    model = ScreenGroup
+    icon = "folder-open-inverse"
+    name = "big_screen_groups"
+    url_prefix = "big-screen/groups"
+    menu_label = _("大屏分组")
+    menu_order = 10
+    ordering = ["path"]
+    list_display = [
+        Column("name", label=_("名称"), accessor=indented_name),
+        "operator",
+        "contact_name",
+        "contact_phone",
+        Column("warnings", label=_("播放提醒"), accessor=group_warnings),
+    ]
+    list_filter = ["tier", "parent"]
+    search_fields = ["name", "operator", "contact_name"]
+    search_backend_name = None
+    copy_view_enabled = False
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("name"),
+                    FieldRowPanel([FieldPanel("tier"), FieldPanel("parent")]),
+                    FieldPanel("outlet"),
+                ],
+                heading=_("分组"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("operator"),
+                    FieldRowPanel(
+                        [FieldPanel("contact_name"), FieldPanel("contact_phone")]
+                    ),
+                ],
+                heading=_("谁购买谁负责"),
+            ),
+            InlinePanel("playlist_items", heading=_("本组播放项（拖动排序）")),
+            FieldPanel("hidden_items"),
+        ],
+        base_form_class=ScreenGroupForm,
+    )
+
+
+class ScreenIndexView(IndexView):
+    @property
+    def header_buttons(self):
+        url = reverse("big_screen_screens:pair")
+        return [
+            HeaderButton(_("配对新大屏"), url=url, icon_name="link"),
+            *super().header_buttons,
+        ]
+
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if instance.is_paired:
+            url = reverse("big_screen_screens:revoke", args=[instance.pk])
+            buttons.append(ListingButton(_("吊销"), url=url, icon_name="cross"))
+        return buttons
+
+
+def screen_status(screen: Screen) -> str:
+    if not screen.is_paired:
+        return format_html('<span class="w-status">{}</span>', _("未配对"))
+    if is_online(screen):
+        return format_html(
+            '<span class="w-status w-status--primary">{}</span>', _("在线")
+        )
+    return format_html('<span class="w-status w-status--label">{}</span>', _("离线"))
+
+
+class ScreenViewSet(ModelViewSet):
+    model = Screen
+    icon = "desktop"
+    name = "big_screen_screens"
+    url_prefix = "big-screen/screens"
+    menu_label = _("大屏")
+    menu_order = 20
+    index_view_class = ScreenIndexView
+    copy_view_enabled = False
+    list_display = [
+        "name",
+        "group",
+        "location",
+        "orientation",
+        Column("status", label=_("状态"), accessor=screen_status),
+        "last_seen_at",
+        "paired_at",
+    ]
+    list_filter = ["group", "orientation"]
+    search_fields = ["name", "location"]
+    search_backend_name = None
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("group"),
+        FieldPanel("location"),
+        FieldRowPanel(
+            [FieldPanel("orientation"), FieldPanel("width"), FieldPanel("height")]
+        ),
+        FieldPanel("opening_hours"),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("pair/", PairView.as_view(), name="pair"),
+            path("revoke/<int:pk>/", RevokeView.as_view(), name="revoke"),
+        ]
+
+
+class EmergencyIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        url = reverse("big_screen_emergencies:confirmations", args=[instance.pk])
+        buttons.append(ListingButton(_("确认情况"), url=url, icon_name="tick"))
+        if instance.cancelled_at is None and instance.ends_at > timezone.now():
+            url = reverse("big_screen_emergencies:cancel", args=[instance.pk])
+            buttons.append(ListingButton(_("撤销"), url=url, icon_name="cross"))
+        return buttons
+
+
+class EmergencyViewSet(ModelViewSet):
+    model = EmergencyItem
+    icon = "warning"
+    name = "big_screen_emergencies"
+    url_prefix = "big-screen/emergencies"
+    menu_label = _("应急科普")
+    menu_order = 30
+    index_view_class = EmergencyIndexView
+    add_view_class = EmergencyCreateView
+    copy_view_enabled = False
+    list_display = [
+        "title",
+        "group",
+        "starts_at",
+        "ends_at",
+        Column("state", label=_("状态"), accessor=emergency_state),
+    ]
+    list_filter = ["group"]
+    search_fields = ["title"]
+    search_backend_name = None
+    panels = [
+        FieldPanel("group"),
+        FieldPanel("title"),
+        FieldPanel("message"),
+        PageChooserPanel("page", page_type=["cms.VideoPage", "cms.ArticlePage"]),
+        FieldPanel("image"),
+        FieldPanel("duration_seconds"),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+    ]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("cancel/<int:pk>/", CancelEmergencyView.as_view(), name="cancel"),
+            path(
+                "confirmations/<int:pk>/",
+                ConfirmationsView.as_view(),
+                name="confirmations",
+            ),
+        ]
+
+
+class PreviewViewSet(ViewSet):
+    name = "big_screen_preview"
+    url_prefix = "big-screen/preview"
+    icon = "view"
+    menu_label = _("播放预览")
+    menu_order = 40
+
+    def get_urlpatterns(self):
+        return [path("", PreviewView.as_view(), name="index")]
+
+
+class BigScreenGroup(ViewSetGroup):
+    menu_label = _("科普大屏")
+    menu_icon = "desktop"
+    menu_order = 260
+    items = (
+        ScreenGroupViewSet,
+        ScreenViewSet,
+        EmergencyViewSet,
+        PreviewViewSet,
+        ScreenReportViewSet,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_big_screen_group():
+    return BigScreenGroup()
