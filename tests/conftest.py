@@ -28,9 +28,10 @@ from cms.snippets import Audience, Campaign, Expert, Topic
 from media_pipeline.tasks import request_export
 
 pytest_plugins = [
-    "tests.feeds_fixtures",
-    "tests.ingest_fixtures",
-    "tests.screens_fixtures",
+    "tests.browser",
+    "tests.feeds.fixtures",
+    "tests.ingest.fixtures",
+    "tests.screens.fixtures",
 ]
 
 

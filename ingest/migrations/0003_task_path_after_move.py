@@ -12,7 +12,7 @@ OLD, NEW = "channels.ingest.", "ingest."
 
 def rename(old: str, new: str):
     def run(apps, schema_editor):
-        results = apps.get_model("django_tasks_db", "DBTaskResult").objects
+        results = apps.get_model("django_tasks_database", "DBTaskResult").objects
         results.filter(task_path__startswith=old).update(
             task_path=Replace("task_path", Value(old), Value(new))
         )
@@ -23,7 +23,7 @@ def rename(old: str, new: str):
 class Migration(migrations.Migration):
     dependencies = [
         ("ingest", "0002_editor_permissions"),
-        ("django_tasks_db", "0021_conditional_partial_index_ordering"),
+        ("django_tasks_database", "0021_conditional_partial_index_ordering"),
     ]
 
     operations = [migrations.RunPython(rename(OLD, NEW), rename(NEW, OLD))]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ingest.fetch import IngestError, fetch
 from ingest.models import UpstreamFeed
 from ingest.tasks import poll_due_feeds, poll_feed
-from tests.ingest_fixtures import rss
+from tests.ingest.fixtures import rss
 
 GOOD = {
     "title": "防范电信诈骗：接到“公检法”电话怎么办",

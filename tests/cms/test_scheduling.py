@@ -15,7 +15,7 @@ from wagtail.models import PageLogEntry, Revision
 from cms.models import WorkerHeartbeat
 from cms.scheduling import tick
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def publish_log_count(page) -> int:

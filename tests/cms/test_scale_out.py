@@ -9,9 +9,9 @@ import pytest
 import redis
 from wagtail.models import Page
 
-from tests.test_scheduling import database_url
+from tests.cms.test_scheduling import database_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 

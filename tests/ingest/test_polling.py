@@ -15,7 +15,7 @@ from cms.review import ReviewNotApproved
 from cms.scheduling import tick
 from ingest.models import IngestedEntry, UpstreamFeed
 from ingest.tasks import poll_due_feeds, poll_feed
-from tests.ingest_fixtures import atom, json_feed, rss
+from tests.ingest.fixtures import atom, json_feed, rss
 
 PUBLISHED = datetime(2026, 5, 1, 8, 30, tzinfo=UTC)
 LAST_MODIFIED = "Fri, 01 May 2026 08:30:00 GMT"

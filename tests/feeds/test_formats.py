@@ -11,7 +11,7 @@ import pytest
 
 from feeds.formats import CONTENT_NS
 from feeds.media_formats import ITUNES_NS, MEDIA_NS
-from tests.feeds_fixtures import FEED_FORMATS
+from tests.feeds.fixtures import FEED_FORMATS
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from wagtail.models import PageViewRestriction
 
 from cms.review import submit_for_review
-from tests.feeds_fixtures import FEED_FORMATS
+from tests.feeds.fixtures import FEED_FORMATS
 
 STATES = (
     "live",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ingest.sanitise import plain_text, sanitise, shorten
 from ingest.tasks import poll_feed
-from tests.ingest_fixtures import rss
+from tests.ingest.fixtures import rss
 
 SECRET = "SECRETPAYLOAD"
 HOSTILE = [

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from feeds.models import FeedDefinition
 from partners.models import ApiKey, Partner
-from tests.feeds_fixtures import FEED_FORMATS
-from tests.test_feeds_security import (  # noqa: F401 - fixtures used by name
+from tests.feeds.fixtures import FEED_FORMATS
+from tests.feeds.test_security import (  # noqa: F401 - fixtures used by name
     KINDS,
     STATES,
     build_page,

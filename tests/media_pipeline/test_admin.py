@@ -12,8 +12,8 @@ from wagtail.models import Collection
 from wagtailmedia.models import get_media_model
 
 from media_pipeline.models import ExportJob, MediaProbe, Rendition
-from tests.browser import chromium
-from tests.test_media_tasks import (
+from tests.browser import log_in
+from tests.media_pipeline.test_tasks import (
     CUES,
     make_media,
     make_subtitles,
@@ -254,27 +254,12 @@ def test_users_without_media_permissions_see_no_jobs(client, running_job):
     assert client.post(cancel).status_code == 404
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
-
-
-def log_in(page, base_url: str) -> None:
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "password")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/admin/")
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_job_list_progress_bar_moves_without_a_reload(
     live_server, browser, admin_user, make_media, clips, running_job
 ):
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, "admin", "password")
     video = make_media(clips["video"], title="防台风：家里要备好的三样东西")
     page.goto(f"{live_server.url}{reverse('media_pipeline:export', args=[video.pk])}")
     page.screenshot(path="/tmp/media_pipeline_export_form.png", full_page=True)

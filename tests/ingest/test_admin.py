@@ -12,7 +12,7 @@ from wagtail.admin.menu import admin_menu
 
 from ingest.models import UpstreamFeed
 from ingest.tasks import poll_feed
-from tests.ingest_fixtures import rss
+from tests.ingest.fixtures import rss
 
 FEEDS = "/admin/ingest/feeds/"
 ENTRIES = "/admin/ingest/entries/"

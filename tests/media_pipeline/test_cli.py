@@ -13,7 +13,7 @@ from media_pipeline.cli import main
 from media_pipeline.presets import LOUDNESS_TARGETS, PRESETS
 from media_pipeline.probe import probe
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.images import ImageFile
 from django.core.files.storage import default_storage
-from django.db import connections
 from django.test import Client
 from django.urls import re_path, reverse
 from django.utils import timezone
@@ -31,7 +30,6 @@ from screens.models import (
 )
 from screens.player import CACHE_NAMES
 from screens.playlist import resolve_for_screen
-from tests.browser import chromium
 
 
 def media(request, path):
@@ -72,18 +70,6 @@ async (name) => (await (await caches.open(name)).keys()).map((request) => reques
 """
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop; the test's own ORM calls are
-    # still synchronous and safe. Inside it Django hands out connections of
-    # their own: closed here, before the test database is reset (and, on
-    # PostgreSQL, before it is dropped).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
-        connections.close_all()
 
 
 @pytest.fixture

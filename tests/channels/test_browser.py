@@ -9,18 +9,9 @@ from django.utils import timezone
 
 from channels.calendar import period_of
 from cms.snippets import Campaign
-from tests.browser import chromium
+from tests.browser import log_in
 
 SCREENSHOT = Path("/tmp/calendar.png")
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop; the test's own ORM calls are
-    # still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with chromium() as browser:
-        yield browser
 
 
 def at(day, hour: int, minute: int = 0) -> datetime:
@@ -57,11 +48,7 @@ def test_an_editor_drags_a_placement_onto_the_day_its_column_was_missing(
     moving = make_placement(article, paper, at(missing - timedelta(2), 7, 30))
 
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1250})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "zongbian")
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    log_in(page, live_server.url, "zongbian")
 
     page.goto(f"{live_server.url}/admin/channels/calendar/?date={first}")
     target = page.locator(f".kc-day[data-date='{missing}']")
