@@ -10,7 +10,7 @@ RUN_PACKAGES := ffmpeg fonts-noto-cjk fonts-noto-core gettext libpango-1.0-0 \
   libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
 
-.PHONY: run test lint bench lock messages system-run system-test
+.PHONY: run test check bench lock messages system-run system-test
 
 # Links the site makes outside a request (e-mails, the demo's upstream feed)
 # point at the port it serves.
@@ -28,9 +28,13 @@ run: system-run $(VENV)/.installed
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+# The shape of the code: lint, format, import layers (pyproject.toml's
+# import-linter contracts) and no model change without its migration.
+check: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) manage.py makemigrations --check --dry-run
 
 bench: system-run $(VENV)/.installed
 	$(PY) benchmarks/site.py
