@@ -13,6 +13,7 @@ from wagtail.models import Page
 
 from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
 from channels.registry import register
+from media_pipeline.models import Rendition
 from screens.cards import (
     article_card_name,
     article_card_url,
@@ -20,7 +21,7 @@ from screens.cards import (
     key_points,
 )
 from screens.models import PlaylistItem, ScreenGroup
-from screens.playlist import ready_renditions
+from screens.playlist import screen_preset
 
 ORIENTATIONS = ("landscape", "portrait")
 
@@ -45,6 +46,13 @@ def kind_of(item: Page) -> str | None:
     if hasattr(item, "standfirst"):
         return PlaylistItem.Kind.CARD
     return None
+
+
+def landscape_rendition(media) -> Rendition | None:
+    """The video's current landscape screen rendition, which check() asks
+    for and render() packages."""
+    renditions = Rendition.objects.current([media], screen_preset("landscape"))
+    return next(iter(renditions.values()), None)
 
 
 def placement_date(item: Page, outlet):
@@ -75,7 +83,7 @@ class BigScreenAdapter(ChannelAdapter):
         if kind is None:
             problems.append(Problem("unsupported", "大屏只播放科普视频和科普文章"))
         elif kind == PlaylistItem.Kind.VIDEO:
-            if not ready_renditions([item.video], "landscape"):
+            if not landscape_rendition(item.video):
                 problems.append(
                     Problem(
                         "no_screen_rendition",
@@ -110,7 +118,7 @@ class BigScreenAdapter(ChannelAdapter):
         }
         package = Package(summary=summary)
         if kind == PlaylistItem.Kind.VIDEO:
-            rendition = ready_renditions([item.video], "landscape")[item.video.pk]
+            rendition = landscape_rendition(item.video)
             info = {"url": rendition.file.url, "size": rendition.size, **summary}
             package.add(
                 f"{file_stem(item)}.screen.json",
