@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -32,7 +33,7 @@ class BigScreenSpec(Spec):
 
     def validate(self) -> dict[str, str]:
         if not 3 <= self.duration_seconds <= 3600:
-            return {"spec": "每项播放时长应在 3 到 3600 秒之间"}
+            return {"spec": gettext("每项播放时长应在 3 到 3600 秒之间")}
         return {}
 
 
@@ -78,23 +79,27 @@ class BigScreenAdapter(ChannelAdapter):
         item = item.specific
         problems = []
         if group_of(outlet) is None:
-            problems.append(Problem("no_group", "这个渠道账号还没有关联大屏分组"))
+            message = gettext("这个渠道账号还没有关联大屏分组")
+            problems.append(Problem("no_group", message))
         kind = kind_of(item)
         if kind is None:
-            problems.append(Problem("unsupported", "大屏只播放科普视频和科普文章"))
+            message = gettext("大屏只播放科普视频和科普文章")
+            problems.append(Problem("unsupported", message))
         elif kind == PlaylistItem.Kind.VIDEO:
             if not landscape_rendition(item.video):
                 problems.append(
                     Problem(
                         "no_screen_rendition",
-                        "视频还没有可用的大屏版本，请先导出「大屏（横）」",
+                        gettext("视频还没有可用的大屏版本，请先导出「大屏（横）」"),
                     )
                 )
         else:
             if not item.standfirst.strip():
-                problems.append(Problem("no_standfirst", "文章缺少导语，卡片无要点"))
+                message = gettext("文章缺少导语，卡片无要点")
+                problems.append(Problem("no_standfirst", message))
             if first_image_id(item) is None:
-                problems.append(Problem("no_image", "文章正文没有图片，卡片缺少配图"))
+                message = gettext("文章正文没有图片，卡片缺少配图")
+                problems.append(Problem("no_image", message))
         return problems
 
     def render(self, item: Page, outlet) -> Package:
