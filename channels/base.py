@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template import Template, engines
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from wagtail.models import Page
 
 
@@ -44,7 +45,7 @@ class Spec:
     """A channel's outlet settings; subclasses add fields and validate()."""
 
     def validate(self) -> dict[str, str]:
-        """Field name → Chinese message for each impossible value."""
+        """Field name → message (through gettext) for each impossible value."""
         return {}
 
 
@@ -56,7 +57,8 @@ def build_spec(spec_class: type[Spec], data: dict[str, Any]) -> Spec:
     try:
         spec = spec_class(**values)
     except TypeError as error:
-        raise ValidationError(f"渠道参数不完整：{error}") from error
+        message = gettext("渠道参数不完整：%(error)s") % {"error": error}
+        raise ValidationError(message) from error
     if problems := spec.validate():
         raise ValidationError(problems)
     return spec

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -270,45 +269,3 @@ class OutputFile(models.Model):
                 fields=["placement", "name"], name="one_output_per_name"
             )
         ]
-
-
-class Generation(models.Model):
-    """A one-row counter, bumped when something an output shows changes
-    without leaving a page log entry. It lives in the database because the
-    web and worker processes share nothing else: a cached output goes stale
-    in every process at once."""
-
-    value = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        abstract = True
-
-    @classmethod
-    def bump(cls) -> None:
-        now = timezone.now()
-        updated = cls.objects.filter(pk=1).update(
-            value=models.F("value") + 1, changed_at=now
-        )
-        if not updated:
-            cls.objects.get_or_create(pk=1, defaults={"value": 1, "changed_at": now})
-
-    @classmethod
-    def follow(cls, models: list, relations: list = ()) -> None:
-        """Bump on every save and delete of these models and every change to
-        these many-to-many relations (their through models); not while
-        fixtures load."""
-
-        def on_change(sender, **kwargs) -> None:
-            if not kwargs.get("raw"):
-                cls.bump()
-
-        for model in models:
-            uid = f"{cls._meta.label}-follows-{model._meta.label}"
-            post_save.connect(on_change, model, weak=False, dispatch_uid=uid + "-save")
-            post_delete.connect(
-                on_change, model, weak=False, dispatch_uid=uid + "-delete"
-            )
-        for through in relations:
-            uid = f"{cls._meta.label}-follows-{through._meta.label}"
-            m2m_changed.connect(on_change, through, weak=False, dispatch_uid=uid)

@@ -26,7 +26,6 @@ from media_pipeline.probe import probe
 from media_pipeline.progress import run_ffmpeg
 from screens.cards import first_image_id
 from screens.models import PlaylistItem, Screen, ScreenGroup
-from screens.playlist import ready_renditions
 
 SCREEN_VIDEOS = 3
 WEEKDAYS = [1, 2, 3, 4, 5]
@@ -95,7 +94,7 @@ def screen_rendition(page: VideoPage) -> bool:
     (640×360), which the export check refuses for a big screen, so the
     demo runs the command itself: upscaled, but encoded as a real one."""
     media = page.video
-    if ready_renditions([media], "landscape"):
+    if Rendition.objects.current([media], SCREEN_LANDSCAPE.name):
         return False
     with ExitStack() as stack:
         source = stack.enter_context(local_file(media.file))

@@ -6,6 +6,7 @@ a feed; rendering gives the item as it will appear, as a JSON Feed item."""
 import json
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -23,18 +24,19 @@ class FeedsSpec(Spec):
 
     def validate(self) -> dict[str, str]:
         if self.summary_max_chars < 20:
-            return {"spec": "摘要长度上限至少 20 字"}
+            return {"spec": gettext("摘要长度上限至少 20 字")}
         return {}
 
 
 def media_problems(item: Page) -> list[Problem]:
     media = media_of(item)
     if isinstance(item, VideoPage) and media is None:
-        return [Problem("missing_video", "科普视频没有视频文件")]
+        return [Problem("missing_video", gettext("科普视频没有视频文件"))]
     if media is None:
         return []
     if media_facts(media) is None:
-        return [Problem("missing_file", f"媒体文件「{media.title}」不在存储中")]
+        message = gettext("媒体文件「%(title)s」不在存储中") % {"title": media.title}
+        return [Problem("missing_file", message)]
     return []
 
 
@@ -50,20 +52,20 @@ class FeedsAdapter(ChannelAdapter):
         problems = []
         summary = summary_of(item)
         if not summary.strip():
-            problems.append(
-                Problem("missing_summary", "缺少导语/简介：订阅源条目需要摘要")
-            )
+            message = gettext("缺少导语/简介：订阅源条目需要摘要")
+            problems.append(Problem("missing_summary", message))
         elif len(summary) > spec.summary_max_chars:
-            problems.append(
-                Problem(
-                    "summary_too_long",
-                    f"摘要 {len(summary)} 字，超过 {spec.summary_max_chars} 字",
-                )
-            )
+            message = gettext("摘要 %(length)s 字，超过 %(most)s 字") % {
+                "length": len(summary),
+                "most": spec.summary_max_chars,
+            }
+            problems.append(Problem("summary_too_long", message))
         if not item.topics.exists():
-            problems.append(Problem("missing_topics", "没有主题：合作方按主题筛选"))
+            message = gettext("没有主题：合作方按主题筛选")
+            problems.append(Problem("missing_topics", message))
         if isinstance(item, ColumnEpisodePage) and not item.body and not item.audio_id:
-            problems.append(Problem("empty_episode", "本期既无正文也无音频"))
+            message = gettext("本期既无正文也无音频")
+            problems.append(Problem("empty_episode", message))
         return problems + media_problems(item)
 
     def render(self, item: Page, outlet) -> Package:

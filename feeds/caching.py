@@ -1,5 +1,6 @@
 """Rendered feeds are cached under a fingerprint of everything that can
-change what a feed shows, read from the database with one small query, so
+change what a feed shows, read from the database with one small query
+(channels.generations: page log, page expiry, the generation), so
 that every web process sees changes made anywhere (the worker's scheduled
 publishing, expiry, delivery) and a published item is in the feed within a
 second rather than after a TTL: a process reads the fingerprint again once
@@ -14,88 +15,31 @@ signals for placements, media files, taxonomy and feed definitions; a
 placement created, moved or deleted, even in the past, bumps it)."""
 
 import hashlib
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from wagtail.models import Page, PageLogEntry
 
+from channels.generations import (
+    Fingerprint,
+    RecentFingerprint,
+    latest,
+    page_fingerprint,
+)
 from channels.models import Placement
 from feeds.models import FeedDefinition, FeedGeneration
 
 CACHE_SECONDS = 60 * 60  # entries are keyed by fingerprint; this only frees space
 
-
-@dataclass(frozen=True)
-class Fingerprint:
-    key: str  # hash of every part
-    changed_at: datetime | None  # the latest moment any part changed
-
-
-def fingerprint_sql() -> str:
-    """Maxima read off an index (a partial one for expiry, see migration
-    0002) or a table of a few rows: the cost does not grow with pages, log or
-    placements."""
-    log = PageLogEntry._meta.db_table
-    page = Page._meta.db_table
-    placement = Placement._meta.db_table
-    generation = FeedGeneration._meta.db_table
-    feeds = FeedDefinition._meta.db_table
-    return (
-        f"SELECT (SELECT MAX(id) FROM {log}), (SELECT MAX(timestamp) FROM {log}), "
-        f"(SELECT MAX(expire_at) FROM {page} WHERE live AND expire_at <= %s), "
-        f"(SELECT MAX(scheduled_at) FROM {placement} WHERE scheduled_at <= %s), "
-        f"(SELECT MAX(value) FROM {generation}), "
-        f"(SELECT MAX(changed_at) FROM {generation}), "
-        f"(SELECT MAX(updated_at) FROM {feeds})"
-    )
-
-
-def as_datetime(value) -> datetime | None:
-    """A datetime from the raw row (SQLite returns text)."""
-    if value is None or isinstance(value, datetime):
-        moment = value
-    else:
-        moment = parse_datetime(str(value))
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    return moment
-
-
-def read_fingerprint(now: datetime) -> Fingerprint:
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(fingerprint_sql(), [stamp, stamp])
-        row = cursor.fetchone()
-    moments = [as_datetime(row[i]) for i in (1, 2, 3, 5, 6)]
-    counters = [row[i] for i in (0, 4)]
-    key = hashlib.sha256(repr((counters, moments)).encode()).hexdigest()[:24]
-    return Fingerprint(key, max((m for m in moments if m), default=None))
-
-
-class RecentFingerprint:
-    """The fingerprint this process read last, while it is younger than
-    FEEDS_FINGERPRINT_SECONDS. Threads that find it old at the same moment
-    each read it: a few queries more, no lock on every request."""
-
-    def __init__(self) -> None:
-        self._latest: tuple[float, Fingerprint | None] = (0.0, None)
-
-    def get(self) -> Fingerprint:
-        read_at, fingerprint = self._latest
-        age = time.monotonic() - read_at
-        if fingerprint is None or not 0 <= age < settings.FEEDS_FINGERPRINT_SECONDS:
-            fingerprint = read_fingerprint(timezone.now())
-            self._latest = (time.monotonic(), fingerprint)
-        return fingerprint
-
-
-current_fingerprint = RecentFingerprint().get
+FEEDS_FINGERPRINT = page_fingerprint(
+    FeedGeneration,
+    latest(Placement, "scheduled_at", "scheduled_at <= %(now)s"),
+    latest(FeedDefinition, "updated_at"),
+)
+current_fingerprint = RecentFingerprint(
+    FEEDS_FINGERPRINT, max_age=lambda: settings.FEEDS_FINGERPRINT_SECONDS
+).get
 
 
 class ActiveFeeds:
@@ -128,9 +72,7 @@ class Rendered:
 
 
 def cache_key(feed: FeedDefinition, variant: str, fingerprint: Fingerprint) -> str:
-    updated = feed.updated_at.timestamp()
-    text = f"{feed.pk}:{updated}:{variant}:{fingerprint.key}"
-    return "feeds:" + hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint.cache_key("feeds", feed.pk, feed.updated_at.timestamp(), variant)
 
 
 def cached_render(

@@ -26,6 +26,7 @@ from wagtail.models import Page
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
 from feeds.enclosures import MediaFacts, media_facts, mime_type_of
 from feeds.selection import content_type_of
+from media_pipeline.models import current_renditions
 
 logger = logging.getLogger(__name__)
 
@@ -227,22 +228,16 @@ def enclosure_for(page: Page, request: HttpRequest | None) -> Enclosure | None:
         width=facts.width,
         height=facts.height,
         thumbnail_url=thumbnail,
-        renditions=current_renditions(page, media, facts, request),
+        renditions=feed_renditions(page, media, facts, request),
     )
 
 
-def current_renditions(
+def feed_renditions(
     page: Page, media, facts: MediaFacts, request: HttpRequest | None
 ) -> tuple[MediaRendition, ...]:
-    """The media's exports made from its file as stored now (prefetched),
-    the newest for each preset and framing."""
-    latest: dict[tuple[str, str], object] = {}
-    for export in sorted(media.renditions.all(), key=lambda r: r.created_at):
-        if export.source_version == facts.version:
-            latest[(export.preset, export.reframe)] = export
-    return tuple(
-        rendition_of(page, media, export, request) for export in latest.values()
-    )
+    """The media's exports made from its file as stored now (prefetched)."""
+    exports = current_renditions(media.renditions.all(), {media.pk: facts.version})
+    return tuple(rendition_of(page, media, export, request) for export in exports)
 
 
 def rendition_of(page: Page, media, export, request) -> MediaRendition:

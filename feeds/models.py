@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import Generation
+from channels.generations import Generation
 from channels.registry import channel_choices
 
 

@@ -1,12 +1,15 @@
 """The pipeline's records in the CMS: what a probe of an upload found, the
-exports made from it (renditions) and the background jobs that make them."""
+exports made from it (renditions) and the background jobs that make them.
+The look-up of a file's current renditions lives here too, for every output
+that plays them (feeds, screens, channels)."""
 
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, fields
+from operator import attrgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -150,6 +153,33 @@ def preset_label(name: str) -> str:
     return preset.label if preset else name
 
 
+def current_renditions(
+    renditions: Iterable["Rendition"], versions: Mapping[int, str]
+) -> list["Rendition"]:
+    """Those made from their media's file as it is stored now (versions:
+    media id → source version of its file), oldest first; a version has at
+    most one per preset and framing."""
+    current = [r for r in renditions if r.source_version == versions.get(r.media_id)]
+    return sorted(current, key=attrgetter("created_at"))
+
+
+class RenditionQuerySet(models.QuerySet):
+    def current(self, media_list: Iterable, preset: str) -> dict[int, "Rendition"]:
+        """Media id → the newest rendition for this preset made from the file
+        as it is stored now, for each media that has one (None and file-less
+        entries are skipped). One query, none without files, and a look-up
+        in the storage per file."""
+        versions = {
+            media.pk: source_version(media.file)
+            for media in media_list
+            if media is not None and media.file
+        }
+        if not versions:
+            return {}
+        renditions = self.filter(media_id__in=versions, preset=preset)
+        return {r.media_id: r for r in current_renditions(renditions, versions)}
+
+
 class Rendition(models.Model):
     """An export of one version of a media file for one preset and reframe."""
 
@@ -168,6 +198,8 @@ class Rendition(models.Model):
     info = models.JSONField(_("输出媒体信息"))
     size = models.BigIntegerField(_("文件大小（字节）"))
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    objects = RenditionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("导出结果")

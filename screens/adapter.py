@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
 from channels.registry import register
+from media_pipeline.models import Rendition
 from screens.cards import (
     article_card_name,
     article_card_url,
@@ -20,7 +22,7 @@ from screens.cards import (
     key_points,
 )
 from screens.models import PlaylistItem, ScreenGroup
-from screens.playlist import ready_renditions
+from screens.playlist import screen_preset
 
 ORIENTATIONS = ("landscape", "portrait")
 
@@ -31,7 +33,7 @@ class BigScreenSpec(Spec):
 
     def validate(self) -> dict[str, str]:
         if not 3 <= self.duration_seconds <= 3600:
-            return {"spec": "每项播放时长应在 3 到 3600 秒之间"}
+            return {"spec": gettext("每项播放时长应在 3 到 3600 秒之间")}
         return {}
 
 
@@ -45,6 +47,13 @@ def kind_of(item: Page) -> str | None:
     if hasattr(item, "standfirst"):
         return PlaylistItem.Kind.CARD
     return None
+
+
+def landscape_rendition(media) -> Rendition | None:
+    """The video's current landscape screen rendition, which check() asks
+    for and render() packages."""
+    renditions = Rendition.objects.current([media], screen_preset("landscape"))
+    return next(iter(renditions.values()), None)
 
 
 def placement_date(item: Page, outlet):
@@ -70,23 +79,27 @@ class BigScreenAdapter(ChannelAdapter):
         item = item.specific
         problems = []
         if group_of(outlet) is None:
-            problems.append(Problem("no_group", "这个渠道账号还没有关联大屏分组"))
+            message = gettext("这个渠道账号还没有关联大屏分组")
+            problems.append(Problem("no_group", message))
         kind = kind_of(item)
         if kind is None:
-            problems.append(Problem("unsupported", "大屏只播放科普视频和科普文章"))
+            message = gettext("大屏只播放科普视频和科普文章")
+            problems.append(Problem("unsupported", message))
         elif kind == PlaylistItem.Kind.VIDEO:
-            if not ready_renditions([item.video], "landscape"):
+            if not landscape_rendition(item.video):
                 problems.append(
                     Problem(
                         "no_screen_rendition",
-                        "视频还没有可用的大屏版本，请先导出「大屏（横）」",
+                        gettext("视频还没有可用的大屏版本，请先导出「大屏（横）」"),
                     )
                 )
         else:
             if not item.standfirst.strip():
-                problems.append(Problem("no_standfirst", "文章缺少导语，卡片无要点"))
+                message = gettext("文章缺少导语，卡片无要点")
+                problems.append(Problem("no_standfirst", message))
             if first_image_id(item) is None:
-                problems.append(Problem("no_image", "文章正文没有图片，卡片缺少配图"))
+                message = gettext("文章正文没有图片，卡片缺少配图")
+                problems.append(Problem("no_image", message))
         return problems
 
     def render(self, item: Page, outlet) -> Package:
@@ -110,7 +123,7 @@ class BigScreenAdapter(ChannelAdapter):
         }
         package = Package(summary=summary)
         if kind == PlaylistItem.Kind.VIDEO:
-            rendition = ready_renditions([item.video], "landscape")[item.video.pk]
+            rendition = landscape_rendition(item.video)
             info = {"url": rendition.file.url, "size": rendition.size, **summary}
             package.add(
                 f"{file_stem(item)}.screen.json",

@@ -7,20 +7,17 @@ entry — publish, unpublish, privacy, move — or a live page passing its
 expiry), the local date (items whose date window has ended drop out), an
 emergency starting, ending or being cancelled, and the rows LoopGeneration
 is bumped for (playlist items, groups and what they hide, emergencies,
-media files, images, screen renditions, campaigns). The fingerprint reads
-them all in one query, off indexes and small tables, so a change made in any
-process is in the next poll of every screen. Day parts are not in it: the
+media files, images, screen renditions, campaigns). The fingerprint
+(channels.generations) reads them all in one query, off indexes and small
+tables, on every poll, so a change made in any process is in the next poll
+of every screen; the cache key adds the local date. Day parts are not in it: the
 player applies them to the loop it has. A queryset .update() of those rows
 sends no signal: code that writes them in bulk bumps LoopGeneration itself."""
 
-import hashlib
-from datetime import datetime
-
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
-from wagtail.models import Page, PageLogEntry
 
+from channels.generations import RecentFingerprint, latest, page_fingerprint
 from screens.models import (
     EmergencyItem,
     LoopGeneration,
@@ -31,37 +28,22 @@ from screens.playlist import resolve
 
 CACHE_SECONDS = 24 * 60 * 60  # entries are keyed by fingerprint; this only frees space
 
-
-def fingerprint_sql() -> str:
-    log = PageLogEntry._meta.db_table
-    page = Page._meta.db_table
-    emergency = EmergencyItem._meta.db_table
-    generation = LoopGeneration._meta.db_table
-    return (
-        f"SELECT (SELECT MAX(id) FROM {log}), (SELECT MAX(timestamp) FROM {log}), "
-        f"(SELECT MAX(expire_at) FROM {page} WHERE live AND expire_at <= %s), "
-        f"(SELECT MAX(starts_at) FROM {emergency} WHERE starts_at <= %s), "
-        f"(SELECT MAX(ends_at) FROM {emergency} WHERE ends_at <= %s), "
-        f"(SELECT MAX(cancelled_at) FROM {emergency}), "
-        f"(SELECT MAX(value) FROM {generation}), "
-        f"(SELECT MAX(changed_at) FROM {generation})"
-    )
-
-
-def fingerprint(now: datetime) -> str:
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(fingerprint_sql(), [stamp] * 3)
-        row = cursor.fetchone()
-    text = repr((row, timezone.localdate(now).isoformat()))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+LOOP_FINGERPRINT = page_fingerprint(
+    LoopGeneration,
+    latest(EmergencyItem, "starts_at", "starts_at <= %(now)s"),
+    latest(EmergencyItem, "ends_at", "ends_at <= %(now)s"),
+    latest(EmergencyItem, "cancelled_at"),
+)
+current_fingerprint = RecentFingerprint(LOOP_FINGERPRINT).get  # read every poll
 
 
 def cached_loop(group: ScreenGroup, orientation: str) -> dict:
     """{"emergency": …, "items": […]} for a screen of this orientation in
     this group, as the playlist API sends them."""
     now = timezone.now()
-    key = f"big_screen:loop:{group.pk}:{orientation}:{fingerprint(now)}"
+    key = current_fingerprint(now).cache_key(
+        "big_screen:loop", group.pk, orientation, timezone.localdate(now)
+    )
     loop = cache.get(key)
     if loop is None:
         # Resolved after the fingerprint was read: never older than its key.

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.pages import visible_pages
-from media_pipeline.models import Rendition, source_version
+from media_pipeline.models import Rendition
 from media_pipeline.presets import PRESETS
 from screens.cards import article_card_url, emergency_card_url
 from screens.models import (
@@ -117,22 +117,6 @@ def specific_video(page):
 
 def specific_article(page):
     return getattr(page, "articlepage", None) if page else None
-
-
-def ready_renditions(media_list, orientation: str) -> dict[int, Rendition]:
-    """media id → its screen rendition made from the file as it is now."""
-    media_list = [media for media in media_list if media is not None and media.file]
-    if not media_list:
-        return {}
-    current = {media.pk: source_version(media.file) for media in media_list}
-    renditions = Rendition.objects.filter(
-        media_id__in=current, preset=screen_preset(orientation)
-    ).order_by("-created_at")
-    ready: dict[int, Rendition] = {}
-    for rendition in renditions:
-        if rendition.source_version == current[rendition.media_id]:
-            ready.setdefault(rendition.media_id, rendition)
-    return ready
 
 
 def media_of(item) -> object | None:
@@ -235,7 +219,7 @@ def resolve(group: ScreenGroup, orientation: str, now: datetime | None = None) -
     if emergency is not None and getattr(emergency, "page_visible", False):
         video = specific_video(emergency.page)
         videos.append(video.video if video else None)
-    renditions = ready_renditions(videos, orientation)
+    renditions = Rendition.objects.current(videos, screen_preset(orientation))
     loop = Loop()
     for item in items:
         url, problem = item_url(item, orientation, renditions)

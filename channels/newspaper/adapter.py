@@ -4,6 +4,7 @@ paper's desk takes (plain text in GB 18030 and UTF-8, DOCX, NITF, PDF proof)."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -24,13 +25,13 @@ class NewspaperSpec(Spec):
     def validate(self) -> dict[str, str]:
         problems = {}
         if self.target_chars <= 0:
-            problems["spec"] = "目标字数必须大于 0"
+            problems["spec"] = gettext("目标字数必须大于 0")
         elif not 0 <= self.tolerance < self.target_chars:
-            problems["spec"] = "字数浮动必须在 0 和目标字数之间"
+            problems["spec"] = gettext("字数浮动必须在 0 和目标字数之间")
         elif self.max_images < 0:
-            problems["spec"] = "图片数量不能为负"
+            problems["spec"] = gettext("图片数量不能为负")
         elif "{author}" not in self.byline_format:
-            problems["spec"] = "署名格式须包含 {author}"
+            problems["spec"] = gettext("署名格式须包含 {author}")
         return problems
 
 
@@ -61,6 +62,25 @@ def article_parts(item: Page, spec: NewspaperSpec, outlet_name: str) -> ArticleP
     )
 
 
+def length_problem(count: int, spec: NewspaperSpec) -> Problem | None:
+    """Too long or too short for the column's space, by how much."""
+    low, high = spec.target_chars - spec.tolerance, spec.target_chars + spec.tolerance
+    space = {"count": count, "target": spec.target_chars, "tolerance": spec.tolerance}
+    if count > high:
+        message = gettext(
+            "稿件 %(count)s 字，超出版面 %(target)s±%(tolerance)s 字"
+            "（多 %(excess)s 字）"
+        )
+        return Problem("too_long", message % {**space, "excess": count - high})
+    if count < low:
+        message = gettext(
+            "稿件 %(count)s 字，不足版面 %(target)s±%(tolerance)s 字"
+            "（少 %(shortfall)s 字）"
+        )
+        return Problem("too_short", message % {**space, "shortfall": low - count})
+    return None
+
+
 @register
 class NewspaperAdapter(ChannelAdapter):
     key = "newspaper"
@@ -76,36 +96,16 @@ class NewspaperAdapter(ChannelAdapter):
         spec = outlet.parsed_spec
         parts = self.parts(item, outlet)
         if not parts.paragraphs:
-            return [Problem("no_body", "没有正文，报纸栏目需要文字稿")]
+            return [Problem("no_body", gettext("没有正文，报纸栏目需要文字稿"))]
         problems = []
-        count = count_chars(parts.body_text).layout
-        low, high = (
-            spec.target_chars - spec.tolerance,
-            spec.target_chars + spec.tolerance,
-        )
-        if count > high:
-            problems.append(
-                Problem(
-                    "too_long",
-                    f"稿件 {count} 字，超出版面 {spec.target_chars}±{spec.tolerance} 字"
-                    f"（多 {count - high} 字）",
-                )
-            )
-        elif count < low:
-            problems.append(
-                Problem(
-                    "too_short",
-                    f"稿件 {count} 字，不足版面 {spec.target_chars}±{spec.tolerance} 字"
-                    f"（少 {low - count} 字）",
-                )
-            )
+        if problem := length_problem(count_chars(parts.body_text).layout, spec):
+            problems.append(problem)
         if parts.image_count > spec.max_images:
-            problems.append(
-                Problem(
-                    "too_many_images",
-                    f"稿件有 {parts.image_count} 张图片，版面最多 {spec.max_images} 张",
-                )
-            )
+            message = gettext("稿件有 %(images)s 张图片，版面最多 %(most)s 张") % {
+                "images": parts.image_count,
+                "most": spec.max_images,
+            }
+            problems.append(Problem("too_many_images", message))
         return problems
 
     def render(self, item: Page, outlet) -> Package:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -29,14 +30,13 @@ class RadioSpec(Spec):
 
     def validate(self) -> dict[str, str]:
         if self.slot_seconds <= 0:
-            return {"spec": "时段长度必须大于 0 秒"}
+            return {"spec": gettext("时段长度必须大于 0 秒")}
         if not 60 <= self.chars_per_minute <= 600:
-            return {"spec": "语速应在每分钟 60 到 600 字之间"}
+            return {"spec": gettext("语速应在每分钟 60 到 600 字之间")}
         if self.loudness_target not in LOUDNESS_TARGETS:
+            message = gettext("未知的响度标准「%(target)s」（可选：%(names)s）")
             names = "、".join(LOUDNESS_TARGETS)
-            return {
-                "spec": f"未知的响度标准「{self.loudness_target}」（可选：{names}）"
-            }
+            return {"spec": message % {"target": self.loudness_target, "names": names}}
         return {}
 
 
@@ -104,22 +104,23 @@ class RadioAdapter(ChannelAdapter):
         problems = []
         if seconds > spec.slot_seconds:
             chars = count_chars("\n".join(line.text for line in lines)).characters
-            problems.append(
-                Problem(
-                    "too_long",
-                    f"稿件 {chars} 字，按每分钟 {spec.chars_per_minute} 字"
-                    f"约需 {seconds} 秒，超出 {spec.slot_seconds} 秒的时段",
-                )
-            )
+            message = gettext(
+                "稿件 %(chars)s 字，按每分钟 %(rate)s 字约需 %(seconds)s 秒，"
+                "超出 %(slot)s 秒的时段"
+            ) % {
+                "chars": chars,
+                "rate": spec.chars_per_minute,
+                "seconds": seconds,
+                "slot": spec.slot_seconds,
+            }
+            problems.append(Problem("too_long", message))
         audio = getattr(item, "audio", None)
         if audio is not None and audio.duration and audio.duration > spec.slot_seconds:
-            problems.append(
-                Problem(
-                    "audio_too_long",
-                    f"音频长 {round(audio.duration)} 秒，"
-                    f"超出 {spec.slot_seconds} 秒的时段",
-                )
-            )
+            message = gettext("音频长 %(seconds)s 秒，超出 %(slot)s 秒的时段") % {
+                "seconds": round(audio.duration),
+                "slot": spec.slot_seconds,
+            }
+            problems.append(Problem("audio_too_long", message))
         return problems
 
     def render(self, item: Page, outlet) -> Package:

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Revision
 
+from channels import generations
 from channels.models import Placement
 from cms.pages import ArticlePage, ContentIndexPage
 from cms.scheduling import publish_due_revisions
-from feeds import caching
 from feeds.models import FeedDefinition
 
 RSS = "/feeds/all/rss.xml"
@@ -168,7 +168,7 @@ def test_under_load_a_process_reads_the_fingerprint_once_a_second(
 ):
     settings.FEEDS_FINGERPRINT_SECONDS = 1
     clock = SimpleNamespace(now=1_000_000.0)
-    monkeypatch.setattr(caching.time, "monotonic", lambda: clock.now)
+    monkeypatch.setattr(generations.time, "monotonic", lambda: clock.now)
     make_feed()
     make_article(title="旧稿")
     client.get(RSS)
