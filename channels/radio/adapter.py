@@ -12,13 +12,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.radio.script import (
+    ScriptLine,
+    cue_sheet,
+    mark,
+    script_lines,
+    script_text,
+)
 from channels.registry import register
-from channels.text import count_chars, paragraphs_of, read_seconds
+from channels.text import count_chars
 from media_pipeline.loudness import normalise
 from media_pipeline.models import local_file
 from media_pipeline.presets import LOUDNESS_TARGETS
-
-TIMING_MARK = "[{:02d}:{:02d}]"
 
 
 @dataclass(frozen=True)
@@ -40,55 +45,6 @@ class RadioSpec(Spec):
         return {}
 
 
-@dataclass(frozen=True)
-class ScriptLine:
-    start: int  # seconds from the top of the segment
-    seconds: int
-    speaker: str
-    text: str
-
-
-def mark(seconds: int) -> str:
-    return TIMING_MARK.format(*divmod(seconds, 60))
-
-
-def script_lines(item: Page, spec: RadioSpec) -> list[ScriptLine]:
-    """The read-out: title, standfirst and paragraphs, each with its start."""
-    texts = [f"欢迎收听。今天的话题：{item.title}。"]
-    if standfirst := getattr(item, "standfirst", ""):
-        texts.append(standfirst)
-    texts += paragraphs_of(getattr(item, "body", None) or [])
-    texts.append(f"本期内容由{item.source_credit}提供。")
-    lines, start = [], 0
-    for text in texts:
-        seconds = read_seconds(text, spec.chars_per_minute)
-        lines.append(ScriptLine(start, seconds, spec.host, text))
-        start += seconds
-    return lines
-
-
-def script_text(item: Page, outlet, lines: list[ScriptLine]) -> str:
-    spec = outlet.parsed_spec
-    total = sum(line.seconds for line in lines)
-    header = [
-        f"节目：{outlet.name}（{outlet.organisation}）",
-        f"本期：{item.title}",
-        f"预计时长：{mark(total)}（语速 {spec.chars_per_minute} 字/分钟，"
-        f"时段 {mark(spec.slot_seconds)}）",
-        "",
-    ]
-    body = [f"{mark(line.start)} {line.speaker}：{line.text}" for line in lines]
-    return "\n".join([*header, *body, "", f"{mark(total)} 结束"]) + "\n"
-
-
-def cue_sheet(lines: list[ScriptLine], audio_seconds: float | None) -> str:
-    rows = ["开始,时长（秒）,内容"]
-    rows += [f"{mark(line.start)},{line.seconds},{line.text[:20]}" for line in lines]
-    if audio_seconds is not None:
-        rows.append(f"{mark(0)},{round(audio_seconds)},节目音频（已做响度标准化）")
-    return "\n".join(rows) + "\n"
-
-
 @register
 class RadioAdapter(ChannelAdapter):
     key = "radio"
@@ -97,9 +53,13 @@ class RadioAdapter(ChannelAdapter):
     calendar_colour = "#1f5fbf"
     preview_label = _("广播稿")
 
+    def script(self, item: Page, outlet) -> list[ScriptLine]:
+        spec = outlet.parsed_spec
+        return script_lines(item.specific, spec.chars_per_minute, spec.host)
+
     def check(self, item: Page, outlet) -> list[Problem]:
         item, spec = item.specific, outlet.parsed_spec
-        lines = script_lines(item, spec)
+        lines = self.script(item, outlet)
         seconds = sum(line.seconds for line in lines)
         problems = []
         if seconds > spec.slot_seconds:
@@ -125,7 +85,7 @@ class RadioAdapter(ChannelAdapter):
 
     def render(self, item: Page, outlet) -> Package:
         item, spec = item.specific, outlet.parsed_spec
-        lines = script_lines(item, spec)
+        lines = self.script(item, outlet)
         total = sum(line.seconds for line in lines)
         package = Package(summary={"seconds": total, "slot_seconds": spec.slot_seconds})
         package.add(
@@ -150,7 +110,7 @@ class RadioAdapter(ChannelAdapter):
 
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
         spec = outlet.parsed_spec
-        seconds = sum(line.seconds for line in script_lines(item.specific, spec))
+        seconds = sum(line.seconds for line in self.script(item, outlet))
         return [
             (_("预计时长"), mark(seconds).strip("[]"), seconds > spec.slot_seconds),
             (_("时段"), mark(spec.slot_seconds).strip("[]"), False),
@@ -159,7 +119,7 @@ class RadioAdapter(ChannelAdapter):
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         item = item.specific
-        lines = script_lines(item, outlet.parsed_spec)
+        lines = self.script(item, outlet)
         return {"script": script_text(item, outlet, lines)}
 
 

@@ -5,7 +5,8 @@ import pytest
 from django.core.files import File
 from wagtailmedia.models import Media
 
-from channels.radio.adapter import RadioAdapter, mark
+from channels.radio.adapter import RadioAdapter
+from channels.radio.script import mark
 from media_pipeline.loudness import measure
 
 

@@ -1,0 +1,61 @@
+"""The broadcast script of a radio segment: what the presenter reads, each
+line with its start and its read time at the speaking rate, as the timed
+script and the cue sheet a station receives (in Chinese: they are the
+package, not editor messages)."""
+
+from dataclasses import dataclass
+
+from wagtail.models import Page
+
+from channels.text import paragraphs_of, read_seconds
+
+TIMING_MARK = "[{:02d}:{:02d}]"
+
+
+@dataclass(frozen=True)
+class ScriptLine:
+    start: int  # seconds from the top of the segment
+    seconds: int
+    speaker: str
+    text: str
+
+
+def mark(seconds: int) -> str:
+    return TIMING_MARK.format(*divmod(seconds, 60))
+
+
+def script_lines(item: Page, chars_per_minute: int, host: str) -> list[ScriptLine]:
+    """The read-out: title, standfirst and paragraphs, each with its start."""
+    texts = [f"欢迎收听。今天的话题：{item.title}。"]
+    if standfirst := getattr(item, "standfirst", ""):
+        texts.append(standfirst)
+    texts += paragraphs_of(getattr(item, "body", None) or [])
+    texts.append(f"本期内容由{item.source_credit}提供。")
+    lines, start = [], 0
+    for text in texts:
+        seconds = read_seconds(text, chars_per_minute)
+        lines.append(ScriptLine(start, seconds, host, text))
+        start += seconds
+    return lines
+
+
+def script_text(item: Page, outlet, lines: list[ScriptLine]) -> str:
+    spec = outlet.parsed_spec
+    total = sum(line.seconds for line in lines)
+    header = [
+        f"节目：{outlet.name}（{outlet.organisation}）",
+        f"本期：{item.title}",
+        f"预计时长：{mark(total)}（语速 {spec.chars_per_minute} 字/分钟，"
+        f"时段 {mark(spec.slot_seconds)}）",
+        "",
+    ]
+    body = [f"{mark(line.start)} {line.speaker}：{line.text}" for line in lines]
+    return "\n".join([*header, *body, "", f"{mark(total)} 结束"]) + "\n"
+
+
+def cue_sheet(lines: list[ScriptLine], audio_seconds: float | None) -> str:
+    rows = ["开始,时长（秒）,内容"]
+    rows += [f"{mark(line.start)},{line.seconds},{line.text[:20]}" for line in lines]
+    if audio_seconds is not None:
+        rows.append(f"{mark(0)},{round(audio_seconds)},节目音频（已做响度标准化）")
+    return "\n".join(rows) + "\n"
