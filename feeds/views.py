@@ -14,15 +14,15 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from cms.http import conditional
 from cms.pages import ColumnEpisodePage, VideoPage
 from feeds.caching import (
     ACTIVE_FEEDS,
     Fingerprint,
-    Rendered,
     cached_render,
     current_fingerprint,
 )
@@ -116,18 +116,9 @@ def set_cache_headers(response: HttpResponse, feed: FeedDefinition) -> None:
         patch_vary_headers(response, ["Authorization"])
 
 
-def conditional(
-    request: HttpRequest, rendered: Rendered, content_type: str
-) -> HttpResponse:
-    modified = rendered.last_modified.timestamp()
-    response = get_conditional_response(
-        request, etag=rendered.etag, last_modified=int(modified)
-    )
-    if response is None:
-        response = HttpResponse(rendered.body, content_type=content_type)
-        response["Content-Length"] = str(len(rendered.body))
-    response["ETag"] = rendered.etag
-    response["Last-Modified"] = http_date(modified)
+def body_response(body: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Length"] = str(len(body))
     return response
 
 
@@ -145,7 +136,12 @@ def serve_feed(
         )
     except Http404:
         return not_found()
-    response = conditional(request, rendered, fmt.content_type)
+    response = conditional(
+        request,
+        lambda: body_response(rendered.body, fmt.content_type),
+        etag=rendered.etag,
+        last_modified=rendered.last_modified,
+    )
     set_cache_headers(response, feed)
     return response
 

@@ -39,6 +39,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.http import bearer_token
 from feeds.models import FeedDefinition
 from partners.logging import MASKED, mask_keys
 from partners.models import KEY_PATTERN, ApiKey, Partner, PullLog, hash_key
@@ -71,10 +72,7 @@ class Grant:
 
 
 def presented_key(request: HttpRequest) -> str | None:
-    scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.GET.get("key") or None
+    return bearer_token(request) or request.GET.get("key") or None
 
 
 def unauthorised(message: str) -> AccessDenied:
