@@ -148,7 +148,8 @@ def serve_feed(
 
 @require_safe
 def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
-    from partners.access import AccessDenied, authorise, log_pull
+    from partners.access import AccessDenied, authorise
+    from partners.pull_log import log_pull
 
     fmt = FORMATS.get(format_name)
     fingerprint = current_fingerprint()

@@ -9,6 +9,6 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from partners.access import register_exit_flush
+        from partners.pull_log import register_exit_flush
 
         register_exit_flush()
