@@ -1,11 +1,12 @@
 """The feed addresses: /feeds/<slug>/{rss.xml,atom.xml,feed.json,podcast.xml,
 mrss.xml}, plus the podcast cover.
 
-Every request is authorised first (an error response never holds an item)
-and logged whatever its status. A rendered feed is cached under the database
-fingerprint (caching.py) and answered with ETag / Last-Modified, 304 on a
-match. Public feeds may be cached by a CDN briefly; keyed ones only
-privately, and revalidated each time."""
+Every request is authorised first by the access gate (access.py; an error
+response never holds an item) and recorded by it whatever its status. A
+rendered feed is cached under the database fingerprint (caching.py) and
+answered with ETag / Last-Modified, 304 on a match. Public feeds may be
+cached by a CDN briefly; keyed ones only privately, and revalidated each
+time."""
 
 import io
 
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from cms.http import conditional
 from cms.pages import ColumnEpisodePage, VideoPage
+from feeds.access import AccessDenied, installed_gate
 from feeds.caching import (
     ACTIVE_FEEDS,
     Fingerprint,
@@ -88,7 +90,7 @@ def render_document(
     return fmt.render(document)
 
 
-def denied_response(denied) -> HttpResponse:
+def denied_response(denied: AccessDenied) -> HttpResponse:
     response = HttpResponse(
         denied.message, status=denied.status, content_type="text/plain; charset=utf-8"
     )
@@ -148,9 +150,7 @@ def serve_feed(
 
 @require_safe
 def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
-    from partners.access import AccessDenied, authorise
-    from partners.pull_log import log_pull
-
+    gate = installed_gate()
     fmt = FORMATS.get(format_name)
     fingerprint = current_fingerprint()
     feed = ACTIVE_FEEDS.get(fingerprint).get(slug) if fmt else None
@@ -159,13 +159,13 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
         response = not_found()
     else:
         try:
-            grant = authorise(request, feed)
+            grant = gate.authorise(request, feed)
         except AccessDenied as denied:
             response = denied_response(denied)
         else:
             response = serve_feed(request, feed, fmt, fingerprint)
     size = len(response.content) if response.status_code == 200 else 0
-    log_pull(request, feed, grant, response.status_code, size)
+    gate.record(request, feed, grant, response.status_code, size)
     return response
 
 

@@ -6,7 +6,9 @@ request for a public feed costs no query; a keyed one costs one (the key, its
 partner and whether the feed is in its scope, together). Rate limits count
 requests per key in fixed one-minute windows in Django's cache, whose add and
 incr are atomic in locmem and Redis alike. The key a request presented is
-kept on it (KEY_ATTRIBUTE) for the pull log (pull_log.py)."""
+kept on it (KEY_ATTRIBUTE) for the pull log (pull_log.py). `authorise` and
+the pull log are the feeds' access gate (feeds/access.py, installed in
+apps.py)."""
 
 import math
 import time
@@ -19,22 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.http import bearer_token
+from feeds.access import AccessDenied
 from feeds.models import FeedDefinition
 from partners.models import KEY_PATTERN, ApiKey, Partner, hash_key
 
 RATE_WINDOW_SECONDS = 60
 KEY_ATTRIBUTE = "_partner_key"  # the key a request presented, for the pull log
-
-
-class AccessDenied(Exception):
-    """A refusal to show partners: the message never holds the key or any
-    item."""
-
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

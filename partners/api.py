@@ -26,8 +26,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from wagtail.models import Page
 
+from feeds.access import AccessDenied
 from feeds.models import FeedDefinition
-from partners.access import AccessDenied, Grant, authenticate
+from partners.access import Grant, authenticate
 from partners.pull_log import log_pull
 from partners.scope import api_items, scoped_rows
 from partners.serializers import (
