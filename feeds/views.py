@@ -76,7 +76,11 @@ def render_document(
         items = [i for i in items if any(e.kind == kind for e in i.enclosures)]
     moments = [item.updated for item in items]
     document = FeedDocument(
-        feed=feed,
+        title=feed.title,
+        description=feed.description or feed.title,
+        guid=f"urn:kepu:feed:{feed.pk}",
+        author=settings.WAGTAIL_SITE_NAME,
+        full_text=feed.full_text,
         items=items,
         home_url=request.build_absolute_uri("/"),
         format_url=request.build_absolute_uri(
