@@ -1,10 +1,11 @@
 """The seam where feeds ask who may read them. Keys, scopes, rate limits and
 the pull log are the partners' business, and partners build on feeds, so
 feeds may not import them: feeds name the seam here and partners fill it from
-PartnersConfig.ready(). One gate, not a list of policies, because a pull has
-one answer; installing a different second gate, or serving a feed with none,
-is a configuration error rather than an open door. Finding the gate costs a
-module-level read per request."""
+PartnersConfig.ready(). A hook filled at start-up rather than a dotted path
+in settings, so that the dependency reads in partners' own code; one gate,
+not a list of policies, because a pull has one answer. Installing a different
+second gate, or serving a feed with none, is a configuration error rather
+than an open door. Finding the gate costs a module-level read per request."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
