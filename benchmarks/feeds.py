@@ -71,7 +71,7 @@ def uncached(client, slug: str, fmt: str, page: int) -> Sample:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from partners.access import flush_pull_logs
+    from partners.pull_log import flush_pull_logs
 
     path = feed_path(slug, fmt, page)
     client.get(path)
@@ -97,7 +97,7 @@ def uncached(client, slug: str, fmt: str, page: int) -> Sample:
 def measure_requests(key: str, last_page: int) -> dict[str, Sample]:
     from django.test import Client
 
-    from partners.access import flush_pull_logs
+    from partners.pull_log import flush_pull_logs
 
     client = Client(SERVER_NAME=HOST)
     flush_pull_logs()
@@ -359,7 +359,7 @@ def report_summary(
 def run(var_dir: Path) -> None:
     from content import set_up_demo
 
-    from partners.access import flush_pull_logs
+    from partners.pull_log import flush_pull_logs
 
     say("setting up: migrate, collectstatic, load_demo …")
     started = time.monotonic()

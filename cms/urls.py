@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", search, name="search"),
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
+    path("channels/podcast/", include("feeds.programme_urls")),
     path("channels/", include("channels.urls")),
     path("feeds/", include("feeds.urls")),
     path("api/partner/", include("partners.urls")),

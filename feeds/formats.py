@@ -11,7 +11,6 @@ from django.conf import settings
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
 from feeds.items import FeedItem
-from feeds.models import FeedDefinition
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
@@ -22,16 +21,22 @@ LANGUAGE = "zh-cn"
 
 @dataclass(frozen=True)
 class FeedDocument:
-    """One page of one feed in one format, with what every format needs."""
+    """One page of one feed in one format, with what every format needs: a
+    partner feed (views.py) or a radio programme's podcast (programmes.py)."""
 
-    feed: FeedDefinition
+    title: str
+    description: str
+    guid: str
+    author: str  # who publishes the feed
+    full_text: bool  # items carry their body
     items: list[FeedItem]
-    home_url: str
+    home_url: str  # the channel's link
     format_url: str  # the subscription document (page 1) of this format
     page: int
     has_older: bool
-    cover_url: str
+    cover_url: str | None  # the feed's artwork, if it has its own
     updated: datetime
+    hour_digits: int = 2  # in itunes:duration; a programme's feed says 0:05:00
 
     def page_url(self, number: int) -> str:
         return self.format_url if number == 1 else f"{self.format_url}?page={number}"
@@ -62,23 +67,19 @@ class FeedDocument:
             links.append(("hub", hub))
         return links
 
-    @property
-    def description(self) -> str:
-        return self.feed.description or self.feed.title
-
     def body_of(self, item: FeedItem) -> str:
-        return item.body_html if self.feed.full_text else ""
+        return item.body_html if self.full_text else ""
 
 
 def generator_kwargs(document: FeedDocument) -> dict:
     return {
-        "title": document.feed.title,
+        "title": document.title,
         "link": document.home_url,
         "description": document.description,
         "language": LANGUAGE,
         "feed_url": document.self_url,
-        "feed_guid": f"urn:kepu:feed:{document.feed.pk}",
-        "author_name": settings.WAGTAIL_SITE_NAME,
+        "feed_guid": document.guid,
+        "author_name": document.author,
         "document": document,
     }
 
@@ -214,13 +215,13 @@ def attachment(enclosure) -> dict:
 def json_feed(document: FeedDocument) -> dict:
     feed = {
         "version": JSON_FEED_VERSION,
-        "title": document.feed.title,
+        "title": document.title,
         "home_page_url": document.home_url,
         "feed_url": document.self_url,
         "description": document.description,
         "language": LANGUAGE,
-        "authors": [{"name": settings.WAGTAIL_SITE_NAME}],
-        "items": [json_item(item, document.feed.full_text) for item in document.items],
+        "authors": [{"name": document.author}],
+        "items": [json_item(item, document.full_text) for item in document.items],
     }
     if document.next_url:
         feed["next_url"] = document.next_url

@@ -83,6 +83,7 @@ class FeedItem:
     campaign: str | None
     image_url: str | None
     enclosures: list[Enclosure]
+    episode: int | None = None  # its number, given in a programme's own feed
 
 
 def item_guid(page_id: int) -> str:

@@ -1,7 +1,7 @@
 """The two media formats: a podcast feed (RSS with Apple Podcasts tags) of
-the items with audio, and Media RSS of the items with video."""
-
-from django.conf import settings
+the items with audio, and Media RSS of the items with video. The podcast
+renders both a partner feed's podcast.xml and a radio programme's own feed
+(programmes.py)."""
 
 from feeds.formats import (
     RSS,
@@ -23,10 +23,10 @@ def enclosures_of(item: FeedItem, kind: str) -> list[Enclosure]:
     return [e for e in item.enclosures if e.kind == kind]
 
 
-def clock(seconds: float) -> str:
+def clock(seconds: float, hour_digits: int) -> str:
     minutes, second = divmod(round(seconds), 60)
     hours, minute = divmod(minutes, 60)
-    return f"{hours:02d}:{minute:02d}:{second:02d}"
+    return f"{hours:0{hour_digits}d}:{minute:02d}:{second:02d}"
 
 
 class PodcastFeed(RssFeed):
@@ -38,24 +38,31 @@ class PodcastFeed(RssFeed):
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
         document: FeedDocument = self.feed["document"]
-        handler.addQuickElement("itunes:image", None, {"href": document.cover_url})
-        handler.addQuickElement("itunes:author", settings.WAGTAIL_SITE_NAME)
+        if document.cover_url:
+            handler.addQuickElement("itunes:image", None, {"href": document.cover_url})
+        handler.addQuickElement("itunes:author", document.author)
         handler.addQuickElement("itunes:summary", document.description)
         handler.addQuickElement("itunes:category", None, {"text": PODCAST_CATEGORY})
         handler.addQuickElement("itunes:explicit", "false")
         handler.addQuickElement("itunes:type", "episodic")
-        handler.startElement("image", {})
-        handler.addQuickElement("url", document.cover_url)
-        handler.addQuickElement("title", document.feed.title)
-        handler.addQuickElement("link", document.home_url)
-        handler.endElement("image")
+        if document.cover_url:
+            handler.startElement("image", {})
+            handler.addQuickElement("url", document.cover_url)
+            handler.addQuickElement("title", document.title)
+            handler.addQuickElement("link", document.home_url)
+            handler.endElement("image")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         feed_item: FeedItem = item["feed_item"]
         [audio] = enclosures_of(feed_item, "audio")[:1]
+        if feed_item.episode is not None:
+            handler.addQuickElement("itunes:episode", str(feed_item.episode))
         if audio.duration_seconds:
-            handler.addQuickElement("itunes:duration", clock(audio.duration_seconds))
+            digits = self.feed["document"].hour_digits
+            handler.addQuickElement(
+                "itunes:duration", clock(audio.duration_seconds, digits)
+            )
         handler.addQuickElement("itunes:summary", feed_item.summary)
         handler.addQuickElement("itunes:author", feed_item.author)
         handler.addQuickElement("itunes:explicit", "false")

@@ -1,11 +1,12 @@
 """The feed addresses: /feeds/<slug>/{rss.xml,atom.xml,feed.json,podcast.xml,
 mrss.xml}, plus the podcast cover.
 
-Every request is authorised first (an error response never holds an item)
-and logged whatever its status. A rendered feed is cached under the database
-fingerprint (caching.py) and answered with ETag / Last-Modified, 304 on a
-match. Public feeds may be cached by a CDN briefly; keyed ones only
-privately, and revalidated each time."""
+Every request is authorised first by the access gate (access.py; an error
+response never holds an item) and recorded by it whatever its status. A
+rendered feed is cached under the database fingerprint (caching.py) and
+answered with ETag / Last-Modified, 304 on a match. Public feeds may be
+cached by a CDN briefly; keyed ones only privately, and revalidated each
+time."""
 
 import io
 
@@ -14,15 +15,16 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from cms.http import conditional
 from cms.pages import ColumnEpisodePage, VideoPage
+from feeds.access import AccessDenied, installed_gate
 from feeds.caching import (
     ACTIVE_FEEDS,
     Fingerprint,
-    Rendered,
     cached_render,
     current_fingerprint,
 )
@@ -74,7 +76,11 @@ def render_document(
         items = [i for i in items if any(e.kind == kind for e in i.enclosures)]
     moments = [item.updated for item in items]
     document = FeedDocument(
-        feed=feed,
+        title=feed.title,
+        description=feed.description or feed.title,
+        guid=f"urn:kepu:feed:{feed.pk}",
+        author=settings.WAGTAIL_SITE_NAME,
+        full_text=feed.full_text,
         items=items,
         home_url=request.build_absolute_uri("/"),
         format_url=request.build_absolute_uri(
@@ -88,7 +94,7 @@ def render_document(
     return fmt.render(document)
 
 
-def denied_response(denied) -> HttpResponse:
+def denied_response(denied: AccessDenied) -> HttpResponse:
     response = HttpResponse(
         denied.message, status=denied.status, content_type="text/plain; charset=utf-8"
     )
@@ -116,18 +122,9 @@ def set_cache_headers(response: HttpResponse, feed: FeedDefinition) -> None:
         patch_vary_headers(response, ["Authorization"])
 
 
-def conditional(
-    request: HttpRequest, rendered: Rendered, content_type: str
-) -> HttpResponse:
-    modified = rendered.last_modified.timestamp()
-    response = get_conditional_response(
-        request, etag=rendered.etag, last_modified=int(modified)
-    )
-    if response is None:
-        response = HttpResponse(rendered.body, content_type=content_type)
-        response["Content-Length"] = str(len(rendered.body))
-    response["ETag"] = rendered.etag
-    response["Last-Modified"] = http_date(modified)
+def body_response(body: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Length"] = str(len(body))
     return response
 
 
@@ -145,15 +142,19 @@ def serve_feed(
         )
     except Http404:
         return not_found()
-    response = conditional(request, rendered, fmt.content_type)
+    response = conditional(
+        request,
+        lambda: body_response(rendered.body, fmt.content_type),
+        etag=rendered.etag,
+        last_modified=rendered.last_modified,
+    )
     set_cache_headers(response, feed)
     return response
 
 
 @require_safe
 def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse:
-    from partners.access import AccessDenied, authorise, log_pull
-
+    gate = installed_gate()
     fmt = FORMATS.get(format_name)
     fingerprint = current_fingerprint()
     feed = ACTIVE_FEEDS.get(fingerprint).get(slug) if fmt else None
@@ -162,13 +163,13 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
         response = not_found()
     else:
         try:
-            grant = authorise(request, feed)
+            grant = gate.authorise(request, feed)
         except AccessDenied as denied:
             response = denied_response(denied)
         else:
             response = serve_feed(request, feed, fmt, fingerprint)
     size = len(response.content) if response.status_code == 200 else 0
-    log_pull(request, feed, grant, response.status_code, size)
+    gate.record(request, feed, grant, response.status_code, size)
     return response
 
 

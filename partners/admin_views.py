@@ -21,8 +21,8 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from partners.access import flush_pull_logs
 from partners.models import ApiKey, Partner
+from partners.pull_log import flush_pull_logs
 from partners.serializers import ADDRESS_FORMATS
 from partners.usage import daily_chart, partner_usage
 

@@ -2,9 +2,10 @@
 items (paged, newest change first, `updated_since`, `?feed=`), one item,
 and the key's feeds with their addresses.
 
-Keys, rate limits and the pull log are those of the feeds (access.py). Every
-view sets its authentication, permissions, renderer and schema itself, so
-the project's global DRF settings (shared with Wagtail's API) do not matter."""
+Keys, rate limits and the pull log are those of the feeds (access.py,
+pull_log.py). Every view sets its authentication, permissions, renderer and
+schema itself, so the project's global DRF settings (shared with Wagtail's
+API) do not matter."""
 
 from datetime import UTC
 
@@ -25,8 +26,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from wagtail.models import Page
 
+from feeds.access import AccessDenied
 from feeds.models import FeedDefinition
-from partners.access import AccessDenied, Grant, authenticate, log_pull
+from partners.access import Grant, authenticate
+from partners.pull_log import log_pull
 from partners.scope import api_items, scoped_rows
 from partners.serializers import (
     ADDRESS_FORMATS,

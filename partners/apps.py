@@ -9,6 +9,9 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from partners.access import register_exit_flush
+        from feeds.access import FeedGate, install_gate
+        from partners.access import authorise
+        from partners.pull_log import log_pull, register_exit_flush
 
+        install_gate(FeedGate(authorise=authorise, record=log_pull))
         register_exit_flush()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from cms.http import bearer_token, conditional
 from screens import pairing, reports_in
 from screens.loops import cached_loop
 
@@ -39,11 +40,6 @@ def player_version() -> str:
 
 def poll_seconds() -> int:
     return settings.BIG_SCREEN_POLL_SECONDS
-
-
-def bearer_token(request) -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def screen_api(view):
@@ -134,25 +130,19 @@ def etag_of(body: dict) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def matches(request, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    return etag in {tag.strip() for tag in header.split(",")} or header.strip() == "*"
+def playlist_response(body: dict) -> JsonResponse:
+    now = timezone.localtime()
+    return JsonResponse(
+        {"server_time": now.isoformat(timespec="seconds"), **body},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @require_GET
 @screen_api
 def playlist(request, screen):
     body = playlist_body(screen)
-    etag = etag_of(body)
-    if matches(request, etag):
-        response = HttpResponse(status=304)
-    else:
-        now = timezone.localtime()
-        response = JsonResponse(
-            {"server_time": now.isoformat(timespec="seconds"), **body},
-            json_dumps_params={"ensure_ascii": False},
-        )
-    response["ETag"] = etag
+    response = conditional(request, lambda: playlist_response(body), etag=etag_of(body))
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -118,7 +118,7 @@ def revoke(screen: Screen) -> None:
     screen.save(update_fields=["revoked_at", "token_hash"])
 
 
-def screen_for_token(raw: str) -> Screen | None:
+def screen_for_token(raw: str | None) -> Screen | None:
     if not raw:
         return None
     return (

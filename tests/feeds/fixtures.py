@@ -14,7 +14,7 @@ FEED_FORMATS = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
 def fresh_pull_log():
     """Pulls buffered in one test belong to its rolled-back rows: never
     written in another."""
-    from partners.access import PULLS
+    from partners.pull_log import PULLS
 
     PULLS.drain()
     yield

@@ -13,8 +13,8 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from channels.models import Placement
-from partners.access import flush_pull_logs
 from partners.models import ApiKey, PullLog
+from partners.pull_log import flush_pull_logs
 
 ITEMS = "/api/partner/items/"
 ITEM_FIELDS = {

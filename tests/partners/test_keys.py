@@ -9,8 +9,8 @@ import feedparser
 import pytest
 from django.utils import timezone
 
-from partners.access import flush_pull_logs
 from partners.models import KEY_PATTERN, ApiKey, Partner, hash_key
+from partners.pull_log import flush_pull_logs
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django.test import RequestFactory
 
-from partners.access import KEY_ATTRIBUTE, PULLS, flush_pull_logs, log_pull
+from partners.access import KEY_ATTRIBUTE
 from partners.logging import MaskPartnerKeys, mask_keys
 from partners.models import ApiKey, Partner, PullLog
+from partners.pull_log import PULLS, flush_pull_logs, log_pull
 
 UA = "NetNewsWire (RSS Reader; https://netnewswire.com/)"
 

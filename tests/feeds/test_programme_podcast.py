@@ -14,8 +14,8 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry
 from wagtailmedia.models import Media
 
-from channels.podcast import ITUNES_NS
 from cms.pages import ColumnEpisodePage, ColumnPage
+from feeds.media_formats import ITUNES_NS
 
 FEED = "/channels/podcast/kexue-wufenzhong.xml"
 

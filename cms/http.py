@@ -1,0 +1,44 @@
+"""HTTP mechanisms every app answers with: conditional GET and Bearer tokens.
+
+`conditional` answers a request against validators the caller has already
+computed: 304 Not Modified (or 412 on a failed If-Match / If-Unmodified-Since)
+by Django's own rules, otherwise the response `respond()` builds. The body is
+only built when it is sent, so a revalidation costs what the validators cost.
+The ETag, and the Last-Modified when given, go on every answer but an error
+respond() returns (a 416 describes no representation)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+
+def conditional(
+    request: HttpRequest,
+    respond: Callable[[], HttpResponse],
+    *,
+    etag: str,
+    last_modified: datetime | None = None,
+) -> HttpResponse:
+    """The 304 (or 412) this request earns against the validators, or
+    respond(). `etag` is quoted, as it is sent."""
+    seconds = int(last_modified.timestamp()) if last_modified else None
+    response = get_conditional_response(request, etag=etag, last_modified=seconds)
+    if response is None:
+        response = respond()
+        if response.status_code >= 400:
+            return response
+    response["ETag"] = etag
+    if seconds is not None:
+        response["Last-Modified"] = http_date(seconds)
+    return response
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
