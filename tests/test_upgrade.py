@@ -89,7 +89,7 @@ def rss_guids(client) -> list[str]:
     return [entry.id for entry in parsed.entries]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_previous_release_database_migrates_forward_unchanged(
     client, make_article, make_outlet, make_placement, paired_screen, partner, make_feed
 ):
