@@ -51,6 +51,7 @@ from django.db.models.functions import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.reporting.sheets import percent_text
 from screens.models import (
     Heartbeat,
     PlayRecord,
@@ -144,7 +145,7 @@ def total(minutes: Iterable[Minutes]) -> Minutes:
 
 
 def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return "—" if rate is None else percent_text(rate)
 
 
 # Opening hours ------------------------------------------------------------------------
