@@ -24,19 +24,10 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from cms.reporting.charts import Category, Chart, Layout, Scale, Series, column_chart
 from cms.reporting.export import ExportView
 from cms.reporting.sheets import Sheet
+from screens.minutes import PERIOD_KINDS, Minutes, Period, percent, period_of
 from screens.models import Screen, ScreenGroup
 from screens.report_plays import PlayLine, campaign_lines, item_lines
-from screens.reports import (
-    PERIOD_KINDS,
-    DayLine,
-    Minutes,
-    Period,
-    ScreenReport,
-    percent,
-    period_of,
-    scoped_screens,
-    screen_report,
-)
+from screens.reports import DayLine, ScreenReport, scoped_screens, screen_report
 
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 report_policy = ModelPermissionPolicy(Screen)
