@@ -3,19 +3,9 @@
 TargetsReportViewSet is registered by channels/wagtail_hooks.py, in the 渠道
 menu. Readers need a permission on placements, as for the calendar."""
 
-import csv
-import io
-import math
-from dataclasses import dataclass
-
-from django.http import Http404, HttpResponse
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSet
@@ -32,67 +22,23 @@ from channels.reports import (
     report_years,
     targets_report,
 )
+from cms.reporting.charts import (
+    Category,
+    Chart,
+    Layout,
+    Scale,
+    Series,
+    bar_chart,
+    column_chart,
+)
+from cms.reporting.export import ExportView
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-FILE_NAME = "年度目标与统计"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# Chart geometry, in SVG user units (the SVG scales to the page width).
-CHART_WIDTH = 760
-LABEL_WIDTH = 190
-VALUE_WIDTH = 150
-ROW_HEIGHT = 34
-BAR_HEIGHT = 18
-TOP = 36
-MONTH_HEIGHT = 240
-MONTH_LEFT = 44
-MONTH_BOTTOM = 28
-GRID_LINES = 4
-
-
-def nice_step(largest: int) -> int:
-    """A round grid step (1, 2, 5 × 10ⁿ) giving about GRID_LINES lines."""
-    rough = max(largest, 1) / GRID_LINES
-    power = 10 ** math.floor(math.log10(rough)) if rough >= 1 else 1
-    return next(s * power for s in (1, 2, 5, 10) if s * power >= rough)
-
-
-@dataclass(frozen=True)
-class Tick:
-    value: int
-    position: float
-
-
-def ticks(largest: int, length: float) -> tuple[list[Tick], int]:
-    """Grid ticks over 0 … the top of the scale, and that top."""
-    step = nice_step(largest)
-    top = step * max(1, math.ceil(largest / step))
-    return [Tick(v, length * v / top) for v in range(0, top + 1, step)], top
-
-
-@dataclass(frozen=True)
-class TargetBar:
-    """One outlet's row of the targets chart, in absolute SVG coordinates."""
-
-    y: int
-    label: str
-    planned: float
-    delivered: float
-    target_x: float | None
-    value: str
-    line: OutletLine
-
-    @property
-    def text_y(self) -> int:
-        return self.y + BAR_HEIGHT - 4
-
-    @property
-    def mark_top(self) -> int:
-        return self.y - 4
-
-    @property
-    def mark_bottom(self) -> int:
-        return self.y + BAR_HEIGHT + 4
+PLANNED = Series("planned", _("计划"))
+DELIVERED = Series("delivered", _("已交付"))
+TARGET = Series("target", _("年度目标"))
+TARGET_LAYOUT = Layout(left=190, right=150, top=36, bottom=24, font_size=13)
+MONTH_LAYOUT = Layout(left=44, top=36, bottom=28, font_size=13)
 
 
 def bar_value(line: OutletLine) -> str:
@@ -105,98 +51,85 @@ def bar_value(line: OutletLine) -> str:
     return _("%(delivered)d（无年度目标）") % {"delivered": line.counts.delivered}
 
 
-def target_chart(report: TargetsReport) -> dict:
+def outlet_title(line: OutletLine) -> str:
+    counts = line.counts
+    title = _("%(name)s：已交付 %(delivered)s，计划 %(planned)s") % {
+        "name": line.name,
+        "delivered": counts.delivered,
+        "planned": counts.planned,
+    }
+    if line.target:
+        title += _("，年度目标 %(target)s") % {"target": line.target}
+    return title
+
+
+def target_description(total: OutletLine) -> str:
+    description = _(
+        "横向条形图：深色为已交付，浅色为计划，红色竖线为年度目标。"
+        "合计已交付 %(delivered)s 期，计划 %(planned)s 期。"
+    ) % {"delivered": total.counts.delivered, "planned": total.counts.planned}
+    if total.target:
+        description += _(
+            "有目标的渠道合计年度目标 %(target)s 期，完成 %(percent)s%%。"
+        ) % {"target": total.target, "percent": total.percent}
+    return description
+
+
+def target_chart(report: TargetsReport) -> Chart:
     """Horizontal bars per outlet: delivered over planned, the target as a mark."""
-    span = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     largest = max(
         (max(line.counts.planned, line.target or 0) for line in report.outlets),
         default=0,
     )
-    grid, top = ticks(largest, span)
     bars = [
-        TargetBar(
-            y=TOP + row * ROW_HEIGHT,
+        Category(
             label=line.name,
-            planned=span * line.counts.planned / top,
-            delivered=span * line.counts.delivered / top,
-            target_x=LABEL_WIDTH + span * line.target / top if line.target else None,
-            value=bar_value(line),
-            line=line,
+            values=(line.counts.delivered, line.counts.planned),
+            title=outlet_title(line),
+            mark=line.target or None,
+            note=bar_value(line),
         )
-        for row, line in enumerate(report.outlets)
+        for line in report.outlets
     ]
-    bottom = TOP + len(bars) * ROW_HEIGHT
-    return {
-        "width": CHART_WIDTH,
-        "height": bottom + 24,
-        "left": LABEL_WIDTH,
-        "label_x": LABEL_WIDTH - 8,
-        "value_x": LABEL_WIDTH + span + 12,
-        "bar_height": BAR_HEIGHT,
-        "grid": [Tick(t.value, LABEL_WIDTH + t.position) for t in grid],
-        "grid_top": TOP - 8,
-        "grid_bottom": bottom,
-        "tick_y": bottom + 16,
-        "bars": bars,
-    }
+    return bar_chart(
+        "target-chart",
+        _("%(year)s 年各渠道已交付与年度目标") % {"year": report.year},
+        target_description(report.total),
+        series=(DELIVERED, PLANNED),
+        bars=bars,
+        scale=Scale.counting(largest),
+        layout=TARGET_LAYOUT,
+        mark=TARGET,
+    )
 
 
-@dataclass(frozen=True)
-class MonthBars:
-    """One month of the monthly chart, in absolute SVG coordinates."""
-
-    label: str
-    label_x: float
-    planned: int
-    delivered: int
-    planned_x: float
-    delivered_x: float
-    planned_y: float
-    delivered_y: float
-    baseline: float
-
-    @property
-    def planned_height(self) -> float:
-        return self.baseline - self.planned_y
-
-    @property
-    def delivered_height(self) -> float:
-        return self.baseline - self.delivered_y
-
-
-def month_chart(report: TargetsReport) -> dict:
+def month_chart(report: TargetsReport) -> Chart:
     """Planned and delivered placements of all outlets, month by month."""
-    months = report.total.months
-    baseline = MONTH_HEIGHT - MONTH_BOTTOM
-    grid, top = ticks(max(month.planned for month in months), baseline - TOP)
-    slot = (CHART_WIDTH - MONTH_LEFT) / len(months)
-    bar_width = slot * 0.36
-    bars = []
-    for index, (number, month) in enumerate(zip(MONTHS, months, strict=True)):
-        left = MONTH_LEFT + index * slot + slot / 2 - bar_width
-        bars.append(
-            MonthBars(
-                label=month_label(number),
-                label_x=MONTH_LEFT + index * slot + slot / 2,
-                planned=month.planned,
-                delivered=month.delivered,
-                planned_x=left,
-                delivered_x=left + bar_width,
-                planned_y=baseline - (baseline - TOP) * month.planned / top,
-                delivered_y=baseline - (baseline - TOP) * month.delivered / top,
-                baseline=baseline,
-            )
+    figures = [
+        {"month": month_label(number), "planned": m.planned, "delivered": m.delivered}
+        for number, m in zip(MONTHS, report.total.months, strict=True)
+    ]
+    columns = [
+        Category(
+            label=figure["month"],
+            values=(figure["planned"], figure["delivered"]),
+            title=_("%(month)s：计划 %(planned)s，已交付 %(delivered)s") % figure,
         )
-    return {
-        "width": CHART_WIDTH,
-        "height": MONTH_HEIGHT,
-        "left": MONTH_LEFT,
-        "right": CHART_WIDTH,
-        "label_y": baseline + 18,
-        "grid": [Tick(t.value, baseline - t.position) for t in grid],
-        "bar_width": bar_width,
-        "bars": bars,
-    }
+        for figure in figures
+    ]
+    description = _("柱状图：每月左侧浅色柱为计划，右侧深色柱为已交付。") + "".join(
+        " " + _("%(month)s计划 %(planned)s、已交付 %(delivered)s；") % figure
+        for figure in figures
+    )
+    return column_chart(
+        "month-chart",
+        _("%(year)s 年各月排期（全部渠道）") % {"year": report.year},
+        description,
+        series=(PLANNED, DELIVERED),
+        columns=columns,
+        scale=Scale.counting(max(figure["planned"] for figure in figures)),
+        layout=MONTH_LAYOUT,
+    )
 
 
 def requested_year(request) -> int:
@@ -241,57 +174,14 @@ class TargetsReportView(
         return context
 
 
-def csv_bytes(report: TargetsReport) -> bytes:
-    """All four tables in one file, a title line before each; UTF-8 with a BOM
-    so that Excel reads the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for index, sheet in enumerate(report_sheets(report)):
-        if index:
-            writer.writerow([])
-        writer.writerow([f"{sheet.title}（{report.year}）"])
-        writer.writerow(sheet.header)
-        writer.writerows(["" if v is None else v for v in row] for row in sheet.rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(report: TargetsReport) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for sheet in report_sheets(report):
-        worksheet = workbook.create_sheet(sheet.title)
-        worksheet.append(sheet.header)
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            worksheet.append(row)
-        worksheet.column_dimensions["A"].width = 24
-        worksheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-EXPORTS = {
-    "csv": (csv_bytes, "text/csv; charset=utf-8"),
-    "xlsx": (xlsx_bytes, XLSX_TYPE),
-}
-
-
-class ExportView(PermissionCheckedMixin, View):
+class TargetsExportView(PermissionCheckedMixin, ExportView):
     permission_policy = placement_policy
     any_permission_required = ANY_PERMISSION
+    file_name = "年度目标与统计"
 
-    def get(self, request, file_format: str) -> HttpResponse:
-        if file_format not in EXPORTS:
-            raise Http404
-        build, content_type = EXPORTS[file_format]
-        report = targets_report(requested_year(request))
-        response = HttpResponse(build(report), content_type=content_type)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{FILE_NAME}-{report.year}.{file_format}"
-        )
-        return response
+    def get_export(self):
+        report = targets_report(requested_year(self.request))
+        return str(report.year), report_sheets(report)
 
 
 class TargetsReportViewSet(ViewSet):
@@ -307,5 +197,7 @@ class TargetsReportViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", TargetsReportView.as_view(), name="index"),
-            path("export.<str:file_format>", ExportView.as_view(), name="export"),
+            path(
+                "export.<str:file_format>", TargetsExportView.as_view(), name="export"
+            ),
         ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Outlet, Placement
 from cms.pages import ArticlePage, ColumnEpisodePage, VideoPage
+from cms.reporting.sheets import Sheet
 from cms.snippets import Audience, Topic
 
 MONTHS = range(1, 13)
@@ -253,15 +254,6 @@ def report_years() -> list[int]:
             )
         )
     return sorted(years, reverse=True)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One table of the report as exported: a title, a header and rows."""
-
-    title: str
-    header: list[str]
-    rows: list[list]
 
 
 def outlet_row(line: OutletLine) -> list:

@@ -10,19 +10,29 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.reporting.charts import (
+    Category,
+    Chart,
+    Layout,
+    Scale,
+    Series,
+    column_chart,
+    round_up,
+)
 from partners.models import Partner, PullLog
 
 DAYS = 30
 RECENT = 50
-
-# Chart geometry, in SVG user units (the SVG scales to the page width).
-CHART_WIDTH = 760
-CHART_HEIGHT = 220
-CHART_LEFT = 48
-CHART_TOP = 12
-CHART_BOTTOM = 28
+PULLS = Series("pulls")
 GRID_STEPS = 5
-LABEL_EVERY = 5  # a date under every fifth bar
+CHART_LAYOUT = Layout(
+    left=48,
+    top=12,
+    bottom=28,
+    height=220,
+    column_share=0.7,
+    max_labels=DAYS // 5,  # a date under every fifth bar
+)
 
 
 @dataclass(frozen=True)
@@ -32,16 +42,6 @@ class Line:
     label: str
     pulls: int
     bytes: int
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    height: float
-    label_x: float
-    label: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -100,55 +100,33 @@ def partner_usage(partner: Partner, today: date | None = None) -> Usage:
     return Usage(partner, first_day, today, per_day, by_feed, by_status, total, recent)
 
 
-def scale_top(largest: int) -> int:
-    """A round axis maximum at or above the largest bar: GRID_STEPS, or 1, 2
-    or 5 × 10ⁿ (n ≥ 1), so that every grid label is a whole number."""
-    top = GRID_STEPS
-    magnitude = 1
-    while top < largest:
-        for step in (1, 2, 5):
-            top = step * magnitude * 10
-            if top >= largest:
-                break
-        magnitude *= 10
-    return top
+def pulls_scale(largest: int) -> Scale:
+    """GRID_STEPS steps up to GRID_STEPS, or to 1, 2 or 5 × 10ⁿ (n ≥ 1), so
+    that every grid label is a whole number."""
+    top = max(GRID_STEPS, round_up(largest))
+    return Scale(top, top // GRID_STEPS)
 
 
-def daily_chart(usage: Usage) -> dict:
+def daily_chart(usage: Usage) -> Chart:
     """Pulls per day, one bar a day, oldest on the left."""
-    baseline = CHART_HEIGHT - CHART_BOTTOM
-    top = scale_top(max((line.pulls for line in usage.per_day.values()), default=0))
-    slot = (CHART_WIDTH - CHART_LEFT) / DAYS
-    bars = []
-    for index, day in enumerate(usage.days):
-        line = usage.per_day.get(day)
-        pulls = line.pulls if line else 0
-        height = (baseline - CHART_TOP) * pulls / top
-        bars.append(
-            Bar(
-                x=CHART_LEFT + index * slot + slot * 0.15,
-                y=baseline - height,
-                height=height,
-                label_x=CHART_LEFT + index * slot + slot / 2,
-                label=f"{day:%m-%d}" if index % LABEL_EVERY == 0 else "",
-                title=_("%(day)s：%(pulls)d 次")
-                % {"day": day.isoformat(), "pulls": pulls},
-            )
+    pulls = {day: line.pulls for day, line in usage.per_day.items()}
+    columns = [
+        Category(
+            label=f"{day:%m-%d}",
+            values=(pulls.get(day, 0),),
+            title=_("%(day)s：%(pulls)d 次")
+            % {"day": day.isoformat(), "pulls": pulls.get(day, 0)},
         )
-    grid = [
-        (
-            top * step // GRID_STEPS,
-            baseline - (baseline - CHART_TOP) * step / GRID_STEPS,
-        )
-        for step in range(GRID_STEPS + 1)
+        for day in usage.days
     ]
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": CHART_LEFT,
-        "baseline": baseline,
-        "bar_width": slot * 0.7,
-        "label_y": baseline + 18,
-        "grid": grid,
-        "bars": bars,
-    }
+    first, last = usage.first_day.isoformat(), usage.last_day.isoformat()
+    return column_chart(
+        "usage-chart",
+        _("%(first)s～%(last)s 每日拉取次数") % {"first": first, "last": last},
+        _("柱状图：每天一根柱，高度为当天的拉取次数。")
+        + "".join(f" {column.title}；" for column in columns),
+        series=(PULLS,),
+        columns=columns,
+        scale=pulls_scale(max(pulls.values(), default=0)),
+        layout=CHART_LAYOUT,
+    )

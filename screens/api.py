@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import bearer_token, conditional
-from screens import pairing, reports_in
+from screens import pairing, telemetry
 from screens.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
@@ -150,26 +150,26 @@ def playlist(request, screen):
 @require_POST
 @screen_api
 def heartbeat(request, screen):
-    data, problem = json_body(request, reports_in.HEARTBEAT_LIMIT)
+    data, problem = json_body(request, telemetry.HEARTBEAT_LIMIT)
     if problem:
         return problem
     try:
-        beat = reports_in.parse_heartbeat(data, screen)
-    except reports_in.Invalid as invalid:
+        beat = telemetry.parse_heartbeat(data, screen)
+    except telemetry.Invalid as invalid:
         return error(400, str(invalid))
-    reports_in.store_heartbeat(screen, beat)
+    telemetry.store_heartbeat(screen, beat)
     return HttpResponse(status=204)
 
 
 @require_POST
 @screen_api
 def plays(request, screen):
-    data, problem = json_body(request, reports_in.PLAYS_LIMIT)
+    data, problem = json_body(request, telemetry.PLAYS_LIMIT)
     if problem:
         return problem
     try:
-        batch = reports_in.parse_plays(data, screen)
-    except reports_in.Invalid as invalid:
+        batch = telemetry.parse_plays(data, screen)
+    except telemetry.Invalid as invalid:
         return error(400, str(invalid))
-    stored, duplicates = reports_in.store_plays(screen, batch)
+    stored, duplicates = telemetry.store_plays(screen, batch)
     return JsonResponse({"stored": stored, "duplicates": duplicates})

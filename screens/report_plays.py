@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from cms.snippets import Campaign
+from screens.minutes import Period
 from screens.models import EmergencyItem, PlaylistItem, PlayRecord
-from screens.reports import Period
 
 
 @dataclass(frozen=True)

@@ -6,53 +6,34 @@ and the same tables as CSV or XLSX.
 ScreenReportViewSet is registered by screens/wagtail_hooks.py.
 Whoever has any permission on screens may read it."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.reporting.charts import Category, Chart, Layout, Scale, Series, column_chart
+from cms.reporting.export import ExportView
+from cms.reporting.sheets import Sheet
+from screens.minutes import PERIOD_KINDS, Minutes, Period, percent, period_of
 from screens.models import Screen, ScreenGroup
 from screens.report_plays import PlayLine, campaign_lines, item_lines
-from screens.reports import (
-    PERIOD_KINDS,
-    Minutes,
-    Period,
-    ScreenReport,
-    percent,
-    period_of,
-    scoped_screens,
-    screen_report,
-)
+from screens.reports import DayLine, ScreenReport, scoped_screens, screen_report
 
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 report_policy = ModelPermissionPolicy(Screen)
-FILE_NAME = "大屏开机率使用率"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-RATE_FORMAT = "0.0%"
-
-# Chart geometry, in SVG user units (the SVG scales to the page width).
-CHART_WIDTH = 760
-CHART_HEIGHT = 240
-CHART_LEFT = 48
-CHART_TOP = 16
-CHART_BOTTOM = 32
-GRID_PERCENTS = (0, 25, 50, 75, 100)
-MAX_DAY_LABELS = 16
+UPTIME = Series("uptime", _("开机率"))
+USAGE = Series("usage", _("使用率"))
+DAILY_LAYOUT = Layout(left=48, top=16, bottom=32)
 
 
 # Request parameters -------------------------------------------------------------------
@@ -87,81 +68,48 @@ def period_query(period: Period, scope: ScreenGroup | None = None) -> str:
     return "?" + urlencode(query)
 
 
+def period_title(period: Period) -> str:
+    if period.first == period.last:
+        return period.first.isoformat()
+    return f"{period.first.isoformat()}～{period.last.isoformat()}"
+
+
 # The daily chart ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DayBars:
-    label: str
-    label_x: float
-    uptime_x: float
-    usage_x: float
-    uptime_y: float
-    usage_y: float
-    baseline: float
-    title: str
-
-    @property
-    def uptime_height(self) -> float:
-        return self.baseline - self.uptime_y
-
-    @property
-    def usage_height(self) -> float:
-        return self.baseline - self.usage_y
-
-
-def bar_top(rate: float | None, baseline: float) -> float:
-    return baseline - (baseline - CHART_TOP) * (rate or 0)
-
-
-def daily_chart(report: ScreenReport) -> dict:
-    """开机率 and 使用率 bars for each day of the period, 0–100%."""
-    baseline = CHART_HEIGHT - CHART_BOTTOM
-    slot = (CHART_WIDTH - CHART_LEFT) / len(report.days)
-    width = slot * 0.36
-    every = max(1, -(-len(report.days) // MAX_DAY_LABELS))
-    bars = []
-    for index, line in enumerate(report.days):
-        middle = CHART_LEFT + index * slot + slot / 2
-        bars.append(
-            DayBars(
-                label=f"{line.day:%m-%d}" if index % every == 0 else "",
-                label_x=middle,
-                uptime_x=middle - width,
-                usage_x=middle,
-                uptime_y=bar_top(line.minutes.uptime, baseline),
-                usage_y=bar_top(line.minutes.usage, baseline),
-                baseline=baseline,
-                title=_("%(day)s 开机率 %(uptime)s，使用率 %(usage)s")
-                % {
-                    "day": line.day.isoformat(),
-                    "uptime": percent(line.minutes.uptime),
-                    "usage": percent(line.minutes.usage),
-                },
-            )
-        )
-    grid = [(p, bar_top(p / 100, baseline)) for p in GRID_PERCENTS]
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "left": CHART_LEFT,
-        "baseline": baseline,
-        "bar_width": width,
-        "label_y": baseline + 18,
-        "grid": grid,
-        "bars": bars,
+def day_title(line: DayLine) -> str:
+    return _("%(day)s 开机率 %(uptime)s，使用率 %(usage)s") % {
+        "day": line.day.isoformat(),
+        "uptime": percent(line.minutes.uptime),
+        "usage": percent(line.minutes.usage),
     }
 
 
+def daily_chart(report: ScreenReport) -> Chart:
+    """开机率 and 使用率 bars for each day of the period, 0–100%."""
+    columns = [
+        Category(
+            label=f"{line.day:%m-%d}",
+            values=(line.minutes.uptime or 0, line.minutes.usage or 0),
+            title=day_title(line),
+        )
+        for line in report.days
+    ]
+    description = _("柱状图：每天左侧深色柱为开机率，右侧浅色柱为使用率。") + "".join(
+        f" {column.title}；" for column in columns
+    )
+    return column_chart(
+        "daily-chart",
+        _("%(period)s 每日开机率与使用率") % {"period": period_title(report.period)},
+        description,
+        series=(UPTIME, USAGE),
+        columns=columns,
+        scale=Scale(1, 0.25, percent=True),
+        layout=DAILY_LAYOUT,
+    )
+
+
 # The tables, shared by the page and the exports ---------------------------------------
-
-
-@dataclass(frozen=True)
-class Sheet:
-    title: str
-    header: list[str]
-    rows: list[list]
-    rate_columns: tuple[int, ...] = ()
 
 
 MINUTE_HEADER = [_("开放分钟"), _("开机分钟"), _("播放分钟"), _("开机率"), _("使用率")]
@@ -190,6 +138,8 @@ def yes_no(flag: bool) -> str:
 
 
 def rate_columns(before: int) -> tuple[int, int]:
+    """The 开机率 and 使用率 columns of a table with `before` columns before
+    MINUTE_HEADER."""
     return before + 3, before + 4
 
 
@@ -308,66 +258,6 @@ def dashboard(period: Period, scope: ScreenGroup | None) -> Dashboard:
     )
 
 
-# Exports ------------------------------------------------------------------------------
-
-
-def period_title(period: Period) -> str:
-    if period.first == period.last:
-        return period.first.isoformat()
-    return f"{period.first.isoformat()}～{period.last.isoformat()}"
-
-
-def csv_cell(value, is_rate: bool):
-    if value is None:
-        return ""
-    return percent(value) if is_rate else value
-
-
-def csv_bytes(board: Dashboard) -> bytes:
-    """Every table in one file, a title line before each; UTF-8 with a BOM so
-    that Excel reads the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for index, sheet in enumerate(board.sheets()):
-        if index:
-            writer.writerow([])
-        writer.writerow([f"{sheet.title}（{period_title(board.report.period)}）"])
-        writer.writerow([str(title) for title in sheet.header])
-        for row in sheet.rows:
-            writer.writerow(
-                [csv_cell(v, n in sheet.rate_columns) for n, v in enumerate(row)]
-            )
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_bytes(board: Dashboard) -> bytes:
-    """One worksheet per table; rates are numbers shown as percentages."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for sheet in board.sheets():
-        worksheet = workbook.create_sheet(sheet.title)
-        worksheet.append([str(title) for title in sheet.header])
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.rows:
-            worksheet.append(row)
-            for column in sheet.rate_columns:
-                worksheet.cell(
-                    worksheet.max_row, column + 1
-                ).number_format = RATE_FORMAT
-        worksheet.column_dimensions["A"].width = 24
-        worksheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-EXPORTS = {
-    "csv": (csv_bytes, "text/csv; charset=utf-8"),
-    "xlsx": (xlsx_bytes, XLSX_TYPE),
-}
-
-
 # Views --------------------------------------------------------------------------------
 
 
@@ -406,19 +296,13 @@ class ScreenReportView(ReportPermission, WagtailAdminTemplateMixin, TemplateView
         return context
 
 
-class ExportView(ReportPermission, View):
-    def get(self, request, file_format: str) -> HttpResponse:
-        if file_format not in EXPORTS:
-            raise Http404
-        build, content_type = EXPORTS[file_format]
-        period = requested_period(request)
-        board = dashboard(period, requested_scope(request))
-        response = HttpResponse(build(board), content_type=content_type)
-        name = f"{FILE_NAME}-{period_title(period)}.{file_format}"
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=name
-        )
-        return response
+class ScreenExportView(ReportPermission, ExportView):
+    file_name = "大屏开机率使用率"
+
+    def get_export(self):
+        period = requested_period(self.request)
+        board = dashboard(period, requested_scope(self.request))
+        return period_title(period), board.sheets()
 
 
 class ScreenReportMenuItem(MenuItem):
@@ -439,5 +323,5 @@ class ScreenReportViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", ScreenReportView.as_view(), name="index"),
-            path("export.<str:file_format>", ExportView.as_view(), name="export"),
+            path("export.<str:file_format>", ScreenExportView.as_view(), name="export"),
         ]

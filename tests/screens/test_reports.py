@@ -11,15 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from screens.minutes import Minutes, hours_key, opening_minutes, period_of
 from screens.models import Heartbeat, PlaylistItem, PlayRecord, Screen
 from screens.report_plays import campaign_lines, item_lines
-from screens.reports import (
-    Minutes,
-    hours_key,
-    opening_minutes,
-    period_of,
-    screen_report,
-)
+from screens.reports import screen_report
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2025, 3, 3)

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from screens.minutes import period_of
 from screens.models import Heartbeat, PlaylistItem, PlayRecord, Screen
-from screens.reports import period_of, screen_report
+from screens.reports import screen_report
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2025, 3, 3)

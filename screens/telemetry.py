@@ -1,5 +1,7 @@
-"""What screens send back: heartbeats and proof-of-play batches, checked in
-full before anything is stored (one bad field refuses the whole body)."""
+"""Telemetry: what screens send back to screens.api, heartbeats (one a minute,
+kept as one Heartbeat row per screen and minute) and proof-of-play batches
+(PlayRecord rows, idempotent by each play's UUID). A body is checked in full
+before anything is stored: one bad field refuses the whole body."""
 
 import uuid
 from dataclasses import dataclass
