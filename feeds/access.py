@@ -10,6 +10,7 @@ than an open door. Finding the gate costs a module-level read per request."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
@@ -39,6 +40,7 @@ class FeedGate:
 
 
 _gate: FeedGate | None = None
+NO_GATE = "feeds: no access gate (the partners app fills it)"
 
 
 def install_gate(gate: FeedGate) -> None:
@@ -50,5 +52,11 @@ def install_gate(gate: FeedGate) -> None:
 
 def installed_gate() -> FeedGate:
     if _gate is None:
-        raise ImproperlyConfigured("feeds: no access gate (the partners app fills it)")
+        raise ImproperlyConfigured(NO_GATE)
     return _gate
+
+
+def check_gate_installed(**kwargs) -> list[checks.CheckMessage]:
+    """A system check, so that a missing gate stops `manage.py check`, the
+    migrations and the servers at start-up rather than failing every feed."""
+    return [] if _gate is not None else [checks.Error(NO_GATE, id="feeds.E001")]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,8 @@ class FeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from feeds import adapter  # noqa: F401  (registers the channel)
+        from feeds.access import check_gate_installed
         from feeds.caching import connect_signals
 
         connect_signals()
+        checks.register(check_gate_installed)

@@ -10,7 +10,8 @@ mean something only within one programme and so are given only here.
 
 The validators are the programme's own rather than the partner feeds'
 site-wide fingerprint, so a change elsewhere leaves its Last-Modified alone.
-A revalidation costs two queries and renders nothing. The ETag changes
+A revalidation costs three queries (the column, its episodes' summary and
+its page log) and renders nothing. The ETag changes
 whenever an episode is published, edited, moved, unpublished or expires (the
 count and the ids change), Last-Modified with each of these that leaves a
 time behind (a publish, or an entry in the page log)."""
@@ -22,6 +23,7 @@ from functools import cached_property
 
 from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.models import PageLogEntry
@@ -115,7 +117,8 @@ def programme_document(request: HttpRequest, state: ProgrammeState) -> FeedDocum
         page=1,
         has_older=False,
         cover_url=None,
-        updated=state.last_modified,
+        # A column that never went through publish() has no time of its own.
+        updated=state.last_modified or timezone.now(),
         hour_digits=1,
     )
 

@@ -5,7 +5,7 @@ a rollback)."""
 
 from django.db import migrations
 from django.db.models import Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Concat, Substr
 
 OLD, NEW = "channels.ingest.", "ingest."
 
@@ -14,7 +14,7 @@ def rename(old: str, new: str):
     def run(apps, schema_editor):
         results = apps.get_model("django_tasks_database", "DBTaskResult").objects
         results.filter(task_path__startswith=old).update(
-            task_path=Replace("task_path", Value(old), Value(new))
+            task_path=Concat(Value(new), Substr("task_path", len(old) + 1))
         )
 
     return run

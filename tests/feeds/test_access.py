@@ -4,7 +4,13 @@ refused rather than silently replacing the first."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from feeds.access import FeedGate, install_gate, installed_gate
+import feeds.access
+from feeds.access import (
+    FeedGate,
+    check_gate_installed,
+    install_gate,
+    installed_gate,
+)
 from partners.access import authorise
 from partners.pull_log import log_pull
 
@@ -18,10 +24,19 @@ def test_installing_the_same_gate_again_is_harmless():
     assert installed_gate().authorise is authorise
 
 
-def test_a_different_second_gate_is_refused():
+def test_a_different_second_gate_is_refused(monkeypatch):
+    monkeypatch.setattr(feeds.access, "_gate", installed_gate())  # restored after
+
     def open_door(request, feed):
         return None
 
     with pytest.raises(ImproperlyConfigured):
         install_gate(FeedGate(authorise=open_door, record=log_pull))
     assert installed_gate().authorise is authorise
+
+
+def test_a_missing_gate_stops_the_start_up_checks(monkeypatch):
+    assert check_gate_installed() == []
+    monkeypatch.setattr(feeds.access, "_gate", None)
+    [error] = check_gate_installed()
+    assert error.id == "feeds.E001"
