@@ -1,6 +1,6 @@
 """Rendered feeds are cached under a fingerprint of everything that can
 change what a feed shows, read from the database with one small query
-(channels.generations: page log, page expiry, the generation), so
+(cms.generations: page log, page expiry, the generation), so
 that every web process sees changes made anywhere (the worker's scheduled
 publishing, expiry, delivery) and a published item is in the feed within a
 second rather than after a TTL: a process reads the fingerprint again once
@@ -21,13 +21,13 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 
-from channels.generations import (
+from channels.models import Placement
+from cms.generations import (
     Fingerprint,
     RecentFingerprint,
     latest,
     page_fingerprint,
 )
-from channels.models import Placement
 from feeds.models import FeedDefinition, FeedGeneration
 
 CACHE_SECONDS = 60 * 60  # entries are keyed by fingerprint; this only frees space

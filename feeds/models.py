@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from channels.generations import Generation
 from channels.registry import channel_choices
+from cms.generations import Generation
 
 
 class FeedDefinition(models.Model):

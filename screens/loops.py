@@ -8,7 +8,7 @@ expiry), the local date (items whose date window has ended drop out), an
 emergency starting, ending or being cancelled, and the rows LoopGeneration
 is bumped for (playlist items, groups and what they hide, emergencies,
 media files, images, screen renditions, campaigns). The fingerprint
-(channels.generations) reads them all in one query, off indexes and small
+(cms.generations) reads them all in one query, off indexes and small
 tables, on every poll, so a change made in any process is in the next poll
 of every screen; the cache key adds the local date. Day parts are not in it: the
 player applies them to the loop it has. A queryset .update() of those rows
@@ -17,7 +17,7 @@ sends no signal: code that writes them in bulk bumps LoopGeneration itself."""
 from django.core.cache import cache
 from django.utils import timezone
 
-from channels.generations import RecentFingerprint, latest, page_fingerprint
+from cms.generations import RecentFingerprint, latest, page_fingerprint
 from screens.models import (
     EmergencyItem,
     LoopGeneration,

@@ -10,7 +10,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
 from wagtail.models import Orderable
 
-from channels.generations import Generation
+from cms.generations import Generation
 
 
 def every_day_opening_hours() -> list[dict]:

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Revision
 
-from channels import generations
 from channels.models import Placement
+from cms import generations
 from cms.pages import ArticlePage, ContentIndexPage
 from cms.scheduling import publish_due_revisions
 from feeds.models import FeedDefinition

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from channels import generations
-from channels.generations import FingerprintQuery, RecentFingerprint, latest
+from cms import generations
+from cms.generations import FingerprintQuery, RecentFingerprint, latest
 
 USERS = FingerprintQuery(
     counters=(latest(User, "id"),),
