@@ -2,12 +2,11 @@
 
 import inspect
 from dataclasses import dataclass, field, fields
-from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.template import Template, engines
+from django.template import engines
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from wagtail.models import Page
@@ -70,11 +69,9 @@ def file_stem(item: Page) -> str:
     return item.slug if item.slug.isascii() else f"item-{item.pk}"
 
 
-@cache
-def template_beside(module_file: str, name: str) -> Template:
+def template_beside(adapter: type, name: str) -> Path:
     """A template kept in a channel's own folder, next to its adapter."""
-    source = Path(module_file).with_name(name).read_text(encoding="utf-8")
-    return engines["django"].from_string(source)
+    return Path(inspect.getfile(adapter)).with_name(name)
 
 
 class ChannelAdapter:
@@ -104,8 +101,11 @@ class ChannelAdapter:
         return []
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
-        raise ImproperlyConfigured(f"{type(self).__name__} has no preview")
+        name = type(self).__name__
+        raise ImproperlyConfigured(f"{name} must define preview_context()")
 
     def preview_html(self, item: Page, outlet) -> SafeString:
-        template = template_beside(inspect.getfile(type(self)), self.preview_template)
+        # Read at each preview (a rare request), so an edit shows at once.
+        path = template_beside(type(self), self.preview_template)
+        template = engines["django"].from_string(path.read_text(encoding="utf-8"))
         return template.render({"item": item, **self.preview_context(item, outlet)})

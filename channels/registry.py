@@ -4,7 +4,7 @@ an app that is also a channel, an import in its AppConfig.ready())."""
 
 from django.core.exceptions import ImproperlyConfigured
 
-from channels.base import ChannelAdapter
+from channels.base import ChannelAdapter, template_beside
 
 _adapters: dict[str, type[ChannelAdapter]] = {}
 
@@ -12,12 +12,13 @@ _adapters: dict[str, type[ChannelAdapter]] = {}
 def register(cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
     if cls.key in _adapters:
         raise ImproperlyConfigured(f"channel {cls.key!r} registered twice")
+    if cls.preview_label and not template_beside(cls, cls.preview_template).exists():
+        raise ImproperlyConfigured(
+            f"channel {cls.key!r} has a preview but no {cls.preview_template} "
+            "beside its adapter"
+        )
     _adapters[cls.key] = cls
     return cls
-
-
-def unregister(key: str) -> None:
-    _adapters.pop(key, None)
 
 
 def get_adapter(key: str) -> ChannelAdapter:

@@ -33,7 +33,7 @@ from channels.registry import channel_choices
 from channels.report_views import TargetsReportViewSet
 from cms.pages import ContentPage
 from cms.previews import HOOK as PREVIEW_MODES_HOOK
-from cms.previews import PreviewModes
+from cms.previews import PreviewMode
 
 
 class StatusColumn(Column):
@@ -188,5 +188,7 @@ def page_listing_more_buttons(page, user, next_url=None):
 
 
 @hooks.register(PREVIEW_MODES_HOOK)
-def channel_preview_modes() -> PreviewModes:
-    return PreviewModes(preview_modes, serve_channel_preview)
+def channel_preview_modes() -> list[PreviewMode]:
+    return [
+        PreviewMode(key, label, serve_channel_preview) for key, label in preview_modes()
+    ]

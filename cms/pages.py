@@ -178,7 +178,8 @@ class ContentPage(VisiblePageMixin, Page):
 
     @property
     def preview_modes(self) -> list[tuple[str, str]]:
-        return [("", _("网页")), *extra_preview_modes()]
+        extra = [(mode.name, mode.label) for mode in extra_preview_modes()]
+        return [("", _("网页")), *extra]
 
     def serve_preview(self, request, mode_name):
         """The web page, or this item as a channel will put it out."""

@@ -12,10 +12,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
+from channels import registry
 from channels.base import ChannelAdapter
 from channels.models import Placement
 from channels.queue import enqueue_due_placements
-from channels.registry import channel_choices, get_adapter, register, unregister
+from channels.registry import channel_choices, get_adapter, register
 from tests.channels.test_admin import local, preview
 from tests.channels.test_calendar import day_cell
 from tests.conftest import make_due
@@ -30,9 +31,10 @@ def poster_channel(monkeypatch):
     config = apps.get_app_config("channels")
     modules = (*config.adapter_modules, POSTER_MODULE)
     monkeypatch.setattr(config, "adapter_modules", modules)
+    # Registered into a copy of the registry, which the test's end discards.
+    monkeypatch.setattr(registry, "_adapters", dict(registry._adapters))
     config.ready()
     yield get_adapter("poster")
-    unregister("poster")
     sys.modules.pop(POSTER_MODULE, None)
 
 
@@ -108,6 +110,19 @@ def test_the_new_channel_checks_renders_and_delivers(
 def test_a_channel_key_registers_once(poster_channel):
     with pytest.raises(ImproperlyConfigured, match="registered twice"):
         register(type(poster_channel))
+
+
+def test_a_channel_with_a_preview_needs_its_template_beside_it(monkeypatch):
+    monkeypatch.setattr(registry, "_adapters", dict(registry._adapters))
+
+    class Sketch(ChannelAdapter):
+        key = "sketch"
+        label = "速写"
+        preview_label = "速写样张"
+        preview_template = "no-such-preview.html"
+
+    with pytest.raises(ImproperlyConfigured, match="no no-such-preview.html beside"):
+        register(Sketch)
 
 
 def test_an_unknown_channel_is_named():
