@@ -8,6 +8,7 @@ answered with ETag / Last-Modified, 304 on a match. Public feeds may be
 cached by a CDN briefly; keyed ones only privately, and revalidated each
 time."""
 
+import hashlib
 import io
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from cms.http import conditional
@@ -190,7 +190,12 @@ def cover_view(request: HttpRequest, slug: str) -> HttpResponse:
     feed = ACTIVE_FEEDS.get(current_fingerprint()).get(slug)
     if feed is None:
         return not_found()
-    response = HttpResponse(cover_png(feed), content_type="image/png")
+    version = f"{feed.pk}:{feed.updated_at.timestamp()}"
+    response = conditional(
+        request,
+        lambda: HttpResponse(cover_png(feed), content_type="image/png"),
+        etag=f'"cover-{hashlib.sha256(version.encode()).hexdigest()[:16]}"',
+        last_modified=feed.updated_at,
+    )
     response["Cache-Control"] = "public, max-age=86400"
-    response["Last-Modified"] = http_date(feed.updated_at.timestamp())
     return response

@@ -1,5 +1,5 @@
 """Inline-SVG bar charts for the admin's reports, drawn by
-templates/reporting/bar_chart.html, styled by static reporting/bar_chart.css;
+templates/reporting/chart.html, styled by static reporting/chart.css;
 a page colours its series through their CSS classes.
 
 A chart shows categories (a month, a day, an outlet) with one value per series

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from channels.models import Outlet, OutputFile, Placement
+from tests.channels.helpers import local, preview
 
 ADD_OUTLET = reverse("channel_outlets:add")
 ADD_PLACEMENT = reverse("channel_placements:add")
@@ -28,10 +28,6 @@ def outlet_data(**overrides) -> dict:
         "active": "on",
         **overrides,
     }
-
-
-def local(moment) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
 
 
 def test_outlet_is_created_with_its_spec_and_weekdays(admin_client):
@@ -251,27 +247,6 @@ def test_output_download_needs_a_logged_in_editor(
     response = client.get(reverse("channel_placements:output", args=(output.pk,)))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
-
-
-def article_edit_form(article, body: str) -> dict:
-    return nested_form_data(
-        {
-            "title": article.title,
-            "slug": article.slug,
-            "standfirst": article.standfirst,
-            "author": article.author,
-            "source_credit": article.source_credit,
-            "reviewing_expert": article.reviewing_expert_id,
-            "body": streamfield([("paragraph", rich_text(f"<p>{body}</p>"))]),
-            "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0},
-        }
-    )
-
-
-def preview(admin_client, article, body: str, mode: str) -> str:
-    url = reverse("wagtailadmin_pages:preview_on_edit", args=(article.pk,))
-    assert admin_client.post(url, article_edit_form(article, body)).json()["is_valid"]
-    return admin_client.get(f"{url}?mode={mode}").content.decode()
 
 
 def test_newspaper_preview_shows_the_proof_and_its_character_count(

@@ -14,6 +14,7 @@ from channels.calendar import period_of
 from channels.models import Placement
 from channels.registry import channel_colour
 from cms.snippets import Audience, Campaign, Topic
+from tests.channels.helpers import day_cell
 
 CALENDAR = reverse("channel_calendar:index")
 
@@ -26,13 +27,6 @@ def next_month() -> date:
 
 def at(day: date, hour: int = 7, minute: int = 30) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
-
-
-def day_cell(html: str, day: date) -> str:
-    """The HTML of one day of the grid."""
-    start = html.index(f'data-date="{day:%Y-%m-%d}"')
-    end = html.find('data-date="', start + 1)
-    return html[start : end if end > 0 else None]
 
 
 def move_url(placement) -> str:

@@ -17,8 +17,7 @@ from channels.base import ChannelAdapter
 from channels.models import Placement
 from channels.queue import enqueue_due_placements
 from channels.registry import channel_choices, get_adapter, register
-from tests.channels.test_admin import local, preview
-from tests.channels.test_calendar import day_cell
+from tests.channels.helpers import day_cell, local, preview
 from tests.conftest import make_due
 
 POSTER_MODULE = "tests.channels.poster.adapter"

@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile, File
 from django.core.files.images import ImageFile
 from django.template.loader import get_template
 from PIL import Image as PILImage
-from playwright.sync_api import sync_playwright
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtailmedia.models import Media
@@ -21,13 +20,6 @@ from cms import views
 from cms.pages import ContentIndexPage, VideoPage
 
 UYGHUR_TITLE = "ۋاكسىنا قانداق رول ئوينايدۇ"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def html(client, url: str, status: int = 200) -> str:
@@ -306,25 +298,22 @@ def test_server_error_page_renders_without_context_or_database():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_browser_draws_article_title_in_a_cjk_font(live_server, full_article, tmp_path):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        tab = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        tab.goto(live_server.url + full_article.url)
-        title = tab.locator("h1.article__title")
-        box = title.bounding_box()
-        cdp = tab.context.new_cdp_session(tab)
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-        node = cdp.send(
-            "DOM.querySelector", {"nodeId": root, "selector": "h1.article__title"}
-        )
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
-        tab.screenshot(path=tmp_path / "article.png", full_page=True)
-        browser.close()
+def test_browser_draws_article_title_in_a_cjk_font(
+    live_server, browser, full_article, tmp_path
+):
+    tab = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    tab.goto(live_server.url + full_article.url)
+    title = tab.locator("h1.article__title")
+    box = title.bounding_box()
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send(
+        "DOM.querySelector", {"nodeId": root, "selector": "h1.article__title"}
+    )
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+    tab.screenshot(path=tmp_path / "article.png", full_page=True)
     assert box["width"] > 0 and box["height"] > 0
     assert {f["familyName"] for f in fonts["fonts"]} == {"Noto Sans CJK SC"}
     assert (tmp_path / "article.png").stat().st_size > 0

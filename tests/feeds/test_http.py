@@ -190,3 +190,12 @@ def test_unknown_inactive_and_unsupported_feeds_are_404(client, make_feed):
         assert response.status_code == 404
         assert response["Cache-Control"] == "no-store"
     assert client.post("/feeds/all/rss.xml").status_code == 405
+
+
+def test_the_feed_cover_answers_a_revalidation_with_304(client, make_feed):
+    make_feed("all")
+    first = client.get("/feeds/all/cover.png")
+    assert first.status_code == 200 and first["Last-Modified"] and first["ETag"]
+    again = client.get("/feeds/all/cover.png", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["Cache-Control"] == "public, max-age=86400"

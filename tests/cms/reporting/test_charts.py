@@ -140,7 +140,7 @@ def test_the_template_draws_an_accessible_svg():
         scale=Scale(5, 1),
         layout=LAYOUT,
     )
-    svg = render_to_string("reporting/bar_chart.html", {"chart": chart})
+    svg = render_to_string("reporting/chart.html", {"chart": chart})
     assert 'aria-labelledby="daily-chart-title daily-chart-desc"' in svg
     assert '<desc id="daily-chart-desc">柱状图 &lt;说明&gt;</desc>' in svg
     assert svg.count('<g class="bar">') == 1
