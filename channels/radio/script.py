@@ -3,6 +3,8 @@ line with its start and its read time at the speaking rate, as the timed
 script and the cue sheet a station receives (in Chinese: they are the
 package, not editor messages)."""
 
+import csv
+import io
 from dataclasses import dataclass
 
 from wagtail.models import Page
@@ -54,8 +56,10 @@ def script_text(item: Page, outlet, lines: list[ScriptLine]) -> str:
 
 
 def cue_sheet(lines: list[ScriptLine], audio_seconds: float | None) -> str:
-    rows = ["开始,时长（秒）,内容"]
-    rows += [f"{mark(line.start)},{line.seconds},{line.text[:20]}" for line in lines]
+    rows = [["开始", "时长（秒）", "内容"]]
+    rows += [[mark(line.start), line.seconds, line.text[:20]] for line in lines]
     if audio_seconds is not None:
-        rows.append(f"{mark(0)},{round(audio_seconds)},节目音频（已做响度标准化）")
-    return "\n".join(rows) + "\n"
+        rows.append([mark(0), round(audio_seconds), "节目音频（已做响度标准化）"])
+    sheet = io.StringIO()
+    csv.writer(sheet, lineterminator="\n").writerows(rows)  # quotes a text's comma
+    return sheet.getvalue()

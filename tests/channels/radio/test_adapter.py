@@ -1,12 +1,15 @@
 """The radio adapter: a timed script against the slot, and broadcast-loud audio."""
 
+import csv
+import io
+
 import ffmpeg
 import pytest
 from django.core.files import File
 from wagtailmedia.models import Media
 
 from channels.radio.adapter import RadioAdapter
-from channels.radio.script import mark
+from channels.radio.script import ScriptLine, cue_sheet, mark
 from media_pipeline.loudness import measure
 
 
@@ -79,3 +82,9 @@ def test_audio_longer_than_the_slot_is_reported(make_episode, make_outlet, quiet
     episode = make_episode(1, body=body_of(10), audio=quiet_audio)
     codes = [problem.code for problem in RadioAdapter().check(episode, short_slot)]
     assert "audio_too_long" in codes
+
+
+def test_a_comma_in_the_script_stays_inside_its_cue_sheet_cell():
+    lines = [ScriptLine(0, 5, "主持人", "Hello, 听众朋友")]
+    rows = list(csv.reader(io.StringIO(cue_sheet(lines, None))))
+    assert rows == [["开始", "时长（秒）", "内容"], ["[00:00]", "5", "Hello, 听众朋友"]]
