@@ -14,6 +14,7 @@ import paramiko
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext
 
 from channels.models import Outlet, OutputFile, Placement
 from channels.outputs import signed_download_url
@@ -23,7 +24,7 @@ SFTP_TIMEOUT_SECONDS = 15
 
 
 class DeliveryError(Exception):
-    """A delivery that did not happen; the message says why, in Chinese."""
+    """A delivery that did not happen; the message says why, for the editor."""
 
 
 def package_folder_name(placement: Placement) -> str:
@@ -38,8 +39,11 @@ def to_folder(placement: Placement, outputs: list[OutputFile]) -> str:
             with output.file.open("rb") as source:
                 write_atomically(folder / output.name, source.read())
     except OSError as error:
-        raise DeliveryError(f"无法写入文件夹 {folder}：{error.strerror}") from error
-    return f"已写入 {folder}"
+        message = gettext("无法写入文件夹 %(folder)s：%(reason)s")
+        raise DeliveryError(
+            message % {"folder": folder, "reason": error.strerror}
+        ) from error
+    return gettext("已写入 %(folder)s") % {"folder": folder}
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -72,8 +76,10 @@ def to_sftp(placement: Placement, outputs: list[OutputFile]) -> str:
         finally:
             transport.close()
     except (OSError, paramiko.SSHException) as error:
-        raise DeliveryError(f"SFTP 交付失败（{url.hostname}）：{error}") from error
-    return f"已上传到 sftp://{url.hostname}{remote}"
+        message = gettext("SFTP 交付失败（%(host)s）：%(reason)s")
+        reason = {"host": url.hostname, "reason": error}
+        raise DeliveryError(message % reason) from error
+    return gettext("已上传到 %(url)s") % {"url": f"sftp://{url.hostname}{remote}"}
 
 
 def pinned_host_key(query: str) -> str:
@@ -94,7 +100,8 @@ def host_key_fingerprint(key: paramiko.PKey) -> str:
 def check_host_key(transport: paramiko.Transport, pinned: str) -> None:
     actual = host_key_fingerprint(transport.get_remote_server_key())
     if pinned and pinned != actual:
-        raise paramiko.SSHException(f"主机密钥不符（{actual}），已拒绝连接")
+        message = gettext("主机密钥不符（%(fingerprint)s），已拒绝连接")
+        raise paramiko.SSHException(message % {"fingerprint": actual})
 
 
 def make_remote_folder(sftp: paramiko.SFTPClient, path: str) -> None:
@@ -124,8 +131,9 @@ def to_email(placement: Placement, outputs: list[OutputFile]) -> str:
     try:
         message.send()
     except OSError as error:
-        raise DeliveryError(f"邮件发送失败：{error}") from error
-    return f"已发送给 {', '.join(recipients)}"
+        failure = gettext("邮件发送失败：%(reason)s")
+        raise DeliveryError(failure % {"reason": error}) from error
+    return gettext("已发送给 %(recipients)s") % {"recipients": ", ".join(recipients)}
 
 
 def webhook_body(placement: Placement, outputs: list[OutputFile]) -> bytes:
@@ -168,10 +176,12 @@ def to_webhook(placement: Placement, outputs: list[OutputFile]) -> str:
             timeout=WEBHOOK_TIMEOUT_SECONDS,
         )
     except requests.RequestException as error:
-        raise DeliveryError(f"回调请求失败：{error.__class__.__name__}") from error
+        message = gettext("回调请求失败：%(reason)s")
+        raise DeliveryError(message % {"reason": error.__class__.__name__}) from error
+    status = {"status": response.status_code}
     if not response.ok:
-        raise DeliveryError(f"回调返回 HTTP {response.status_code}")
-    return f"回调已接收（HTTP {response.status_code}）"
+        raise DeliveryError(gettext("回调返回 HTTP %(status)s") % status)
+    return gettext("回调已接收（HTTP %(status)s）") % status
 
 
 DELIVERERS = {
@@ -187,5 +197,5 @@ def deliver(placement: Placement, outputs: list[OutputFile]) -> str:
     target is done once rendered (its desk downloads from the admin)."""
     method = DELIVERERS.get(placement.outlet.delivery)
     if method is None:
-        return "已生成，等待编辑下载"
+        return gettext("已生成，等待编辑下载")
     return method(placement, outputs)

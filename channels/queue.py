@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django_tasks import task
 from django_tasks_db.utils import exclusive_transaction
 
@@ -93,13 +94,15 @@ def render_placement(placement: Placement) -> list[OutputFile]:
     if placement.status == Placement.Status.RENDERED:
         return list(placement.outputs.all())
     if not visible_pages().filter(pk=placement.page_id).exists():
-        raise NotReady("内容尚未上线（或已下线），暂不交付")
+        raise NotReady(gettext("内容尚未上线（或已下线），暂不交付"))
     item, adapter = placement.page.specific, placement.outlet.adapter
     if problems := adapter.check(item, placement.outlet):
         raise Refused("；".join(problem.message for problem in problems))
     placement.record(Placement.Status.CHECKED)
     outputs = store_package(placement, adapter.render(item, placement.outlet))
-    placement.record(Placement.Status.RENDERED, note=f"{len(outputs)} 个文件")
+    count = len(outputs)
+    note = ngettext("%(count)d 个文件", "%(count)d 个文件", count) % {"count": count}
+    placement.record(Placement.Status.RENDERED, note=note)
     return outputs
 
 
@@ -124,7 +127,8 @@ def store_package(placement: Placement, package: Package) -> list[OutputFile]:
 def retry_later(placement: Placement, reason: str) -> None:
     placement.attempts += 1
     if placement.attempts >= MAX_ATTEMPTS:
-        fail(placement, f"{reason}（已重试 {placement.attempts} 次）")
+        message = gettext("%(reason)s（已重试 %(attempts)d 次）")
+        fail(placement, message % {"reason": reason, "attempts": placement.attempts})
         return
     delay = RETRY_BASE * 2 ** (placement.attempts - 1)
     placement.next_attempt_at = timezone.now() + delay

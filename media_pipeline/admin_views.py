@@ -152,7 +152,8 @@ class ExportView(WagtailAdminTemplateMixin, FormView):
             self.request.user,
         )
         if result.outcome == "refused":
-            context = self.get_context_data(form=form, problems=result.problems)
+            problems = [problem.render(_) for problem in result.problems]
+            context = self.get_context_data(form=form, problems=problems)
             return self.render_to_response(context)
         label = PRESETS[data["preset"]].label
         names = {"title": self.media.title, "preset": label}

@@ -13,7 +13,7 @@ from typing import Literal
 import ffmpeg
 
 from media_pipeline.cover import title_card
-from media_pipeline.errors import ExportRefused, MediaError, Problem
+from media_pipeline.errors import ExportRefused, MediaError, Problem, gettext_noop
 from media_pipeline.fonts import CJK_FAMILY, font_for, wrap
 from media_pipeline.loudness import AAC_OPTIONS, LOSSY_HEADROOM_DB
 from media_pipeline.presets import VideoPreset
@@ -58,47 +58,52 @@ def estimated_bytes(info: MediaInfo, preset: VideoPreset) -> int:
     return round(bits / 8 * MUXING_OVERHEAD)
 
 
+# check()'s problems by code: Chinese templates, translated by the Django layer.
+CHECK_MESSAGES = {
+    "audio_only": gettext_noop("只有音频、没有视频画面，不能导出为%(platform)s视频"),
+    "no_video": gettext_noop("没有视频画面，不能导出为%(platform)s视频"),
+    "too_long": gettext_noop("时长 %(duration)s，超过%(platform)s上限 %(limit)s"),
+    "too_large": gettext_noop(
+        "按%(platform)s码率估计文件约 %(size)s，超过上限 %(limit)s"
+    ),
+    "missing_subtitles": gettext_noop(
+        "%(platform)s要求字幕，请先提供 SRT 或 WebVTT 字幕"
+    ),
+    "low_resolution": gettext_noop(
+        "分辨率 %(source)s 低于%(platform)s要求的 %(target)s"
+    ),
+}
+
+
+def check_problem(code: str, preset: VideoPreset, **params: object) -> Problem:
+    return Problem(code, CHECK_MESSAGES[code], {"platform": preset.label, **params})
+
+
 def check(
     info: MediaInfo, preset: VideoPreset, *, has_subtitles: bool
 ) -> list[Problem]:
-    """What the platform would reject, in Chinese, before anything is encoded."""
+    """What the platform would reject, before anything is encoded."""
     problems: list[Problem] = []
-    label = preset.label
     if not info.has_video:
-        code, what = (
-            ("audio_only", "只有音频、") if info.has_audio else ("no_video", "")
-        )
-        problems.append(Problem(code, f"{what}没有视频画面，不能导出为{label}视频"))
+        code = "audio_only" if info.has_audio else "no_video"
+        problems.append(check_problem(code, preset))
     if preset.max_seconds and info.duration > preset.max_seconds:
+        duration = duration_text(info.duration)
+        limit = duration_text(preset.max_seconds)
         problems.append(
-            Problem(
-                "too_long",
-                f"时长 {duration_text(info.duration)}，超过{label}上限 "
-                f"{duration_text(preset.max_seconds)}",
-            )
+            check_problem("too_long", preset, duration=duration, limit=limit)
         )
     size = estimated_bytes(info, preset)
     if preset.max_bytes and size > preset.max_bytes:
-        problems.append(
-            Problem(
-                "too_large",
-                f"按{label}码率估计文件约 {size_text(size)}，超过上限 "
-                f"{size_text(preset.max_bytes)}",
-            )
-        )
+        estimate, limit = size_text(size), size_text(preset.max_bytes)
+        problems.append(check_problem("too_large", preset, size=estimate, limit=limit))
     if preset.requires_subtitles and not has_subtitles:
-        problems.append(
-            Problem(
-                "missing_subtitles", f"{label}要求字幕，请先提供 SRT 或 WebVTT 字幕"
-            )
-        )
+        problems.append(check_problem("missing_subtitles", preset))
     if info.has_video and too_small(info, preset):
+        source = f"{info.display_width}×{info.display_height}"
+        target = f"{preset.width}×{preset.height}"
         problems.append(
-            Problem(
-                "low_resolution",
-                f"分辨率 {info.display_width}×{info.display_height} 低于{label}要求的 "
-                f"{preset.width}×{preset.height}",
-            )
+            check_problem("low_resolution", preset, source=source, target=target)
         )
     return problems
 

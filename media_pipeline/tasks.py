@@ -15,6 +15,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 from wagtailmedia.models import get_media_model
 
@@ -128,10 +129,12 @@ def probe_problems(media, version: str) -> tuple[MediaInfo | None, list[Problem]
     """The probe of this version of the file, or why there is none to check."""
     current = MediaProbe.objects.filter(media=media, source_version=version).first()
     if current is None:
-        reason = _("还没有读取到这个文件的媒体信息（上传后自动读取），请稍后再试")
+        reason = gettext_noop(
+            "还没有读取到这个文件的媒体信息（上传后自动读取），请稍后再试"
+        )
         return None, [Problem("not_probed", reason)]
     if current.error:
-        return None, [Problem("unreadable", current.error)]
+        return None, [Problem("unreadable", "%(error)s", {"error": current.error})]
     return current.info(), []
 
 
@@ -265,7 +268,7 @@ def run_export(job: ExportJob) -> None:
                 cancel=CancelRequested(job.pk),
             )
         except ExportRefused as error:
-            finish(job.pk, Status.REFUSED, error=error.message)
+            finish(job.pk, Status.REFUSED, error=error.render(_))
         except MediaError as error:
             if ExportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
                 finish(job.pk, Status.CANCELLED)

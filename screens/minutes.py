@@ -48,14 +48,9 @@ from django.db.models.functions import (
     TruncDate,
 )
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from cms.reporting.sheets import percent_text
 from screens.models import Heartbeat, PlayRecord, Screen
 from screens.schedule import MINUTES_PER_DAY, DayPart, parse_day_parts
-
-PERIOD_KINDS = {"day": _("日"), "week": _("周"), "month": _("月")}
-
 
 # Periods ------------------------------------------------------------------------------
 
@@ -123,21 +118,9 @@ class Minutes:
         """使用率, 0…1, or None when the screens were never on."""
         return self.played / self.on if self.on else None
 
-    @property
-    def uptime_text(self) -> str:
-        return percent(self.uptime)
-
-    @property
-    def usage_text(self) -> str:
-        return percent(self.usage)
-
 
 def total(minutes: Iterable[Minutes]) -> Minutes:
     return sum(minutes, Minutes())
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else percent_text(rate)
 
 
 # Opening hours ------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from cms.reporting.charts import Category, Chart, Layout, Scale, Series, column_chart
 from cms.reporting.export import ExportView
-from cms.reporting.sheets import Sheet
-from screens.minutes import PERIOD_KINDS, Minutes, Period, percent, period_of
+from cms.reporting.sheets import Sheet, percent_text
+from screens.minutes import Minutes, Period, period_of
 from screens.models import Screen, ScreenGroup
 from screens.report_plays import PlayLine, campaign_lines, item_lines
 from screens.reports import DayLine, ScreenReport, scoped_screens, screen_report
@@ -34,6 +34,7 @@ report_policy = ModelPermissionPolicy(Screen)
 UPTIME = Series("uptime", _("开机率"))
 USAGE = Series("usage", _("使用率"))
 DAILY_LAYOUT = Layout(left=48, top=16, bottom=32)
+PERIOD_KINDS = {"day": _("日"), "week": _("周"), "month": _("月")}
 
 
 # Request parameters -------------------------------------------------------------------
@@ -66,6 +67,11 @@ def period_query(period: Period, scope: ScreenGroup | None = None) -> str:
     if scope is not None:
         query["group"] = scope.pk
     return "?" + urlencode(query)
+
+
+def percent(rate: float | None) -> str:
+    """A 开机率 or 使用率 as the page shows it (also the `percent` filter)."""
+    return "—" if rate is None else percent_text(rate)
 
 
 def period_title(period: Period) -> str:

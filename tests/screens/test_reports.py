@@ -14,6 +14,7 @@ from django.utils import timezone
 from screens.minutes import Minutes, hours_key, opening_minutes, period_of
 from screens.models import Heartbeat, PlaylistItem, PlayRecord, Screen
 from screens.report_plays import campaign_lines, item_lines
+from screens.report_views import percent
 from screens.reports import screen_report
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -80,7 +81,7 @@ def test_uptime_counts_heartbeat_minutes_inside_opening_hours(make_screen):
     assert minutes == Minutes(opening=720, on=540, played=270)
     assert minutes.uptime == 0.75
     assert minutes.usage == 0.5
-    assert (minutes.uptime_text, minutes.usage_text) == ("75.0%", "50.0%")
+    assert (percent(minutes.uptime), percent(minutes.usage)) == ("75.0%", "50.0%")
 
 
 def test_plays_outside_opening_hours_do_not_count_towards_usage(make_screen):
@@ -112,7 +113,7 @@ def test_weekday_opening_hours_over_a_week(make_screen):
     saturday = report.days[5]
     assert (saturday.day, saturday.minutes) == (SATURDAY, Minutes())
     assert saturday.minutes.uptime is None
-    assert saturday.minutes.uptime_text == "—"
+    assert percent(saturday.minutes.uptime) == "—"
 
 
 def test_a_day_without_opening_hours_has_no_rate(make_screen):
