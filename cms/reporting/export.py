@@ -7,6 +7,7 @@ names the file and builds the sheets for the request in get_export()."""
 
 from collections.abc import Sequence
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.views import View
@@ -25,7 +26,7 @@ class ExportView(View):
     def get_export(self) -> tuple[str, Sequence[Sheet]]:
         """The caption (what the figures cover, as "2025" or a period) and the
         sheets of the report the request asks for."""
-        raise NotImplementedError(f"{type(self).__name__} must define get_export()")
+        raise ImproperlyConfigured(f"{type(self).__name__} must define get_export()")
 
     def get(self, request, file_format: str) -> HttpResponse:
         if file_format not in CONTENT_TYPES:
