@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,15 @@ class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = _("科普内容")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from wagtail.models import Revision
+        from wagtail.signals import page_published
+
+        from cms import files
+
+        page_published.connect(files.on_page_published, dispatch_uid="cms.files")
+        post_save.connect(
+            files.on_revision_saved, sender=Revision, dispatch_uid="cms.files"
+        )
+        post_migrate.connect(files.on_migrated, sender=self, dispatch_uid="cms.files")

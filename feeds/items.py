@@ -20,11 +20,12 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import escape, strip_tags
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from cms.file_views import image_url, mime_type_of
+from cms.files import ApprovedFile, FileKind, approved_files_of
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
-from feeds.enclosures import MediaFacts, media_facts, mime_type_of
+from feeds.enclosures import MediaFacts, media_facts
 from feeds.selection import content_type_of
 from media_pipeline.models import current_renditions
 
@@ -119,23 +120,27 @@ class Linked:
     """What the bodies refer to, fetched once for all pages."""
 
     page_urls: dict[int, str]
-    image_urls: dict[int, str]
+    # The file versions each page was approved with: (page id, kind, id) → file.
+    approved: dict[tuple[int, str, int], ApprovedFile]
+    image_urls: dict[tuple[int, int], str]  # (page id, image id) → address
 
 
 def fetch_linked(pages: list[Page], request: HttpRequest | None) -> Linked:
     page_ids: set[int] = set()
-    image_ids: set[int] = set()
     for page in pages:
         for block in raw_blocks(page):
             if block["type"] == "paragraph":
                 page_ids |= {int(i) for i in ANY_LINK_ID.findall(block["value"])}
-            elif block["type"] == "image" and block["value"].get("image"):
-                image_ids.add(int(block["value"]["image"]))
     linked = visible_pages(Page.objects.filter(pk__in=page_ids)) if page_ids else []
-    images = get_image_model().objects.filter(pk__in=image_ids) if image_ids else []
+    approved = approved_files_of(pages)
     return Linked(
         page_urls={page.pk: page.get_full_url(request) for page in linked},
-        image_urls={image.pk: absolute(request, image.file.url) for image in images},
+        approved=approved,
+        image_urls={
+            (page_id, image_id): absolute(request, image_url(image_id, file.name))
+            for (page_id, kind, image_id), file in approved.items()
+            if kind == FileKind.IMAGE
+        },
     )
 
 
@@ -149,12 +154,12 @@ def rich_text_html(source: str, linked: Linked) -> str:
     return EMBED.sub("", html)
 
 
-def block_html(block: dict, linked: Linked) -> str:
+def block_html(block: dict, linked: Linked, page_id: int) -> str:
     kind, value = block["type"], block["value"]
     if kind == "paragraph":
         return rich_text_html(value, linked)
     if kind == "image":
-        url = linked.image_urls.get(int(value.get("image") or 0))
+        url = linked.image_urls.get((page_id, int(value.get("image") or 0)))
         caption = escape(value.get("caption") or "")
         if url is None:
             return ""
@@ -189,7 +194,7 @@ def body_html(page: Page, linked: Linked) -> str:
         paragraphs = [p for p in page.transcript.splitlines() if p.strip()]
         html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     else:
-        html = "".join(block_html(block, linked) for block in raw_blocks(page))
+        html = "".join(block_html(block, linked, page.pk) for block in raw_blocks(page))
     return nh3.clean(html, url_schemes={"http", "https", "mailto"}) if html else ""
 
 
@@ -207,18 +212,22 @@ def in_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def enclosure_for(page: Page, request: HttpRequest | None) -> Enclosure | None:
+def enclosure_for(
+    page: Page, request: HttpRequest | None, linked: Linked
+) -> Enclosure | None:
+    """The media in the version the page was approved with."""
     media = media_of(page)
-    if media is None:
+    approved = media and linked.approved.get((page.pk, FileKind.MEDIA, media.pk))
+    if approved is None:
         return None
-    facts = media_facts(media)
+    facts = media_facts(media, approved.name)
     if facts is None:
         logger.warning("feeds: media file of page %s is missing", page.pk)
         return None
-    url = reverse("feeds:enclosure", args=[page.pk, media.pk, facts.filename])
+    url = reverse("files:enclosure", args=[page.pk, media.pk, facts.filename])
     thumbnail = None
-    if media.thumbnail:
-        path = reverse("feeds:thumbnail", args=[page.pk, media.pk])
+    if (page.pk, FileKind.THUMBNAIL, media.pk) in linked.approved:
+        path = reverse("files:thumbnail", args=[page.pk, media.pk])
         thumbnail = absolute(request, path)
     return Enclosure(
         url=absolute(request, url),
@@ -236,7 +245,7 @@ def enclosure_for(page: Page, request: HttpRequest | None) -> Enclosure | None:
 def feed_renditions(
     page: Page, media, facts: MediaFacts, request: HttpRequest | None
 ) -> tuple[MediaRendition, ...]:
-    """The media's exports made from its file as stored now (prefetched)."""
+    """The media's exports made from its approved version (prefetched)."""
     exports = current_renditions(media.renditions.all(), {media.pk: facts.version})
     return tuple(rendition_of(page, media, export, request) for export in exports)
 
@@ -244,7 +253,7 @@ def feed_renditions(
 def rendition_of(page: Page, media, export, request) -> MediaRendition:
     info, name = export.info, PurePosixPath(export.file.name).name
     kind = "video" if info.get("has_video") else "audio"
-    path = reverse("feeds:rendition", args=[page.pk, media.pk, export.pk, name])
+    path = reverse("files:rendition", args=[page.pk, media.pk, export.pk, name])
     return MediaRendition(
         preset=export.preset,
         label=str(export.preset_label),
@@ -260,13 +269,14 @@ def rendition_of(page: Page, media, export, request) -> MediaRendition:
 def first_image_url(page: Page, linked: Linked) -> str | None:
     for block in raw_blocks(page):
         if block["type"] == "image":
-            return linked.image_urls.get(int(block["value"].get("image") or 0))
+            image_id = int(block["value"].get("image") or 0)
+            return linked.image_urls.get((page.pk, image_id))
     return None
 
 
 def build_item(page: Page, request: HttpRequest | None, linked: Linked) -> FeedItem:
     html = body_html(page, linked)
-    enclosure = enclosure_for(page, request)
+    enclosure = enclosure_for(page, request, linked)
     image = enclosure.thumbnail_url if enclosure else first_image_url(page, linked)
     published = page.first_published_at or page.last_published_at
     return FeedItem(

@@ -82,16 +82,13 @@ class ProgrammeState:
 def as_programme_episode(
     item: FeedItem, episode: ColumnEpisodePage, request: HttpRequest
 ) -> FeedItem:
-    """The feed item as this programme's feed has always given it."""
-    audio = episode.audio
-    file_url = request.build_absolute_uri(audio.file.url)
-    artwork = (
-        request.build_absolute_uri(audio.thumbnail.url) if audio.thumbnail else None
-    )
+    """The feed item as this programme's feed has always given it: its GUID,
+    the episode number, the audio's cover as artwork. The audio is the
+    guarded enclosure every feed gives (the reviewed version, while live)."""
+    artwork = next((e.thumbnail_url for e in item.enclosures if e.thumbnail_url), None)
     return replace(
         item,
         guid=f"kepu-episode-{episode.pk}",
-        enclosures=[replace(e, url=file_url) for e in item.enclosures],
         image_url=artwork,
         episode=episode.number,
     )

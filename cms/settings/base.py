@@ -122,7 +122,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-MEDIA_URL = "/media/"
+# Uploaded files are private: staff reach them at this address when logged in
+# (cms/file_views.py); the public only through the guarded doors.
+MEDIA_URL = "/private-files/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 
@@ -130,7 +132,7 @@ def storages_from_env() -> dict:
     static = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     if os.environ.get("MEDIA_STORAGE") == "s3":
         media = {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "cms.storage.S3Storage",
             "OPTIONS": {
                 "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
                 "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL"),
@@ -140,14 +142,14 @@ def storages_from_env() -> dict:
             },
         }
     else:
-        media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        media = {"BACKEND": "cms.storage.FileSystemStorage"}
     return {"default": media, "staticfiles": static, "outputs": outputs_storage(media)}
 
 
 def outputs_storage(media: dict) -> dict:
     """Rendered channel packages: private (no public URL; served by signed
     links), beside the media in S3 or in var/outputs."""
-    if media["BACKEND"] == "storages.backends.s3.S3Storage":
+    if media["BACKEND"] == "cms.storage.S3Storage":
         private = {"location": "channel-outputs", "default_acl": "private"}
         options = {**media["OPTIONS"], **private}
         return {"BACKEND": media["BACKEND"], "OPTIONS": options}

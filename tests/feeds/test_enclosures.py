@@ -13,7 +13,7 @@ from cms.pages import VideoPage
 def video_url(make_video):
     page = make_video()
     filename = Path(page.video.file.name).name
-    url = reverse("feeds:enclosure", args=[page.pk, page.video.pk, filename])
+    url = reverse("files:enclosure", args=[page.pk, page.video.pk, filename])
     return page, url, Path(page.video.file.path).read_bytes()
 
 
@@ -71,7 +71,7 @@ def test_nothing_is_served_for_hidden_pages_or_wrong_names(
     page, url, _data = video_url
     wrong_name = url.rsplit("/", 1)[0] + "/other.mp4"
     assert client.get(wrong_name).status_code == 404
-    thumbnail = reverse("feeds:thumbnail", args=[page.pk, page.video.pk])
+    thumbnail = reverse("files:thumbnail", args=[page.pk, page.video.pk])
     assert client.get(thumbnail).status_code == 200
     page.unpublish()
     assert client.get(url).status_code == 404
@@ -79,7 +79,7 @@ def test_nothing_is_served_for_hidden_pages_or_wrong_names(
     assert client.get(thumbnail).status_code == 404
     draft = make_video(publish=False, title="未发布视频")
     draft_url = reverse(
-        "feeds:enclosure",
+        "files:enclosure",
         args=[draft.pk, draft.video.pk, Path(draft.video.file.name).name],
     )
     assert client.get(draft_url).status_code == 404

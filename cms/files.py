@@ -1,0 +1,227 @@
+"""Files follow review and visibility.
+
+When a page revision is approved (published now, or scheduled), the files it
+uses — documents, images, media and their thumbnails — are recorded as they
+are stored at that moment: that is the version the reviewer saw. The public
+doors (cms/file_views.py) serve only those recorded versions, and only while
+the page that recorded them is visible. Replacing a file afterwards, in the
+admin or in code, changes what the public gets only when a reviewer approves
+a revision again. The storages (cms/storage.py) never delete a recorded
+version, though Wagtail's edit views ask them to.
+
+Screens and other products that show files outside pages say which files they
+show through the `public_file_names` hook: a function (kind, object_id) →
+storage names it shows now."""
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.documents import get_document_model
+from wagtail.fields import StreamField
+from wagtail.images import get_image_model
+from wagtail.models import Page, Revision
+from wagtailmedia.models import get_media_model
+
+
+class FileKind(models.TextChoices):
+    DOCUMENT = "document", _("文档")
+    IMAGE = "image", _("图片")
+    MEDIA = "media", _("音视频")
+    THUMBNAIL = "thumbnail", _("音视频封面")
+
+
+class FileSnapshot(models.Model):
+    """The files an approved revision uses, as they were stored when it was
+    approved."""
+
+    revision = models.OneToOneField(
+        Revision, on_delete=models.CASCADE, related_name="file_snapshot"
+    )
+    taken_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审核通过的文件版本")
+        verbose_name_plural = _("审核通过的文件版本")
+
+
+class ApprovedFile(models.Model):
+    snapshot = models.ForeignKey(
+        FileSnapshot, on_delete=models.CASCADE, related_name="files"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=FileKind.choices)
+    object_id = models.PositiveBigIntegerField(_("对象编号"))
+    name = models.CharField(_("存储路径"), max_length=255, db_index=True)
+    size = models.BigIntegerField(_("文件大小（字节）"))
+
+    class Meta:
+        verbose_name = _("审核通过的文件")
+        verbose_name_plural = _("审核通过的文件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "kind", "object_id"],
+                name="cms_one_approved_file_per_kind_and_object",
+            )
+        ]
+
+    @property
+    def filename(self) -> str:
+        return PurePosixPath(self.name).name
+
+
+def file_models() -> dict[type, FileKind]:
+    return {
+        get_document_model(): FileKind.DOCUMENT,
+        get_image_model(): FileKind.IMAGE,
+        get_media_model(): FileKind.MEDIA,
+    }
+
+
+def referenced_files(page: Page) -> Iterator[tuple[type, int]]:
+    """(model, pk) of every document, image and media the page refers to,
+    through its foreign keys and its StreamFields."""
+    models_ = file_models()
+    for field in page._meta.get_fields():
+        if field.many_to_one and field.related_model in models_:
+            pk = field.value_from_object(page)
+            if pk is not None:
+                yield field.related_model, int(pk)
+        elif isinstance(field, StreamField):
+            value = field.value_from_object(page)
+            for model, pk, _path, _content in field.stream_block.extract_references(
+                value
+            ):
+                if model in models_ and str(pk).isdigit():
+                    yield model, int(pk)
+
+
+def stored_versions(page: Page) -> Iterator[tuple[FileKind, int, object]]:
+    """(kind, object id, stored file) of each file the page uses now."""
+    models_ = file_models()
+    wanted: dict[type, set[int]] = {}
+    for model, pk in referenced_files(page):
+        wanted.setdefault(model, set()).add(pk)
+    for model, pks in wanted.items():
+        for obj in model.objects.filter(pk__in=pks):
+            kind = models_[model]
+            if obj.file:
+                yield kind, obj.pk, obj.file
+            if kind == FileKind.MEDIA and obj.thumbnail:
+                yield FileKind.THUMBNAIL, obj.pk, obj.thumbnail
+
+
+def size_of(stored) -> int:
+    try:
+        return stored.storage.size(stored.name)
+    except (OSError, ValueError):
+        return 0
+
+
+@transaction.atomic
+def snapshot(revision: Revision) -> FileSnapshot:
+    """Record the files this page revision uses as stored now, once: a
+    revision approved for later keeps what was approved, whatever happens
+    to the files before it goes live."""
+    taken, created = FileSnapshot.objects.get_or_create(revision=revision)
+    if created:
+        ApprovedFile.objects.bulk_create(
+            ApprovedFile(
+                snapshot=taken,
+                kind=kind,
+                object_id=pk,
+                name=stored.name,
+                size=size_of(stored),
+            )
+            for kind, pk, stored in stored_versions(revision.as_object())
+        )
+    return taken
+
+
+def snapshot_live_pages() -> int:
+    """Record the files of live revisions that have none yet (installations
+    from before files followed review: what is live now was approved)."""
+    missing = Page.objects.filter(
+        live=True, live_revision__isnull=False, live_revision__file_snapshot=None
+    ).select_related("live_revision")
+    count = 0
+    for page in missing:
+        snapshot(page.live_revision)
+        count += 1
+    return count
+
+
+def visible_revision_ids():
+    from cms.pages import visible_pages
+
+    return visible_pages().filter(live_revision__isnull=False).values("live_revision")
+
+
+def approved_file(page_id: int, kind: FileKind, object_id: int) -> ApprovedFile | None:
+    """The version of this file the page's live revision was approved with,
+    when the page is visible now; else None."""
+    return (
+        ApprovedFile.objects.filter(
+            kind=kind,
+            object_id=object_id,
+            snapshot__revision__in=visible_revision_ids(),
+            snapshot__revision__object_id=str(page_id),
+        )
+        .order_by("-snapshot_id")
+        .first()
+    )
+
+
+def public_versions(kind: FileKind, object_id: int) -> list[str]:
+    """Storage names of this file that some output shows the public now:
+    versions approved on visible pages, and those other products show."""
+    names = list(
+        ApprovedFile.objects.filter(
+            kind=kind,
+            object_id=object_id,
+            snapshot__revision__in=visible_revision_ids(),
+        )
+        .order_by("-snapshot_id")
+        .values_list("name", flat=True)
+    )
+    for names_shown in hooks.get_hooks("public_file_names"):
+        names.extend(names_shown(kind, object_id))
+    return names
+
+
+def is_approved_version(name: str) -> bool:
+    """Whether a stored file is a version some revision was approved with
+    (the storages keep those)."""
+    return ApprovedFile.objects.filter(name=name).exists()
+
+
+def approved_files_of(pages) -> dict[tuple[int, str, int], ApprovedFile]:
+    """(page id, kind, object id) → approved version, for the visible pages
+    among `pages`, in one query."""
+    rows = ApprovedFile.objects.filter(
+        snapshot__revision__in=visible_revision_ids(),
+        snapshot__revision__object_id__in=[str(page.pk) for page in pages],
+    ).select_related("snapshot__revision")
+    return {
+        (int(row.snapshot.revision.object_id), row.kind, row.object_id): row
+        for row in rows
+    }
+
+
+def on_page_published(sender, instance, revision=None, **kwargs) -> None:
+    if revision is not None:
+        snapshot(revision)
+
+
+def on_revision_saved(sender, instance: Revision, **kwargs) -> None:
+    """A revision approved to go live later keeps the files it was approved
+    with."""
+    if instance.approved_go_live_at is not None and isinstance(
+        instance.content_object, Page
+    ):
+        snapshot(instance)
+
+
+def on_migrated(sender, **kwargs) -> None:
+    snapshot_live_pages()
