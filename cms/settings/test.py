@@ -14,7 +14,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-media-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kepu-test-static-"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "cms.storage.FileSystemStorage"},
     "outputs": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {

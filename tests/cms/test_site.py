@@ -181,7 +181,7 @@ def test_article_page_shows_credit_taxonomy_and_reviewing_expert(client, full_ar
 def test_article_body_blocks_use_their_templates(client, full_article):
     page = html(client, full_article.url)
     assert '<div class="block-paragraph" dir="auto"><p>免疫系统' in page
-    assert re.search(r'<img [^>]*srcset="[^"]*kangti[^"]*width-480', page)
+    assert re.search(r'<img [^>]*srcset="/files/images/\d+/w480/kangti[^"]* 480w', page)
     assert "抗体与病毒结合</figcaption>" in page
     assert (
         '<blockquote dir="auto">疫苗是最有效的公共卫生措施之一。</blockquote>' in page
@@ -201,11 +201,14 @@ def test_video_page_plays_the_video_with_webvtt_subtitles(
     video = make_video(subtitles=subtitles)
     page = html(client, video.url)
     assert '<video controls preload="metadata"' in page
-    assert f'<source src="{video_media.url}" type="video/mp4">' in page
+    video_address = f"/feeds/media/{video.pk}/{video_media.pk}/{video_media.filename}"
+    assert f'<source src="{video_address}" type="video/mp4">' in page
     assert (
         f'<track kind="subtitles" srclang="zh" label="中文字幕" src="{subtitles.url}"'
         in page
     )
+    assert client.get(video_address).status_code == 200
+    assert client.get(subtitles.url).status_code == 200
     assert "动画讲解疫苗如何训练免疫系统。" in page
     assert "大家好，今天我们来聊聊疫苗。" in page
 
@@ -238,7 +241,8 @@ def test_column_episode_page_has_number_body_and_audio(
     assert "第 7 期" in page
     assert "台风来临前，储备饮用水。" in page
     assert '<audio controls preload="metadata">' in page
-    assert f'<source src="{audio_media.url}" type="audio/mpeg">' in page
+    address = f"/feeds/media/{episode.pk}/{audio_media.pk}/{audio_media.filename}"
+    assert f'<source src="{address}" type="audio/mpeg">' in page
 
 
 def test_search_lists_results_with_type_and_snippet(client, make_article):

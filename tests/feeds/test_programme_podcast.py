@@ -93,11 +93,13 @@ def test_enclosure_has_the_real_size_and_type(
     client, episode_with_audio, make_audio, name, mime_type
 ):
     audio = make_audio(name)
-    episode_with_audio(1, audio=audio)
+    episode = episode_with_audio(1, audio=audio)
     [enclosure] = parse(client.get(FEED)).entries[0].enclosures
     assert enclosure.type == mime_type
     assert int(enclosure.length) == Path(audio.file.path).stat().st_size
-    assert enclosure.href == f"http://testserver{audio.file.url}"
+    path = f"/feeds/media/{episode.pk}/{audio.pk}/{audio.filename}"
+    assert enclosure.href == f"http://testserver{path}"
+    assert client.get(path).status_code == 200
 
 
 def test_guid_survives_edits_and_moves(
