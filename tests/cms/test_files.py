@@ -21,15 +21,6 @@ from wagtail.models import Collection
 from cms.file_views import resized_name
 from cms.files import FileKind, approved_file, snapshot_live_pages
 from feeds.models import FeedDefinition
-from tests.cms.test_site import (  # noqa: F401 (fixtures)
-    audio_media,
-    clip,
-    make_subtitles,
-    make_video,
-    photo,
-    tone,
-    video_media,
-)
 
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{}\n"
 
