@@ -1,11 +1,19 @@
 """Wagtail API v2, limited to what readers may see."""
 
+from pathlib import PurePosixPath
+
+from django.urls import reverse
+from rest_framework.fields import Field
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.serializers import DocumentSerializer
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.serializers import ImageSerializer
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
-from cms.files import ApprovedFile, FileKind, visible_revision_ids
+from cms.file_views import image_url
+from cms.files import ApprovedFile, FileKind, public_versions, visible_revision_ids
 from cms.pages import expired_but_live_ids
 
 
@@ -23,16 +31,50 @@ def shown_ids(kind: FileKind):
     ).values("object_id")
 
 
+class PublicFileUrlField(Field):
+    """The public address of the version visible pages show now (the file
+    as stored may be a change still waiting for review)."""
+
+    def __init__(self, kind: FileKind, **kwargs):
+        self.kind = kind
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, obj) -> str | None:
+        versions = public_versions(self.kind, obj.pk)
+        if not versions:
+            return None
+        if self.kind == FileKind.IMAGE:
+            path = image_url(obj.pk, versions[0])
+        else:
+            filename = PurePosixPath(versions[0]).name
+            path = reverse("files:document", args=[obj.pk, filename])
+        return get_full_url(self.context["request"], path)
+
+
+class PublicImageSerializer(ImageSerializer):
+    download_url = PublicFileUrlField(FileKind.IMAGE)
+
+
+class PublicDocumentSerializer(DocumentSerializer):
+    download_url = PublicFileUrlField(FileKind.DOCUMENT)
+
+
 class VisibleImagesAPIViewSet(ImagesAPIViewSet):
-    """Images visible pages use (addresses of their files: the public
-    image door)."""
+    """Images visible pages use, with their public addresses."""
+
+    base_serializer_class = PublicImageSerializer
 
     def get_queryset(self):
         return super().get_queryset().filter(pk__in=shown_ids(FileKind.IMAGE))
 
 
 class VisibleDocumentsAPIViewSet(DocumentsAPIViewSet):
-    """Documents visible pages use; their download address is guarded."""
+    """Documents visible pages use, with their public addresses."""
+
+    base_serializer_class = PublicDocumentSerializer
 
     def get_queryset(self):
         return super().get_queryset().filter(pk__in=shown_ids(FileKind.DOCUMENT))

@@ -22,4 +22,6 @@ class FileSystemStorage(KeepApprovedVersions, LocalStorage):
 
 class S3Storage(KeepApprovedVersions, RemoteStorage):
     """A private bucket: addresses are signed and expire; the public gets
-    files through the guarded views only."""
+    files through the guarded views only. Configure it with file_overwrite
+    off (cms/settings/base.py does), or a new upload under an approved
+    version's name would replace it."""

@@ -139,6 +139,8 @@ def storages_from_env() -> dict:
                 "region_name": os.environ.get("AWS_S3_REGION_NAME"),
                 "default_acl": None,
                 "querystring_auth": True,
+                # A new upload never takes an approved version's name.
+                "file_overwrite": False,
             },
         }
     else:

@@ -102,9 +102,10 @@ def test_media_lists_its_current_exports_served_under_the_embargo(
     assert client.get(rendition["url"]).status_code == 404
 
 
-def test_an_export_of_a_replaced_file_is_not_listed(
-    api, make_feed, make_video, make_media, run_export
+def test_exports_follow_the_reviewed_version_of_the_file(
+    api, make_feed, make_video, make_media, run_export, review_and_publish
 ):
+    """A replaced file waits for review, and so does the end of its exports."""
     video = make_video(video=make_media("video", size="1920x1080", seconds=1))
     assert run_export(video.video, None, preset="bilibili").job.rendition
     replacement = make_media("video", name="new.mp4")
@@ -112,7 +113,12 @@ def test_an_export_of_a_replaced_file_is_not_listed(
     video.video.save()
     client = api(make_feed("mine", access="partner"))
     [item] = items(client.get(ITEMS))
+    [export] = item["media"][0]["renditions"]
+    assert client.get(export["url"]).status_code == 200
+    review_and_publish(video)
+    [item] = items(client.get(ITEMS))
     assert item["media"][0]["renditions"] == []
+    assert client.get(export["url"]).status_code == 404
 
 
 def test_full_text_only_where_a_feed_allows_it(api, make_feed, make_article, topic):
