@@ -1,5 +1,5 @@
-"""The cms app's models: content pages and snippets (in their own modules) and
-the worker heartbeats that the health check reads."""
+"""The cms app's models: content pages, snippets and the review task (in their
+own modules) and the worker heartbeats that the health check reads."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from cms.pages import (  # noqa: F401 (Django finds models through this module)
     HomePage,
     VideoPage,
 )
+from cms.review import ScienceReviewTask  # noqa: F401
 from cms.snippets import Audience, Campaign, Expert, Topic  # noqa: F401
 
 

@@ -4,13 +4,14 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import ActionMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.models import Revision
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.pages import ContentPage
-from cms.review import is_review_approved
+from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_approved
 from cms.snippets import Audience, Campaign, Expert, Topic
 
 UPCOMING_DAYS = 7
@@ -101,3 +102,24 @@ def hide_publish_until_reviewed(menu_items, request, context):
     revision = page.get_latest_revision() if page is not None else None
     if revision is None or not is_review_approved(revision):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
+
+
+class SelfApprovalRefusedItem(ActionMenuItem):
+    """A disabled 批准 that says why: the reviewer edited this revision."""
+
+    name = "action-self-approval-refused"
+    label = SELF_APPROVAL_REFUSED
+    template_name = "cms/admin/self_approval_refused.html"
+    icon_name = "warning"
+
+
+@hooks.register("construct_page_action_menu")
+def explain_refused_self_approval(menu_items, request, context):
+    """ScienceReviewTask leaves 批准 out for the revision's own editors; the
+    menu tells them so instead of leaving them to look for it."""
+    page = context.get("page")
+    task = page.current_workflow_task if page is not None else None
+    if isinstance(task, ScienceReviewTask) and task.is_refused_approver(
+        page, request.user
+    ):
+        menu_items.append(SelfApprovalRefusedItem())

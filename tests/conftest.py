@@ -98,6 +98,14 @@ def reviewer(db) -> User:
 
 
 @pytest.fixture
+def other_reviewer(db) -> User:
+    """A second 科学审核 member: four eyes need two reviewers."""
+    user = User.objects.create_user("fuhe", "fuhe@example.org", "pw")
+    user.groups.add(Group.objects.get(name=REVIEW_GROUP_NAME))
+    return user
+
+
+@pytest.fixture
 def review_and_publish(editor, reviewer):
     """Save a revision, submit it and approve it: the only way content goes live."""
 

@@ -187,6 +187,11 @@ WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+# Four eyes: a reviewer may not approve a revision they edited (cms/review.py).
+# Offices with a single reviewer set REVIEW_ALLOW_SELF_APPROVAL=1.
+REVIEW_ALLOW_SELF_APPROVAL = os.environ.get(
+    "REVIEW_ALLOW_SELF_APPROVAL", ""
+).lower() in ("1", "true", "yes", "on")
 # Reviewers (the 科学审核 group) are notified of submissions; superusers need not be.
 WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 

@@ -1,5 +1,9 @@
+import logging
 from datetime import timedelta
 
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
 from django.utils import timezone
 
 from cms.models import WorkerHeartbeat
@@ -15,14 +19,54 @@ def beat(seconds_ago: float, runs_tasks: bool = True) -> None:
     )
 
 
-def test_healthy_when_a_worker_ticked_recently(client, db):
+@pytest.fixture
+def unreachable_database(monkeypatch):
+    """The health check's connection: PostgreSQL at a port nobody listens on."""
+    settings_dict = {
+        **connection.settings_dict,
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "kepu",
+        "USER": "kepu",
+        "PASSWORD": "",
+        "HOST": "127.0.0.1",
+        "PORT": "1",
+        "OPTIONS": {"connect_timeout": 5},
+        "CONN_MAX_AGE": 0,
+    }
+    down = DatabaseWrapper(settings_dict, alias="unreachable")
+    monkeypatch.setattr("cms.health.connection", down)
+    yield down
+    down.close()
+
+
+VERDICTS_ONLY = {
+    "status": "down",
+    "database": {"ok": False},
+    "worker": {"ok": False},
+    "scheduler": {"ok": False},
+}
+
+
+def test_healthy_when_a_worker_ticked_recently(admin_client):
     beat(seconds_ago=5)
-    response = client.get("/healthz")
+    response = admin_client.get("/healthz")
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "ok"
     assert body["database"]["ok"] and body["worker"]["workers"] == 1
     assert body["scheduler"]["last_tick"] is not None
+
+
+def test_anonymous_callers_get_only_the_verdicts(client, db):
+    beat(seconds_ago=5)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": {"ok": True},
+        "worker": {"ok": True},
+        "scheduler": {"ok": True},
+    }
 
 
 def test_down_with_503_when_no_worker_ever_ran(client, db):
@@ -34,9 +78,9 @@ def test_down_with_503_when_no_worker_ever_ran(client, db):
     assert not body["worker"]["ok"] and not body["scheduler"]["ok"]
 
 
-def test_down_when_the_last_tick_is_stale(client, db):
+def test_down_when_the_last_tick_is_stale(admin_client):
     beat(seconds_ago=600)
-    body = client.get("/healthz").json()
+    body = admin_client.get("/healthz").json()
     assert not body["scheduler"]["ok"]
     assert body["scheduler"]["last_tick"] is not None
 
@@ -49,3 +93,35 @@ def test_a_scheduler_alone_does_not_count_as_a_task_worker(client, db):
 
 def test_health_is_never_cached(client, db):
     assert "no-cache" in client.get("/healthz")["Cache-Control"]
+
+
+def test_a_database_outage_shows_anonymous_callers_no_host_or_error(
+    client, db, unreachable_database
+):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == VERDICTS_ONLY
+    text = response.content.decode()
+    assert "127.0.0.1" not in text and "error" not in text
+
+
+def test_a_signed_in_user_without_admin_access_sees_no_details(
+    client, editor, unreachable_database
+):
+    client.force_login(editor)
+    response = client.get("/healthz")
+    assert response.json() == VERDICTS_ONLY
+
+
+def test_admin_users_see_the_database_error(admin_client, unreachable_database):
+    response = admin_client.get("/healthz")
+    assert response.status_code == 503
+    error = response.json()["database"]["error"]
+    assert '"127.0.0.1", port 1 failed' in error
+
+
+def test_the_database_error_is_logged(client, db, unreachable_database, caplog):
+    with caplog.at_level(logging.ERROR, logger="cms.health"):
+        client.get("/healthz")
+    (record,) = [r for r in caplog.records if r.name == "cms.health"]
+    assert '"127.0.0.1", port 1 failed' in record.getMessage()

@@ -1,4 +1,5 @@
-"""Admin hooks: the 即将发布 dashboard panel and the hidden Publish button."""
+"""Admin hooks: the 即将发布 dashboard panel, the hidden Publish button and
+the reason a reviewer is not offered 批准."""
 
 from datetime import timedelta
 
@@ -67,3 +68,18 @@ def test_a_publish_post_for_unreviewed_content_leaves_it_offline(
     )
     assert response.status_code == 302  # Wagtail's "no permission" redirect
     assert not ArticlePage.objects.filter(live=True).exists()
+
+
+def test_the_action_menu_tells_an_edits_author_why_approve_is_missing(
+    client, make_article, reviewer, other_reviewer
+):
+    page = make_article(publish=False)
+    page.save_revision(user=reviewer)
+    submit_for_review(page, reviewer)
+    url = reverse("wagtailadmin_pages:edit", args=(page.pk,))
+    reason = "不能审核通过自己编辑的内容：请由另一位审核人审核"
+
+    client.force_login(reviewer)
+    assert reason in client.get(url).content.decode()
+    client.force_login(other_reviewer)
+    assert reason not in client.get(url).content.decode()
