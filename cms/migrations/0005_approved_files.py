@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0003_search_title_body_index'),
+        ('cms', '0004_science_review_task'),
         ('wagtailcore', '0098_apitoken'),
     ]
 
