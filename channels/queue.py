@@ -22,6 +22,7 @@ from django_tasks_db.utils import exclusive_transaction
 from channels.base import Package
 from channels.delivery import DeliveryError, deliver
 from channels.models import OutputFile, Placement
+from cms.files import with_approved_files
 from cms.pages import visible_pages
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ def render_placement(placement: Placement) -> list[OutputFile]:
         return list(placement.outputs.all())
     if not visible_pages().filter(pk=placement.page_id).exists():
         raise NotReady(gettext("内容尚未上线（或已下线），暂不交付"))
-    item, adapter = placement.page.specific, placement.outlet.adapter
+    item = with_approved_files(placement.page.specific)
+    adapter = placement.outlet.adapter
     if problems := adapter.check(item, placement.outlet):
         raise Refused("；".join(problem.message for problem in problems))
     placement.record(Placement.Status.CHECKED)

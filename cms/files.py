@@ -139,6 +139,46 @@ def snapshot(revision: Revision) -> FileSnapshot:
     return taken
 
 
+def instances_in(value) -> Iterator[models.Model]:
+    """Model instances inside a field or block value (streams, lists,
+    structs)."""
+    if isinstance(value, models.Model):
+        yield value
+    elif isinstance(value, dict):
+        for child in value.values():
+            yield from instances_in(child)
+    elif isinstance(value, (list, tuple)) or hasattr(value, "raw_data"):
+        for child in value:
+            yield from instances_in(getattr(child, "value", child))
+
+
+def with_approved_files(page: Page) -> Page:
+    """The page with every file it uses set, in memory, to the version its
+    live revision was approved with: what channels render from."""
+    approved = {
+        (row.kind, row.object_id): row.name
+        for row in ApprovedFile.objects.filter(
+            snapshot__revision_id=page.live_revision_id
+        )
+    }
+    kinds = file_models()
+    for field in page._meta.get_fields():
+        holds_files = isinstance(field, StreamField) or (
+            field.many_to_one and field.related_model in kinds
+        )
+        if not holds_files:
+            continue
+        for obj in instances_in(getattr(page, field.name, None)):
+            kind = kinds.get(type(obj))
+            if kind is None:
+                continue
+            obj.file.name = approved.get((kind, obj.pk), obj.file.name)
+            if kind == FileKind.MEDIA and obj.thumbnail:
+                key = (FileKind.THUMBNAIL, obj.pk)
+                obj.thumbnail.name = approved.get(key, obj.thumbnail.name)
+    return page
+
+
 def snapshot_live_pages() -> int:
     """Record the files of live revisions that have none yet (installations
     from before files followed review: what is live now was approved)."""

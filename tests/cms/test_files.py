@@ -19,7 +19,12 @@ from wagtail.images.models import Image
 from wagtail.models import Collection
 
 from cms.file_views import resized_name
-from cms.files import FileKind, approved_file, snapshot_live_pages
+from cms.files import (
+    FileKind,
+    approved_file,
+    snapshot_live_pages,
+    with_approved_files,
+)
 from feeds.models import FeedDefinition
 
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{}\n"
@@ -247,3 +252,26 @@ def test_pages_live_before_the_upgrade_get_their_files_recorded(client, vtt_vide
     )
     assert snapshot_live_pages() == 1
     assert "审核过的字幕" in public_subtitles(client, vtt_video).decode()
+
+
+def test_channels_render_from_the_approved_versions(vtt_video, make_article):
+    image = Image.objects.create(
+        title="示意图", file=ImageFile(BytesIO(png("#00ff00")), name="tu.png")
+    )
+    article = make_article(
+        body=[{"type": "image", "value": {"image": image.pk, "caption": "图"}}]
+    )
+    approved_image = image.file.name
+    image.file = ImageFile(BytesIO(png("#ff0000")), name="tu.png")
+    image.save()
+    document = vtt_video.subtitles
+    approved_subtitles = document.file.name
+    document.file = ContentFile(VTT.format("代码替换").encode(), name="zimu.vtt")
+    document.save()
+
+    page = with_approved_files(type(article).objects.get(pk=article.pk))
+    [block] = page.body
+    assert block.value["image"].file.name == approved_image
+    video = with_approved_files(type(vtt_video).objects.get(pk=vtt_video.pk))
+    assert video.subtitles.file.name == approved_subtitles
+    assert "审核过的字幕" in video.subtitles.file.open("rb").read().decode()
