@@ -181,7 +181,11 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
-WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "wagtailmedia.Media",
+    # Refuses an upload whose bytes are not an allowed media container.
+    "MEDIA_FORM_BASE": "media_pipeline.forms.MediaForm",
+}
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 # Reviewers (the 科学审核 group) are notified of submissions; superusers need not be.
 WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
