@@ -44,6 +44,11 @@ class MediaError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The message in the reader's language; most are Chinese only,
+        those built from gettext_noop templates translate."""
+        return self.message
+
 
 class ExportRefused(MediaError):
     """The source breaks the preset's rules, so no export was produced."""

@@ -15,6 +15,7 @@ import ffmpeg
 from media_pipeline.cover import title_card
 from media_pipeline.errors import ExportRefused, MediaError, Problem, gettext_noop
 from media_pipeline.fonts import CJK_FAMILY, font_for, wrap
+from media_pipeline.identify import media_input
 from media_pipeline.loudness import AAC_OPTIONS, LOSSY_HEADROOM_DB
 from media_pipeline.presets import VideoPreset
 from media_pipeline.probe import MediaInfo, probe
@@ -235,6 +236,7 @@ def audio_stream(source, info: MediaInfo, preset: VideoPreset):
         )
     else:
         silence = f"anullsrc=channel_layout=stereo:sample_rate={preset.sample_rate}"
+        # A lavfi source the pipeline writes itself, not a file.
         audio = ffmpeg.input(silence, f="lavfi", t=info.duration).audio
     return audio.filter("aresample", preset.sample_rate)
 
@@ -272,14 +274,18 @@ def export_command(
     """The one ffmpeg command of an export; overlays are the title card PNG
     and the (already wrapped) SRT, either of which may be absent."""
     title_png, srt = overlays
-    media = ffmpeg.input(str(source))
+    media = media_input(source)
     video = video_stream(media, info, preset, mode)
     if title_png is not None:
-        card = ffmpeg.input(str(title_png))
+        # The card is a PNG the pipeline has just drawn (title_card()).
+        card = ffmpeg.input(str(title_png), f="png_pipe")
         video = video.overlay(card, enable=f"lt(t,{TITLE_SECONDS})")
     if srt is not None:
-        # libass finds the font through fontconfig by family name, which picks
-        # the SC face of the .ttc; a fontsdir would load every font in it.
+        # The filter opens the file with format auto-detection, so it only
+        # ever gets the SRT the pipeline wrote from parsed cues (write_srt),
+        # never the editor's document. libass finds the font through
+        # fontconfig by family name, which picks the SC face of the .ttc; a
+        # fontsdir would load every font in it.
         video = video.filter("subtitles", str(srt), force_style=subtitle_style(preset))
     rate = output_rate(info.frame_rate, preset.frame_rate) or info.frame_rate or 25
     options = encoder_options(preset, float(rate))

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
-
 from media_pipeline.errors import MediaError
+from media_pipeline.identify import media_input
 from media_pipeline.presets import LoudnessTarget
 from media_pipeline.probe import MediaInfo, probe
 from media_pipeline.progress import (
@@ -96,7 +95,7 @@ def analyse(
     cancel: Cancel | None = None,
 ) -> dict[str, str]:
     analysis = (
-        ffmpeg.input(str(path))
+        media_input(path)
         .audio.filter("loudnorm", print_format="json")
         .output("-", format="null")
     )
@@ -206,7 +205,7 @@ class Job:
 
     def command(self, aim: Aim) -> list[str]:
         audio = (
-            ffmpeg.input(str(self.source))
+            media_input(self.source)
             .audio.filter(
                 "loudnorm",
                 I=aim.integrated,

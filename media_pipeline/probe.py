@@ -1,4 +1,6 @@
-"""What a media file holds (ffprobe), and a poster frame for videos."""
+"""What a media file holds (ffprobe), and a poster frame for videos. Both
+open the file only as media_pipeline.identify allows: its container told
+from its bytes first, that demuxer forced, no protocol but file."""
 
 import json
 import struct
@@ -6,16 +8,13 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
-
 from media_pipeline.errors import MediaError
+from media_pipeline.identify import identify, input_args, media_input
 from media_pipeline.progress import atomic_output, error_details, run_ffmpeg
 
 PROBE_TIMEOUT_SECONDS = 60
 POSTER_MAX_WIDTH = 1280
 POSTER_QUALITY = 3  # mjpeg qscale: 2 (best) .. 31
-# ISO base media files (MP4, MOV, M4A, 3GP) open with one of these boxes.
-ISO_FIRST_BOXES = frozenset({b"ftyp", b"styp", b"moov", b"mdat", b"free", b"wide"})
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,7 @@ def iso_boxes(path: Path) -> list[Box]:
 
 
 def is_iso_media(path: Path) -> bool:
-    with path.open("rb") as stream:
-        return stream.read(8)[4:] in ISO_FIRST_BOXES
+    return identify(path) == "mov"
 
 
 def missing_bytes(path: Path) -> int:
@@ -84,7 +82,7 @@ def run_ffprobe(path: Path) -> dict:
     command = ["ffprobe", "-v", "error", "-show_format", "-show_streams"]
     try:
         result = subprocess.run(
-            [*command, "-of", "json", str(path)],
+            [*command, "-of", "json", *input_args(path)],
             capture_output=True,
             timeout=PROBE_TIMEOUT_SECONDS,
             check=False,
@@ -179,8 +177,9 @@ def media_info(data: dict, size: int) -> MediaInfo:
 
 
 def probe(path: Path | str) -> MediaInfo:
-    """Probe a file, refusing what cannot be used: missing, empty, truncated,
-    corrupt, not media at all, or without a duration (a still image)."""
+    """Probe a file, refusing what cannot be used: missing, empty, not an
+    allowed container (before ffprobe starts), truncated, corrupt, or
+    without a duration (a still image)."""
     path = Path(path)
     size = check_readable(path)
     info = media_info(run_ffprobe(path), size)
@@ -218,7 +217,7 @@ def take_poster(
     seconds = poster_time(info, at)
     with atomic_output(out_path) as temp:
         frame = (
-            ffmpeg.input(str(path), ss=seconds)
+            media_input(path, ss=seconds)
             .video.filter("scale", f"min({POSTER_MAX_WIDTH},iw)", -2)
             .output(str(temp), vframes=1, format="mjpeg", **{"q:v": POSTER_QUALITY})
             .overwrite_output()

@@ -1,5 +1,10 @@
 """Reading SRT and WebVTT subtitles (UTF-8, UTF-16 or GBK/GB18030), checking
-their timing, and writing them back as UTF-8 SRT for ffmpeg to burn in."""
+their timing, and writing them back as UTF-8 SRT for ffmpeg to burn in.
+
+ffmpeg's subtitles filter opens its file with format auto-detection, so it
+only ever gets the SRT written here from parsed cues; a document that is
+not SRT or WebVTT text (binary data, a playlist, any other text) is refused
+when it is read, before anything is burned."""
 
 import html
 import re
@@ -23,6 +28,8 @@ TIMESTAMP = re.compile(
 )
 MARKUP = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # HTML-like tags, ASS overrides
 VTT_SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
+# Control characters no subtitle text holds (tab, newlines and FF aside).
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,21 @@ def parse(text: str, name: str) -> list[Cue]:
     return cues
 
 
+def check_text(text: str, name: str) -> None:
+    """Refuse what is not SRT or WebVTT: binary data, or text whose first
+    block is neither the WEBVTT header nor a cue with its timing line."""
+    if CONTROLS.search(text):
+        raise MediaError(f"不是 SRT 或 WebVTT 字幕文本（含二进制数据）：{name}")
+    first = next(blocks(text), None)
+    if first is None:
+        return
+    block = first[1]
+    if not (block[0].startswith("WEBVTT") or any("-->" in line for line in block[:2])):
+        raise MediaError(
+            f"不是 SRT 或 WebVTT 字幕（应以 WEBVTT 或字幕序号、时间行开头）：{name}"
+        )
+
+
 def load_subtitles(path: Path | str) -> list[Cue]:
     """The cues of an SRT or WebVTT file, sorted by time. Overlapping cues
     are kept (they show stacked); a cue that ends before it starts, or whose
@@ -128,7 +150,9 @@ def load_subtitles(path: Path | str) -> list[Cue]:
         data = path.read_bytes()
     except OSError as error:
         raise MediaError(f"无法读取字幕文件：{path}") from error
-    cues = parse(decode(data, path.name), path.name)
+    text = decode(data, path.name)
+    check_text(text, path.name)
+    cues = parse(text, path.name)
     if not cues:
         raise MediaError(f"字幕文件中没有字幕：{path.name}")
     return sorted(cues, key=lambda cue: (cue.start, cue.end))

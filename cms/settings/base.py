@@ -185,7 +185,11 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
-WAGTAILMEDIA = {"MEDIA_MODEL": "wagtailmedia.Media"}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "wagtailmedia.Media",
+    # Refuses an upload whose bytes are not an allowed media container.
+    "MEDIA_FORM_BASE": "media_pipeline.forms.MediaForm",
+}
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 # Four eyes: a reviewer may not approve a revision they edited (cms/review.py).
 # Offices with a single reviewer set REVIEW_ALLOW_SELF_APPROVAL=1.

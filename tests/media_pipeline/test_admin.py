@@ -90,7 +90,8 @@ def test_a_corrupt_upload_shows_its_probe_error_on_the_edit_page(
     media = make_media(bogus)
     page = admin_client.get(reverse("wagtailmedia:edit", args=[media.pk]))
     assert page.status_code == 200
-    assert "不是可识别的音视频文件：broken.mp4" in page.content.decode()
+    assert "无法识别的数据" in page.content.decode()
+    assert "已拒绝：broken.mp4" in page.content.decode()
 
 
 def test_the_export_form_offers_the_presets_in_chinese(

@@ -300,3 +300,13 @@ def test_no_ffmpeg_child_outlives_a_cancelled_export(make_clip, tmp_path):
         check=False,
     )
     assert "ffmpeg" not in children.stdout
+
+
+def test_subtitles_that_are_not_srt_or_vtt_stop_the_export_before_burning(
+    make_clip, tmp_path
+):
+    playlist = tmp_path / "cues.srt"
+    playlist.write_text("#EXTM3U\n#EXTINF:2,\nclip.mp4\n", encoding="utf-8")
+    with pytest.raises(MediaError, match="不是 SRT 或 WebVTT 字幕"):
+        export(make_clip(), tmp_path / "out.mp4", SMALL, title="", subtitles=playlist)
+    assert not (tmp_path / "out.mp4").exists()

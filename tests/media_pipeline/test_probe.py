@@ -72,12 +72,12 @@ def test_missing_file_is_refused(tmp_path):
         probe(tmp_path / "nowhere.mp4")
 
 
-def test_text_under_a_video_name_is_not_media(tmp_path):
+def test_text_under_a_video_name_is_refused_before_ffprobe(tmp_path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("这不是视频，是一段文字。\n" * 20, encoding="utf-8")
     error = raises_media_error(fake)
-    assert "不是可识别的音视频文件" in error.message
-    assert error.details  # ffprobe's own words, for whoever debugs it
+    assert "检测到文本，不是音视频数据" in error.message
+    assert error.details == ""  # ffprobe never ran
 
 
 def test_random_bytes_are_refused(tmp_path):

@@ -118,3 +118,22 @@ def test_written_srt_is_utf8_and_reads_back_the_same(write, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("1\n00:00:00,000 --> 00:00:01,500\n台风来临前，")
     assert load_subtitles(out) == cues
+
+
+def test_a_playlist_or_other_text_given_as_subtitles_is_refused(write):
+    playlist = "#EXTM3U\n#EXTINF:2,\n/srv/media/secret.mp4\n#EXT-X-ENDLIST\n"
+    ass = "[Script Info]\nScriptType: v4.00+\n\n[Events]\nDialogue: 0,0:00:00.00\n"
+    for name, text in (("cues.srt", playlist), ("cues.vtt", ass)):
+        with pytest.raises(MediaError, match=f"不是 SRT 或 WebVTT 字幕.*{name}"):
+            load_subtitles(write(text, name=name))
+
+
+def test_binary_data_given_as_subtitles_is_refused(make_clip, tmp_path):
+    video_as_srt = tmp_path / "video.srt"
+    video_as_srt.write_bytes(make_clip(seconds=1).read_bytes())
+    with pytest.raises(MediaError, match="字幕.*video.srt"):
+        load_subtitles(video_as_srt)
+    decodable = tmp_path / "decodable.srt"
+    decodable.write_bytes(b"\x00\x01\x02\x03" * 64 + SRT.encode())
+    with pytest.raises(MediaError, match="不是 SRT 或 WebVTT 字幕文本（含二进制数据）"):
+        load_subtitles(decodable)

@@ -134,7 +134,7 @@ def test_a_corrupt_upload_is_kept_with_a_chinese_probe_error(make_media, tmp_pat
     bogus = tmp_path / "broken.mp4"
     bogus.write_bytes(random.Random(1).randbytes(4096))
     media = make_media(bogus)
-    assert "不是可识别的音视频文件" in media.probe.error
+    assert "无法识别的数据" in media.probe.error
     assert media.probe.duration is None
     assert media.file.storage.exists(media.file.name)
     assert not media.thumbnail
