@@ -174,10 +174,29 @@ class RenditionQuerySet(models.QuerySet):
             for media in media_list
             if media is not None and media.file
         }
-        if not versions:
+        made = self.made_from(versions.items(), preset)
+        return {pk: made[pk, v] for pk, v in versions.items() if (pk, v) in made}
+
+    def made_from(
+        self, versions: Iterable[tuple[int, str]], preset: str
+    ) -> dict[tuple[int, str], "Rendition"]:
+        """(media id, source version) → the newest rendition for this preset
+        made from that version of the file, for each that has one: the
+        versions an output was approved with, say, rather than the files as
+        stored now. One query, none without versions."""
+        wanted = set(versions)
+        if not wanted:
             return {}
-        renditions = self.filter(media_id__in=versions, preset=preset)
-        return {r.media_id: r for r in current_renditions(renditions, versions)}
+        renditions = self.filter(
+            media_id__in={pk for pk, _version in wanted},
+            source_version__in={version for _pk, version in wanted},
+            preset=preset,
+        )
+        made = sorted(
+            (r for r in renditions if (r.media_id, r.source_version) in wanted),
+            key=attrgetter("created_at"),
+        )
+        return {(r.media_id, r.source_version): r for r in made}
 
 
 class Rendition(models.Model):

@@ -1,7 +1,9 @@
 """The 科普大屏 channel: an Outlet whose channel is big_screen stands for a
 screen group (ScreenGroup.outlet). A placement on it puts the page into the
 group's loop from the placement's date: render() draws the article's card
-(or finds the video's screen rendition) and adds the playlist item."""
+(or finds the video's screen rendition) and adds the playlist item. The
+package gives the rendition's public door (files:rendition), which answers
+while the page is visible, as the screens' playlist does."""
 
 import json
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from wagtail.models import Page
 
 from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
 from channels.registry import register
-from media_pipeline.models import Rendition
+from cms.files import FileKind, approved_file
+from cms.pages import visible_pages
+from media_pipeline.models import Rendition, version_of
 from screens.cards import (
     article_card_name,
     article_card_url,
@@ -22,7 +26,7 @@ from screens.cards import (
     key_points,
 )
 from screens.models import PlaylistItem, ScreenGroup
-from screens.playlist import screen_preset
+from screens.playlist import rendition_url, screen_preset
 
 ORIENTATIONS = ("landscape", "portrait")
 
@@ -49,10 +53,21 @@ def kind_of(item: Page) -> str | None:
     return None
 
 
-def landscape_rendition(media) -> Rendition | None:
-    """The video's current landscape screen rendition, which check() asks
-    for and render() packages."""
-    renditions = Rendition.objects.current([media], screen_preset("landscape"))
+def landscape_rendition(page) -> Rendition | None:
+    """The landscape screen rendition the screens would play, which check()
+    asks for and render() packages: of the media version a visible page was
+    approved with; of a page not visible yet, of its file as stored now
+    (which approving it records)."""
+    preset = screen_preset("landscape")
+    if page.video is None:
+        return None
+    approved = approved_file(page.pk, FileKind.MEDIA, page.video.pk)
+    if approved is not None:
+        version = (page.video.pk, version_of(approved.name, approved.size))
+        return Rendition.objects.made_from([version], preset).get(version)
+    if visible_pages().filter(pk=page.pk).exists():
+        return None
+    renditions = Rendition.objects.current([page.video], preset)
     return next(iter(renditions.values()), None)
 
 
@@ -86,7 +101,7 @@ class BigScreenAdapter(ChannelAdapter):
             message = gettext("大屏只播放科普视频和科普文章")
             problems.append(Problem("unsupported", message))
         elif kind == PlaylistItem.Kind.VIDEO:
-            if not landscape_rendition(item.video):
+            if not landscape_rendition(item):
                 problems.append(
                     Problem(
                         "no_screen_rendition",
@@ -123,8 +138,9 @@ class BigScreenAdapter(ChannelAdapter):
         }
         package = Package(summary=summary)
         if kind == PlaylistItem.Kind.VIDEO:
-            rendition = landscape_rendition(item.video)
-            info = {"url": rendition.file.url, "size": rendition.size, **summary}
+            rendition = landscape_rendition(item)
+            url = rendition_url(item.pk, rendition)
+            info = {"url": url, "size": rendition.size, **summary}
             package.add(
                 f"{file_stem(item)}.screen.json",
                 json.dumps(info, ensure_ascii=False, indent=2),
@@ -133,7 +149,8 @@ class BigScreenAdapter(ChannelAdapter):
             return package
         for orientation in ORIENTATIONS:
             article_card_url(item, orientation)
-            with default_storage.open(article_card_name(item, orientation)) as png:
+            name = article_card_name(item.pk, item.live_revision_id, orientation)
+            with default_storage.open(name) as png:
                 package.add(
                     f"{file_stem(item)}.card-{orientation}.png", png.read(), "image/png"
                 )

@@ -3,7 +3,11 @@ Pillow in the CJK font, at the screen's orientation (1920×1080 or
 1080×1920). An article card carries the title, the article's first picture,
 its key points (the first 知识卡片's facts, else the standfirst) and a QR code
 to the article. Cards are stored once per page revision and orientation, so
-an edited article gets a new card and an unchanged one is never redrawn."""
+an edited article gets a new card and an unchanged one is never redrawn; the
+picture is the version the revision was approved with (cms/files.py), not
+one uploaded since. Cards leave by the doors of card_views.py, never by a
+storage address: an article's card while that revision is live and visible,
+an emergency's while the emergency is active."""
 
 import io
 from dataclasses import dataclass
@@ -11,11 +15,13 @@ from dataclasses import dataclass
 import segno
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.urls import reverse
 from PIL import Image, ImageDraw, ImageOps
 
+from cms.files import ApprovedFile, FileKind
 from media_pipeline.cover import Box, draw_block, gradient
 from media_pipeline.fonts import fit_text, fit_texts
-from media_pipeline.models import local_file, short_hash
+from media_pipeline.models import local_path, short_hash
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 MAX_POINTS = 4
@@ -60,13 +66,24 @@ def first_image_id(article) -> int | None:
     return None
 
 
-def load_picture(image_id: int | None) -> Image.Image | None:
-    from wagtail.images import get_image_model
-
-    image = get_image_model().objects.filter(pk=image_id).first() if image_id else None
-    if image is None:
+def load_picture(article) -> Image.Image | None:
+    """The article's first picture as its live revision was approved with."""
+    image_id = first_image_id(article)
+    approved = (
+        ApprovedFile.objects.filter(
+            snapshot__revision_id=article.live_revision_id,
+            kind=FileKind.IMAGE,
+            object_id=image_id,
+        ).first()
+        if image_id and article.live_revision_id
+        else None
+    )
+    if approved is None:
         return None
-    with local_file(image.file) as path, Image.open(path) as picture:
+    with (
+        local_path(default_storage, approved.name) as path,
+        Image.open(path) as picture,
+    ):
         return ImageOps.exif_transpose(picture).convert("RGB")
 
 
@@ -197,37 +214,56 @@ def emergency_card(title: str, message: str, orientation: str) -> Image.Image:
     return card
 
 
-def stored_png(name: str, draw) -> str:
-    """The storage URL of the PNG called `name`, drawing it the first time."""
+def stored_png(name: str, draw) -> None:
+    """Store the PNG called `name`, drawing it the first time."""
     if not default_storage.exists(name):
         buffer = io.BytesIO()
         draw().save(buffer, format="PNG", optimize=True)
         saved = default_storage.save(name, ContentFile(buffer.getvalue()))
         if saved != name:  # another request drew it meanwhile
             default_storage.delete(saved)
-    return default_storage.url(name)
 
 
-def article_card_name(page, orientation: str) -> str:
-    return f"big_screen/cards/{page.pk}-r{page.live_revision_id}-{orientation}.png"
+def article_card_name(page_id: int, revision_id: int, orientation: str) -> str:
+    return f"big_screen/cards/{page_id}-r{revision_id}-{orientation}.png"
 
 
 def article_card_url(article, orientation: str) -> str:
+    """The address of the article's card for its live revision, drawn the
+    first time."""
+
     def draw() -> Image.Image:
         content = CardContent(
             title=article.title,
             points=key_points(article),
             url=article.full_url or "",
-            picture=load_picture(first_image_id(article)),
+            picture=load_picture(article),
         )
         return article_card(content, orientation)
 
-    return stored_png(article_card_name(article, orientation), draw)
+    revision_id = article.live_revision_id
+    stored_png(article_card_name(article.pk, revision_id, orientation), draw)
+    return reverse(
+        "big_screen:article_card", args=[article.pk, revision_id, orientation]
+    )
+
+
+def emergency_version(emergency) -> str:
+    return short_hash(emergency.title, emergency.message)
+
+
+def emergency_card_name(emergency_id: int, version: str, orientation: str) -> str:
+    return f"big_screen/emergency/{emergency_id}-{version}-{orientation}.png"
 
 
 def emergency_card_url(emergency, orientation: str) -> str:
-    version = short_hash(emergency.title, emergency.message)
-    name = f"big_screen/emergency/{emergency.pk}-{version}-{orientation}.png"
-    return stored_png(
-        name, lambda: emergency_card(emergency.title, emergency.message, orientation)
+    """The address of the card of the emergency's title and message, drawn
+    the first time."""
+    version = emergency_version(emergency)
+    stored_png(
+        emergency_card_name(emergency.pk, version, orientation),
+        lambda: emergency_card(emergency.title, emergency.message, orientation),
+    )
+    return reverse(
+        "big_screen:emergency_card", args=[emergency.pk, version, orientation]
     )

@@ -17,30 +17,43 @@ Rules:
    for the admin preview).
 4. A video plays its screen rendition (media pipeline preset
    screen_portrait for portrait screens if that preset exists, else
-   screen_landscape, letterboxed by the player) of the file as it is now;
+   screen_landscape, letterboxed by the player) of the media version its
+   page was approved with (cms/files.py), never of a file replaced since;
    a video without one is left out and reported to the operator as a
    warning. A card is a PNG drawn for the article's live revision.
 5. Emergency: an item set on a group is active from starts_at until
    ends_at unless cancelled, and replaces the loop of every screen in that
    group and below. When several are active, the one set on the nearest
    group wins, then the one that started last.
+6. Addresses: the screens are anonymous browsers, so every address is a
+   guarded door that answers only while the loop shows the file: a video's
+   rendition through cms/file_views.py (files:rendition, by its page), an
+   image through files:image (declared public by images_shown(), the
+   `public_file_names` hook in wagtail_hooks.py), a card through
+   card_views.py. Storage addresses (MEDIA_URL) are for staff only.
 
 Resolving costs a constant number of queries whatever the number of groups,
-screens and items (six: two for the visible-pages rule, then items, hidden
-items, renditions and the emergency, one each): the lineage is read from the
-group's stored path, not walked. The playlist API resolves a group's loop
-only when something it depends on has changed (loops.py).
+screens and items (eight: two for the visible-pages rule, then items, hidden
+items and the emergency, one each, then two for the approved media versions
+of the video pages and one for their renditions): the lineage is read from
+the group's stored path, not walked. The playlist API resolves a group's
+loop only when something it depends on has changed (loops.py).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import PurePosixPath
 
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.images import get_image_model
 
+from cms.file_views import image_url
+from cms.files import FileKind, approved_files_of
 from cms.pages import visible_pages
-from media_pipeline.models import Rendition
+from media_pipeline.models import Rendition, version_of
 from media_pipeline.presets import PRESETS
 from screens.cards import article_card_url, emergency_card_url
 from screens.models import (
@@ -96,12 +109,22 @@ def is_hidden(item: PlaylistItem, lineage: list[int], hidden: set) -> bool:
     return any((group_id, item.pk) in hidden for group_id in below)
 
 
+def not_ended(today: date) -> Q:
+    """Items the playlist sends: those whose date window has not ended (the
+    player applies the window's start and the day parts itself)."""
+    return Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+
+
+def active_emergencies(now: datetime):
+    return EmergencyItem.objects.filter(
+        cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now
+    )
+
+
 def lineage_items(lineage: list[int], today: date, pages) -> list[PlaylistItem]:
     """The lineage's items in play order, hidden ones and ended ones out."""
     items = visible(
-        PlaylistItem.objects.filter(group_id__in=lineage).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
-        ),
+        PlaylistItem.objects.filter(not_ended(today), group_id__in=lineage),
         pages,
     ).select_related(*RELATED, "campaign")
     hidden = hidden_pairs(lineage)
@@ -124,20 +147,62 @@ def media_of(item) -> object | None:
     return video.video if video else None
 
 
-def item_url(item, orientation: str, renditions: dict) -> tuple[str, str]:
+def rendition_url(page_id: int, rendition: Rendition) -> str:
+    filename = PurePosixPath(rendition.file.name).name
+    return reverse(
+        "files:rendition",
+        args=[page_id, rendition.media_id, rendition.pk, filename],
+    )
+
+
+def screen_videos(videos: list[tuple], preset: str) -> dict[int, str]:
+    """Page id → the address of the screen rendition made from the media
+    version each (page, media) pair's page was approved with, for the
+    visible pages that have one. Three queries, none without videos."""
+    approved = approved_files_of([page for page, _media in videos]) if videos else {}
+    versions = {}
+    for page, media in videos:
+        stored = approved.get((page.pk, FileKind.MEDIA, media.pk))
+        if stored is not None:
+            versions[page.pk] = (media.pk, version_of(stored.name, stored.size))
+    made = Rendition.objects.made_from(versions.values(), preset)
+    return {
+        page_id: rendition_url(page_id, made[version])
+        for page_id, version in versions.items()
+        if version in made
+    }
+
+
+def image_address(image) -> str:
+    """The public door of an operator-chosen image (images_shown())."""
+    return image_url(image.pk, image.file.name)
+
+
+def images_shown(now: datetime | None = None):
+    """Images a screen shows now: those of image items that have not ended
+    (each plays in its own group's loop) and of active emergencies."""
+    now = now or timezone.now()
+    items = PlaylistItem.objects.filter(
+        not_ended(timezone.localdate(now)),
+        kind=PlaylistItem.Kind.IMAGE,
+        image_id=OuterRef("pk"),
+    )
+    emergencies = active_emergencies(now).filter(image_id=OuterRef("pk"))
+    return get_image_model().objects.filter(Exists(items) | Exists(emergencies))
+
+
+def item_url(item, orientation: str, videos: dict[int, str]) -> tuple[str, str]:
     """(url, "") for a playable item, ("", why) for one left out."""
     if item.kind == PlaylistItem.Kind.IMAGE:
-        return (item.image.file.url, "") if item.image else ("", _("缺少图片"))
+        return (image_address(item.image), "") if item.image else ("", _("缺少图片"))
     if not getattr(item, "page_visible", False):
         return "", _("内容未发布或已过期")
     if item.kind == PlaylistItem.Kind.VIDEO:
-        media = media_of(item)
-        if media is None:
+        if media_of(item) is None:
             return "", _("不是科普视频或未上传视频")
-        rendition = renditions.get(media.pk)
-        if rendition is None:
+        if item.page_id not in videos:
             return "", _("视频还没有可用的大屏版本（未导出或导出失败）")
-        return rendition.file.url, ""
+        return videos[item.page_id], ""
     article = specific_article(item.page)
     if article is None:
         return "", _("文章卡片只能选择科普文章")
@@ -166,13 +231,7 @@ def entry(item: PlaylistItem, url: str) -> dict:
 
 def active_emergency(lineage: list[int], now: datetime, pages) -> EmergencyItem | None:
     candidates = visible(
-        EmergencyItem.objects.filter(
-            group_id__in=lineage,
-            cancelled_at__isnull=True,
-            starts_at__lte=now,
-            ends_at__gt=now,
-        ),
-        pages,
+        active_emergencies(now).filter(group_id__in=lineage), pages
     ).select_related(*RELATED)
     return max(
         candidates,
@@ -181,23 +240,22 @@ def active_emergency(lineage: list[int], now: datetime, pages) -> EmergencyItem 
     )
 
 
-def emergency_content(emergency, orientation: str, renditions) -> tuple[str, str]:
+def emergency_content(emergency, orientation: str, videos) -> tuple[str, str]:
     """(kind, url): its video, else its image, else its article's card,
     else a card of its own title and message."""
     page_visible = getattr(emergency, "page_visible", False)
-    media = specific_video(emergency.page) if page_visible else None
-    if media and media.video and media.video.pk in renditions:
-        return "video", renditions[media.video.pk].file.url
+    if page_visible and emergency.page_id in videos:
+        return "video", videos[emergency.page_id]
     if emergency.image:
-        return "image", emergency.image.file.url
+        return "image", image_address(emergency.image)
     article = specific_article(emergency.page) if page_visible else None
     if article is not None:
         return "card", article_card_url(article, orientation)
     return "card", emergency_card_url(emergency, orientation)
 
 
-def emergency_entry(emergency, orientation: str, renditions) -> dict:
-    kind, url = emergency_content(emergency, orientation, renditions)
+def emergency_entry(emergency, orientation: str, videos) -> dict:
+    kind, url = emergency_content(emergency, orientation, videos)
     return {
         "id": emergency.pk,
         "kind": kind,
@@ -215,20 +273,27 @@ def resolve(group: ScreenGroup, orientation: str, now: datetime | None = None) -
     pages = visible_pages()
     items = lineage_items(lineage, timezone.localdate(now), pages)
     emergency = active_emergency(lineage, now, pages)
-    videos = [media_of(item) for item in items if item.kind == "video"]
-    if emergency is not None and getattr(emergency, "page_visible", False):
-        video = specific_video(emergency.page)
-        videos.append(video.video if video else None)
-    renditions = Rendition.objects.current(videos, screen_preset(orientation))
+    shown = [item for item in items if item.kind == PlaylistItem.Kind.VIDEO]
+    if emergency is not None:
+        shown.append(emergency)
+    videos = screen_videos(
+        [
+            (row.page, media)
+            for row in shown
+            if getattr(row, "page_visible", False)
+            and (media := media_of(row)) is not None
+        ],
+        screen_preset(orientation),
+    )
     loop = Loop()
     for item in items:
-        url, problem = item_url(item, orientation, renditions)
+        url, problem = item_url(item, orientation, videos)
         if problem:
             loop.warnings.append(Warning(item, problem))
         else:
             loop.entries.append(entry(item, url))
     if emergency is not None:
-        loop.emergency = emergency_entry(emergency, orientation, renditions)
+        loop.emergency = emergency_entry(emergency, orientation, videos)
     return loop
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screens import api, player
+from screens import api, card_views, player
 
 app_name = "big_screen"
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path("api/screens/plays/", api.plays, name="plays"),
     path("player/", player.page, name="player"),
     path("player/sw.js", player.service_worker, name="player_sw"),
+    path(
+        "big-screen/cards/articles/<int:page_id>/<int:revision_id>/<str:orientation>.png",
+        card_views.article_card,
+        name="article_card",
+    ),
+    path(
+        "big-screen/cards/emergencies/<int:emergency_id>/<str:version>/"
+        "<str:orientation>.png",
+        card_views.emergency_card,
+        name="emergency_card",
+    ),
 ]

@@ -1,6 +1,7 @@
 """The 科普大屏 admin menu: groups with their playlists (drag to reorder),
 screens (pairing, revoking, online status), emergency items (cancel, who
-confirmed), the loop preview, and the 开机率/使用率 reports."""
+confirmed), the loop preview, and the 开机率/使用率 reports; and which
+operator-chosen images the screens show the public now (`public_file_names`)."""
 
 from django import forms
 from django.urls import path, reverse
@@ -23,6 +24,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
 
+from cms.files import FileKind
 from screens.admin_views import (
     CancelEmergencyView,
     ConfirmationsView,
@@ -39,7 +41,7 @@ from screens.models import (
     Screen,
     ScreenGroup,
 )
-from screens.playlist import resolve
+from screens.playlist import images_shown, resolve
 from screens.report_views import ScreenReportViewSet
 
 
@@ -258,3 +260,13 @@ class BigScreenGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_big_screen_group():
     return BigScreenGroup()
+
+
+@hooks.register("public_file_names")
+def images_on_screens(kind: FileKind, object_id: int) -> list[str]:
+    """The stored name of an image while a playlist item that has not ended
+    or an active emergency shows it (files:image answers 404 otherwise).
+    One query, for images only."""
+    if kind != FileKind.IMAGE:
+        return []
+    return list(images_shown().filter(pk=object_id).values_list("file", flat=True))

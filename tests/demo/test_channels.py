@@ -62,15 +62,16 @@ def test_demo_screens_wait_for_pairing(loaded):
     assert not any(screen.is_paired for screen in Screen.objects.all())
 
 
-def test_demo_loop_has_videos_with_real_screen_renditions_and_cards(loaded):
-    from django.core.files.storage import default_storage
-
+def test_demo_loop_has_videos_with_real_screen_renditions_and_cards(
+    loaded, read_public, tmp_path
+):
     loop = resolve(ScreenGroup.objects.get(name="农安火车站候车厅"), "landscape")
     kinds = [entry["kind"] for entry in loop.entries]
     assert kinds.count("video") == 3 and "card" in kinds and not loop.warnings
     video = next(entry for entry in loop.entries if entry["kind"] == "video")
-    path = default_storage.path(video["url"].removeprefix("/media/"))
-    stream = ffmpeg.probe(path)["streams"][0]
+    path = tmp_path / "screen.mp4"
+    path.write_bytes(read_public(video["url"]))
+    stream = ffmpeg.probe(str(path))["streams"][0]
     assert (stream["width"], stream["height"]) == (1920, 1080)
 
 

@@ -149,6 +149,33 @@ def make_video_page(articles_index, expert, review_and_publish, screen_clip):
 
 
 @pytest.fixture
+def read_public(client):
+    """The bytes an anonymous browser (a screen) gets at an address; fails
+    unless the answer is a 200."""
+
+    def read(url: str) -> bytes:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if response.streaming:
+            return b"".join(response.streaming_content)
+        return response.content
+
+    return read
+
+
+def screen_rendition_url(page, rendition) -> str:
+    """The playlist's address of a screen rendition of the page's video."""
+    from pathlib import PurePosixPath
+
+    from django.urls import reverse
+
+    name = PurePosixPath(rendition.file.name).name
+    return reverse(
+        "files:rendition", args=[page.pk, rendition.media_id, rendition.pk, name]
+    )
+
+
+@pytest.fixture
 def screen_image(db, screens_media):
     from wagtail.images.models import Image
 

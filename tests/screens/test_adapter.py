@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from channels.registry import get_adapter
 from screens.models import PlaylistItem
+from tests.screens.fixtures import screen_rendition_url
 
 
 @pytest.fixture
@@ -53,5 +54,5 @@ def test_render_of_a_video_gives_its_rendition(
     page = make_video_page()
     rendition = make_screen_rendition(page.video)
     package = get_adapter("big_screen").render(page, group_outlet)
-    assert rendition.file.url.encode() in package.files[0].content
+    assert screen_rendition_url(page, rendition).encode() in package.files[0].content
     assert PlaylistItem.objects.get(page=page).kind == "video"

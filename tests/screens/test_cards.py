@@ -1,7 +1,8 @@
 """Article cards: drawn at the screen's orientation, once per live revision."""
 
+import io
+
 import pytest
-from django.core.files.storage import default_storage
 from PIL import Image
 
 from screens.cards import (
@@ -15,20 +16,18 @@ from screens.cards import (
 from screens.playlist import resolve
 
 
-def card_size(url: str) -> tuple[int, int]:
-    with default_storage.open(url.removeprefix("/media/")) as stream:
-        return Image.open(stream).size
+def test_cards_are_drawn_for_each_orientation(screen_loop, screen_tree, read_public):
+    def card_size(url: str) -> tuple[int, int]:
+        return Image.open(io.BytesIO(read_public(url))).size
 
-
-def test_cards_are_drawn_for_each_orientation(screen_loop, screen_tree):
     landscape = resolve(screen_tree.site, "landscape").entries[1]["url"]
     portrait = resolve(screen_tree.site, "portrait").entries[1]["url"]
     assert card_size(landscape) == (1920, 1080)
     assert card_size(portrait) == (1080, 1920)
 
 
-def test_a_republished_article_gets_a_new_card(
-    screen_loop, screen_tree, review_and_publish
+def test_a_republished_article_gets_a_new_card_and_the_old_one_goes(
+    screen_loop, screen_tree, review_and_publish, client, read_public
 ):
     article = screen_loop.article
     first = article_card_url(article, "landscape")
@@ -36,8 +35,10 @@ def test_a_republished_article_gets_a_new_card(
     review_and_publish(article)
     article.refresh_from_db()
     second = article_card_url(article, "landscape")
-    assert first != second and f"-r{article.live_revision_id}-" in second
+    assert first != second and f"/{article.live_revision_id}/" in second
     assert resolve(screen_tree.site, "landscape").entries[1]["url"] == second
+    assert read_public(second).startswith(b"\x89PNG")
+    assert client.get(first).status_code == 404
 
 
 def test_key_points_come_from_the_fact_box_else_the_standfirst(make_article):

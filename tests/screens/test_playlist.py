@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from screens.models import EmergencyItem, PlaylistItem, ScreenGroup
 from screens.playlist import resolve
 from screens.schedule import in_day_parts, local_moment, plays_at
+from tests.screens.fixtures import screen_rendition_url
 
 WEEKDAY_MORNINGS = [{"days": [1, 2, 3, 4, 5], "start": "07:00", "end": "09:00"}]
 MONDAY = date(2026, 11, 23)  # a Monday
@@ -187,7 +188,7 @@ def test_portrait_screens_fall_back_to_the_landscape_rendition(
     loop = resolve(screen_tree.site, "portrait")
     assert screen_loop.video.pk in ids(loop)
     card = next(e for e in loop.entries if e["kind"] == "card")
-    assert card["url"].endswith("-portrait.png")
+    assert card["url"].endswith("/portrait.png")
 
 
 PAGE_STATES = ("live", "draft", "expired", "scheduled", "unpublished", "private")
@@ -291,4 +292,5 @@ def test_an_emergency_video_plays_its_screen_rendition(
     rendition = make_screen_rendition(page.video)
     emergency(screen_tree.city, page=page)
     payload = resolve(screen_tree.site, "landscape").emergency
-    assert payload["kind"] == "video" and payload["url"] == rendition.file.url
+    assert payload["kind"] == "video"
+    assert payload["url"] == screen_rendition_url(page, rendition)
