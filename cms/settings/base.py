@@ -230,8 +230,8 @@ OUTBOUND_ALLOWED_NETWORKS = [
     if cidr.strip()
 ]
 
-# Ingest of upstream feeds: per request timeout (the whole download gets
-# four of them), largest answer read, drafts made per poll at most.
-INGEST_TIMEOUT_SECONDS = 15
+# Ingest of upstream feeds: the deadline for a whole download (connecting,
+# redirects, the last byte), largest answer read, drafts made per poll at most.
+INGEST_DEADLINE_SECONDS = 30
 INGEST_MAX_BYTES = 5 * 1024 * 1024
 INGEST_MAX_NEW_PER_POLL = 50
