@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext
 
+from channels.folders import folder_problem
 from channels.models import Outlet, OutputFile, Placement
 from channels.outputs import signed_download_url
 from cms import outbound
@@ -33,6 +34,8 @@ def package_folder_name(placement: Placement) -> str:
 
 
 def to_folder(placement: Placement, outputs: list[OutputFile]) -> str:
+    if problem := folder_problem(placement.outlet.delivery_target):
+        raise DeliveryError(problem)
     folder = Path(placement.outlet.delivery_target) / package_folder_name(placement)
     try:
         folder.mkdir(parents=True, exist_ok=True)
