@@ -125,14 +125,14 @@ def checked_addresses(host: str, port: int) -> list[str]:
 
 
 class Watchdog:
-    """Shuts down every socket it watches once the deadline has passed,
-    whatever the connection is waiting for (TLS handshake, headers, body)."""
+    """Shuts the current connection's socket down once the deadline has
+    passed, whatever it is waiting for (TLS handshake, headers, body)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.expired = False
-        self.sockets: list[socket.socket] = []
+        self.watched: socket.socket | None = None
         self.timer = threading.Timer(seconds, self.expire)
         self.timer.daemon = True
 
@@ -142,8 +142,7 @@ class Watchdog:
 
     def __exit__(self, *exc_info) -> None:
         self.timer.cancel()
-        for sock in self.sockets:
-            sock.close()
+        self.release()
 
     def remaining(self) -> float:
         return max(0.01, self.deadline - time.monotonic())
@@ -151,17 +150,23 @@ class Watchdog:
     def watch(self, sock: socket.socket) -> None:
         # A duplicate descriptor: the TLS layer detaches the original, and a
         # shutdown through either ends the connection.
-        self.sockets.append(sock.dup())
+        self.watched = sock.dup()
         if self.expired:
             self.expire()
 
+    def release(self) -> None:
+        watched, self.watched = self.watched, None
+        if watched is not None:
+            watched.close()
+
     def expire(self) -> None:
         self.expired = True
-        for sock in self.sockets:
+        watched = self.watched
+        if watched is not None:
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                watched.shutdown(socket.SHUT_RDWR)
             except OSError:
-                pass  # already closed
+                pass  # closed meanwhile
 
 
 class PinnedConnection:
@@ -267,6 +272,7 @@ def exchange(
         raise failure(error, watchdog) from error
     finally:
         conn.close()
+        watchdog.release()
     names = {name.lower(): response.headers[name] for name in response.headers}
     return Answer(response.status, response.reason or "", names, data, url)
 
