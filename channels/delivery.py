@@ -11,15 +11,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import paramiko
-import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext
 
+from channels.folders import folder_problem
 from channels.models import Outlet, OutputFile, Placement
 from channels.outputs import signed_download_url
+from cms import outbound
 
-WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_DEADLINE_SECONDS = 10  # the whole exchange
+WEBHOOK_MAX_ANSWER_BYTES = 64 * 1024  # read, never used
 SFTP_TIMEOUT_SECONDS = 15
 
 
@@ -32,6 +34,8 @@ def package_folder_name(placement: Placement) -> str:
 
 
 def to_folder(placement: Placement, outputs: list[OutputFile]) -> str:
+    if problem := folder_problem(placement.outlet.delivery_target):
+        raise DeliveryError(problem)
     folder = Path(placement.outlet.delivery_target) / package_folder_name(placement)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -161,6 +165,8 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def to_webhook(placement: Placement, outputs: list[OutputFile]) -> str:
+    """POST the signed package description; only a 2xx answer from the
+    address itself counts: a redirect is not followed and is a failure."""
     outlet = placement.outlet
     body = webhook_body(placement, outputs)
     headers = {
@@ -169,17 +175,25 @@ def to_webhook(placement: Placement, outputs: list[OutputFile]) -> str:
         "Idempotency-Key": f"placement-{placement.pk}",
     }
     try:
-        response = requests.post(
+        answer = outbound.request(
+            "POST",
             outlet.delivery_target,
-            data=body,
             headers=headers,
-            timeout=WEBHOOK_TIMEOUT_SECONDS,
+            body=body,
+            deadline_seconds=WEBHOOK_DEADLINE_SECONDS,
+            max_bytes=WEBHOOK_MAX_ANSWER_BYTES,
+            redirects=0,
         )
-    except requests.RequestException as error:
+    except outbound.OutboundError as error:
         message = gettext("回调请求失败：%(reason)s")
-        raise DeliveryError(message % {"reason": error.__class__.__name__}) from error
-    status = {"status": response.status_code}
-    if not response.ok:
+        raise DeliveryError(message % {"reason": error.message}) from error
+    status = {"status": answer.status}
+    if 300 <= answer.status < 400:
+        message = gettext(
+            "回调返回重定向（HTTP %(status)s），未交付：回调地址须直接应答"
+        )
+        raise DeliveryError(message % status)
+    if not 200 <= answer.status < 300:
         raise DeliveryError(gettext("回调返回 HTTP %(status)s") % status)
     return gettext("回调已接收（HTTP %(status)s）") % status
 

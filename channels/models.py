@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
 from channels.base import Spec, build_spec
+from channels.folders import folder_problem
 from channels.outputs import outputs_storage
 from channels.registry import channel_choices, get_adapter
 
@@ -115,8 +116,11 @@ class Outlet(models.Model):
             return ""
         if not target:
             return _("请填写交付地址")
-        if self.delivery == self.Delivery.FOLDER and not target.startswith("/"):
-            return _("文件夹必须是绝对路径")
+        if self.delivery == self.Delivery.FOLDER:
+            if not target.startswith("/"):
+                return _("文件夹必须是绝对路径")
+            if problem := folder_problem(target):
+                return problem
         if self.delivery == self.Delivery.SFTP and not target.startswith("sftp://"):
             return _("SFTP 地址应为 sftp://用户@主机/路径")
         if self.delivery == self.Delivery.WEBHOOK:

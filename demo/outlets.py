@@ -1,9 +1,10 @@
 """The demo's outlets — the newspaper column and the radio programme as the
 channels see them — and their next few placements, for the calendar."""
 
+import tempfile
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from channels.models import Outlet, Placement
@@ -14,7 +15,8 @@ UPCOMING = 3  # placements per outlet
 
 
 def outlet_fields(column: content.ColumnData) -> dict:
-    drop = settings.VAR_DIR / "deliveries" / column.slug
+    # Outside the project tree (var/ included), where a folder may not be.
+    drop = Path(tempfile.gettempdir()) / "kepu-demo-deliveries" / column.slug
     common = {
         "organisation": column.outlet_name,
         "cadence": Outlet.Cadence.WEEKLY,

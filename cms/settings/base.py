@@ -235,8 +235,16 @@ PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True
 
-# Ingest of upstream feeds: per request timeout (the whole download gets
-# four of them), largest answer read, drafts made per poll at most.
-INGEST_TIMEOUT_SECONDS = 15
+# Outbound requests (cms/outbound.py) reach public addresses only, and
+# these networks (CIDR, comma separated), e.g. an intranet webhook.
+OUTBOUND_ALLOWED_NETWORKS = [
+    cidr.strip()
+    for cidr in os.environ.get("OUTBOUND_ALLOWED_NETWORKS", "").split(",")
+    if cidr.strip()
+]
+
+# Ingest of upstream feeds: the deadline for a whole download (connecting,
+# redirects, the last byte), largest answer read, drafts made per poll at most.
+INGEST_DEADLINE_SECONDS = 30
 INGEST_MAX_BYTES = 5 * 1024 * 1024
 INGEST_MAX_NEW_PER_POLL = 50

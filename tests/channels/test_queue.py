@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -93,14 +95,42 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def webhook_server():
-    Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+class Redirector(BaseHTTPRequestHandler):
+    """An endpoint that answers every POST with a redirect elsewhere."""
+
+    location = ""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(302)
+        self.send_header("Location", type(self).location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Receiver
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def webhook_server(settings):
+    """The partner's endpoint, allow-listed as an intranet target would be."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    Receiver.received = []
+    Receiver.failures = 0
+    with serving(Receiver) as url:
+        yield url, Receiver
 
 
 @pytest.fixture
@@ -180,6 +210,34 @@ def test_an_unreachable_webhook_does_not_block_other_deliveries(
     webhook_placement.refresh_from_db()
     assert due_placement.status == "delivered"
     assert webhook_placement.status == "rendered" and webhook_placement.attempts == 1
+
+
+def test_a_webhook_answering_with_a_redirect_is_not_delivered(
+    webhook_placement, webhook_server
+):
+    receiver_url, receiver = webhook_server
+    Redirector.location = receiver_url
+    with serving(Redirector) as redirecting_url:
+        webhook_placement.outlet.delivery_target = redirecting_url
+        webhook_placement.outlet.save()
+        enqueue_due_placements(timezone.now())
+    webhook_placement.refresh_from_db()
+    assert webhook_placement.status == "rendered" and webhook_placement.attempts == 1
+    assert "重定向（HTTP 302）" in webhook_placement.error
+    assert receiver.received == []
+
+
+def test_a_webhook_on_an_internal_address_is_refused_without_the_allow_list(
+    webhook_placement, webhook_server, settings
+):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    _, receiver = webhook_server
+    enqueue_due_placements(timezone.now())
+    webhook_placement.refresh_from_db()
+    assert webhook_placement.status == "rendered"
+    assert "不允许访问" in webhook_placement.error
+    assert "127.0.0.1" not in webhook_placement.error
+    assert receiver.received == []
 
 
 def test_an_email_outlet_gets_the_package_as_attachments(

@@ -1,10 +1,15 @@
 """Fixtures for the ingest tests: a real HTTP server on 127.0.0.1 whose
 answers each test sets (status, headers, body, a delay, ETag/Last-Modified
-with real 304s, a streamed body of any size), builders of RSS, Atom and JSON
-Feed documents, and upstream feeds pointing at the server."""
+with real 304s, a streamed body of any size, a body dripped byte by byte),
+builders of RSS, Atom and JSON Feed documents, and upstream feeds pointing at
+the server. Outbound requests reach loopback only when allow-listed: `upstream`
+allow-lists the server's address, `unlisted_upstream` leaves it as in
+production."""
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,11 +32,13 @@ class Answer:
     delay: float = 0  # seconds before answering
     stream_bytes: int = 0  # send this many bytes, without Content-Length
     stall: float = 0  # seconds to hang after the headers and a first chunk
+    drip: float = 0  # seconds between the body's bytes, sent one at a time
 
 
 @dataclass
 class Upstream:
     port: int
+    host: str = "127.0.0.1"
     answers: dict[str, Answer] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -43,7 +50,7 @@ class Upstream:
         return self.url(path)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def headers_sent_to(self, path: str) -> list[dict[str, str]]:
         return [headers for seen, headers in self.requests if seen == path]
@@ -74,6 +81,11 @@ class Handler(BaseHTTPRequestHandler):
         if answer.stream_bytes:
             self.end_headers()
             self.stream(answer.stream_bytes)
+            return
+        if answer.drip:
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.drip(answer.body, answer.drip)
             return
         if answer.stall:
             self.end_headers()
@@ -106,23 +118,51 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the reader gave up, as it should past its cap
 
+    def drip(self, body: bytes, interval: float) -> None:
+        stop: threading.Event = self.server.upstream.stop
+        try:
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                if stop.wait(interval):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the reader gave up at its deadline
+
     def log_message(self, format, *args) -> None:
         """Quiet: the tests read what the server saw from Upstream.requests."""
 
 
-@pytest.fixture
-def upstream():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+@contextmanager
+def running_upstream(host: str = "127.0.0.1") -> Iterator[Upstream]:
+    """A server listening on host (any of 127.0.0.0/8 works on Linux)."""
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
-    server.upstream = Upstream(port=server.server_address[1])
+    server.upstream = Upstream(port=server.server_address[1], host=host)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
-    yield server.upstream
-    server.upstream.stop.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server.upstream
+    finally:
+        server.upstream.stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def unlisted_upstream():
+    """The server, its address not allow-listed: nothing should reach it."""
+    with running_upstream() as upstream:
+        yield upstream
+
+
+@pytest.fixture
+def upstream(unlisted_upstream, settings):
+    """The server, its address allow-listed as an intranet source would be."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    return unlisted_upstream
 
 
 # Feed documents ----------------------------------------------------------------------

@@ -3,7 +3,6 @@ off (the wait doubles per failure in a row, capped), 410 switches it off, a
 success resets it, and a good feed polled in the same run still ingests.
 Also the feeds that are odd but readable: GBK, bozo with entries, redirects."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -30,7 +29,7 @@ INTERVAL = timedelta(minutes=30)
 
 @pytest.fixture
 def small_limits(settings):
-    settings.INGEST_TIMEOUT_SECONDS = 0.5
+    settings.INGEST_DEADLINE_SECONDS = 0.5
     settings.INGEST_MAX_BYTES = 64 * 1024
 
 
@@ -195,18 +194,6 @@ def test_only_http_addresses_are_accepted(make_upstream_feed):
         make_upstream_feed("file:///etc/passwd")
     with pytest.raises(IngestError, match="只支持 http 和 https"):
         fetch("file:///etc/passwd")
-
-
-def test_closed_port_is_reported_as_no_connection(make_upstream_feed):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    feed = make_upstream_feed(f"http://127.0.0.1:{port}/feed")
-
-    poll_feed.call(feed.pk)
-
-    feed.refresh_from_db()
-    assert "无法连接 127.0.0.1" in feed.last_error and feed.failures == 1
 
 
 def test_feed_without_a_target_page_fails_before_fetching(
