@@ -47,6 +47,8 @@ BROKEN = {
     ),
     "timeout": ({"body": rss([GOOD]), "delay": 5}, "超时"),
     "stalled-body": ({"body": rss([GOOD]), "stall": 5}, "超时"),
+    # A declared length and a byte every 0.2 s: no read ever times out.
+    "dripped-body": ({"body": rss([GOOD]), "drip": 0.2}, "超时"),
     "streamed-over-cap": ({"stream_bytes": 1024 * 1024}, "响应超过 64 KB 上限"),
     "declared-over-cap": ({"body": b" " * (100 * 1024)}, "响应超过 64 KB 上限"),
     "bad-json": (
