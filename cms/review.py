@@ -1,8 +1,9 @@
 """Scientific-accuracy review: the rule that nothing goes live unreviewed, and
 the four-eyes rule that nobody approves their own edit.
 
-A revision's approver may not be its author, nor anyone who saved the page
-after it (their edit would ride on the approval). ScienceReviewTask holds the
+A revision's approver may not have saved any revision the approval would take
+live: none since the page's live revision (any, for a page never published),
+nor any later one (their edit would ride on the approval). ScienceReviewTask holds the
 rule in the workflow: the admin does not offer 批准 to those users, and
 on_action refuses a hand-made approve. is_review_approved(), behind every
 publish of a content page, refuses an approval given by the revision's own
@@ -27,21 +28,24 @@ class SelfApprovalRefused(PermissionDenied):
     """Raised when a reviewer approves a revision that they edited."""
 
 
-def editors_since(revision: Revision) -> set[int]:
-    """Ids of the users who saved this revision or any later one of its object."""
-    later = Revision.objects.filter(
+def editors_of_change(revision: Revision) -> set[int]:
+    """Ids of the users who saved a revision of the object after its live
+    revision (all of them, when none is live): the change under review and
+    whatever was saved since."""
+    live_revision_id = getattr(revision.content_object, "live_revision_id", None)
+    saved = Revision.objects.filter(
         base_content_type_id=revision.base_content_type_id,
         object_id=revision.object_id,
-        pk__gte=revision.pk,
+        pk__gt=live_revision_id or 0,
         user__isnull=False,
     )
-    return set(later.values_list("user_id", flat=True))
+    return set(saved.values_list("user_id", flat=True))
 
 
 def may_approve(revision: Revision, user) -> bool:
     if settings.REVIEW_ALLOW_SELF_APPROVAL:
         return True
-    return user.pk not in editors_since(revision)
+    return user.pk not in editors_of_change(revision)
 
 
 def is_review_approved(revision: Revision) -> bool:

@@ -105,6 +105,22 @@ def test_a_reviewer_who_edited_after_submission_cannot_approve(
         approve_review(page, reviewer)
 
 
+def test_a_reviewer_whose_earlier_draft_another_editor_submitted_cannot_approve(
+    make_article, editor, reviewer
+):
+    """The approval would take the reviewer's own unreviewed text live too."""
+    page = make_article()
+    page.standfirst = "审核人自己写的导语"
+    page.save_revision(user=reviewer)
+    page.title = "编辑改了标题"
+    page.save_revision(user=editor)
+    submit_for_review(page, editor)
+    with pytest.raises(SelfApprovalRefused):
+        approve_review(page, reviewer)
+    page.refresh_from_db()
+    assert page.standfirst != "审核人自己写的导语"
+
+
 def test_a_superuser_cannot_approve_their_own_edit(make_article, admin_user):
     page = make_article(publish=False)
     page.save_revision(user=admin_user)
