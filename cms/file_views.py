@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from wagtail.documents.views.serve import serve as wagtail_serve_document
 from wagtailmedia.models import get_media_model
@@ -30,6 +31,8 @@ from media_pipeline.models import Rendition, version_of
 
 CHUNK_BYTES = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# Opened in the browser rather than downloaded (Wagtail's default).
+INLINE_DOCUMENTS = ("application/pdf", "text/plain")
 # Widths the public image door renders (the article template's srcset).
 IMAGE_WIDTHS = (480, 800, 1200)
 # Types by file extension for media: podcast apps pick their player by it.
@@ -131,6 +134,8 @@ def ranged_response(
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "public, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
+    # An uploaded file opened on its own runs nothing (as Wagtail's view).
+    response["Content-Security-Policy"] = "default-src 'none'"
     return response
 
 
@@ -204,7 +209,13 @@ def document(request: HttpRequest, document_id: int, document_filename: str):
     if request.method not in ("GET", "HEAD"):
         raise Http404
     name = public_version(FileKind.DOCUMENT, document_id, document_filename)
-    return file_response(request, name, mime_type_of(name))
+    response = file_response(request, name, mime_type_of(name))
+    inline = getattr(settings, "WAGTAILDOCS_INLINE_CONTENT_TYPES", INLINE_DOCUMENTS)
+    if response.status_code < 300 and mime_type_of(name) not in inline:
+        response["Content-Disposition"] = content_disposition_header(
+            True, document_filename
+        )
+    return response
 
 
 def image_url(image_id: int, name: str, width: int | None = None) -> str:

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import apps
+from django.http import HttpResponseNotFound
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -10,6 +11,7 @@ from wagtail.models import Revision
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from cms.file_views import can_see_drafts
 from cms.pages import ContentPage
 from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_approved
 from cms.snippets import Audience, Campaign, Expert, Topic
@@ -123,3 +125,13 @@ def explain_refused_self_approval(menu_items, request, context):
         page, request.user
     ):
         menu_items.append(SelfApprovalRefusedItem())
+
+
+@hooks.register("before_serve_document")
+def documents_for_staff_only(document, request):
+    """Wagtail's own document view serves the file as stored now: staff only.
+    The public reaches documents through cms.file_views.document, whatever
+    address leads to Wagtail's view (its pattern takes any Unicode digit)."""
+    if not can_see_drafts(request):
+        return HttpResponseNotFound()
+    return None

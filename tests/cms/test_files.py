@@ -63,6 +63,8 @@ def public_subtitles(client, page) -> bytes:
     approved = approved_file(page.pk, FileKind.DOCUMENT, page.subtitles_id)
     response = client.get(f"/documents/{page.subtitles_id}/{approved.filename}")
     assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"] == "default-src 'none'"
     return body(response)
 
 
@@ -275,3 +277,14 @@ def test_channels_render_from_the_approved_versions(vtt_video, make_article):
     video = with_approved_files(type(vtt_video).objects.get(pk=vtt_video.pk))
     assert video.subtitles.file.name == approved_subtitles
     assert "审核过的字幕" in video.subtitles.file.open("rb").read().decode()
+
+
+def test_wagtails_own_document_view_serves_staff_only(client, admin_client, db):
+    document = Document.objects.create(
+        title="内部", file=ContentFile(b"TOP SECRET DRAFT", name="secret.txt")
+    )
+    arabic_indic = "".join(chr(0x660 + int(digit)) for digit in str(document.pk))
+    address = f"/documents/{arabic_indic}/secret.txt"
+    assert client.get(address).status_code == 404
+    assert client.get(document.url).status_code == 404
+    assert body(admin_client.get(address)) == b"TOP SECRET DRAFT"
