@@ -16,7 +16,7 @@ storage names it shows now."""
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.documents import get_document_model
@@ -24,6 +24,8 @@ from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 from wagtailmedia.models import get_media_model
+
+from cms.review import is_review_approved
 
 
 class FileKind(models.TextChoices):
@@ -181,7 +183,7 @@ def with_approved_files(page: Page) -> Page:
 
 def snapshot_live_pages() -> int:
     """Record the files of live revisions that have none yet (installations
-    from before files followed review: what is live now was approved)."""
+    from before files followed review: what is live then was approved)."""
     missing = Page.objects.filter(
         live=True, live_revision__isnull=False, live_revision__file_snapshot=None
     ).select_related("live_revision")
@@ -250,18 +252,29 @@ def approved_files_of(pages) -> dict[tuple[int, str, int], ApprovedFile]:
 
 
 def on_page_published(sender, instance, revision=None, **kwargs) -> None:
-    if revision is not None:
+    """Files are recorded for a revision 科学审核 approved, never for one
+    that went live another way (a live copy of a page carries its latest
+    draft): such a page's files have no public address."""
+    if revision is not None and is_review_approved(revision):
         snapshot(revision)
 
 
 def on_revision_saved(sender, instance: Revision, **kwargs) -> None:
     """A revision approved to go live later keeps the files it was approved
     with."""
-    if instance.approved_go_live_at is not None and isinstance(
-        instance.content_object, Page
+    if (
+        instance.approved_go_live_at is not None
+        and isinstance(instance.content_object, Page)
+        and is_review_approved(instance)
     ):
         snapshot(instance)
 
 
-def on_migrated(sender, **kwargs) -> None:
-    snapshot_live_pages()
+def on_migrated(sender, using="default", **kwargs) -> None:
+    """Once, on the first migrate that creates the table: later, a live page
+    without recorded files went live without review (a live copy, say)."""
+    tables = connections[using].introspection.table_names()
+    if FileSnapshot._meta.db_table not in tables:
+        return  # migrated back to before files followed review
+    if not FileSnapshot.objects.using(using).exists():
+        snapshot_live_pages()

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from channels.models import Placement
+from cms.files import FileSnapshot
 from cms.pages import ArticlePage
 from partners.models import ApiKey
 from screens.models import Screen
@@ -145,3 +146,17 @@ def test_a_previous_release_database_migrates_forward_unchanged(
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "ingest.tasks.poll_feed"
     assert import_string(queued.task_path).name == "poll_feed"  # imports again
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_migrating_back_before_approved_files_and_forward_again(
+    client, make_feed, make_video
+):
+    """The recorded files go with the table and are recorded again, once."""
+    make_feed("all")
+    video = make_video()
+    [enclosure] = feedparser.parse(client.get(RSS).content).entries[0].enclosures
+    call_command("migrate", "cms", "0004_science_review_task", verbosity=0)
+    call_command("migrate", verbosity=0)
+    assert client.get(enclosure.href).status_code == 200
+    assert FileSnapshot.objects.filter(revision=video.live_revision_id).exists()

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image as PILImage
+from wagtail.actions.copy_page import CopyPageAction
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.models import Collection
@@ -288,3 +289,31 @@ def test_wagtails_own_document_view_serves_staff_only(client, admin_client, db):
     assert client.get(address).status_code == 404
     assert client.get(document.url).status_code == 404
     assert body(admin_client.get(address)) == b"TOP SECRET DRAFT"
+
+
+def test_a_live_copy_of_a_page_does_not_publish_its_unreviewed_draft_files(
+    client, make_article, admin_user, editor
+):
+    reviewed = Image.objects.create(
+        title="原图", file=ImageFile(BytesIO(png("#00ff00")), name="yuan.png")
+    )
+    draft_only = Image.objects.create(
+        title="草稿图", file=ImageFile(BytesIO(png("#ff0000")), name="caogao.png")
+    )
+    article = make_article(
+        body=[{"type": "image", "value": {"image": reviewed.pk, "caption": ""}}]
+    )
+    article.body = [{"type": "image", "value": {"image": draft_only.pk, "caption": ""}}]
+    article.save_revision(user=editor)
+    address = f"/files/images/{draft_only.pk}/original/{draft_only.filename}"
+    assert client.get(address).status_code == 404
+
+    CopyPageAction(
+        article,
+        to=article.get_parent(),
+        update_attrs={"slug": "fuben"},
+        keep_live=True,
+        user=admin_user,
+    ).execute()
+
+    assert client.get(address).status_code == 404
