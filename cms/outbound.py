@@ -14,8 +14,8 @@ one more is returned as it is (a caller that follows none sees every 3xx).
 One deadline covers the whole exchange, every hop, from connecting to the
 last byte: a watchdog thread shuts the socket down when it passes, however
 slowly the server drips. The body is read in chunks and refused past
-`max_bytes`. Resolving the name is not covered (getaddrinfo cannot be
-interrupted); the system resolver's own timeout bounds it.
+`max_bytes`. Resolving the name counts against the deadline but cannot be
+interrupted (getaddrinfo): the system resolver's own timeout ends it.
 
 Failures raise OutboundError with a Chinese message for the editor that names
 no address, port or system error: a refused address, a closed port and a
@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from http.client import HTTPException
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import certifi
 import urllib3
@@ -46,6 +46,7 @@ SCHEMES = {"http": 80, "https": 443}
 REDIRECTS = {301, 302, 303, 307, 308}
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
+PATH_SAFE = "/%:@!$&'()*+,;=~"
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -103,7 +104,9 @@ def is_allowed(address: Address) -> bool:
         address = address.ipv4_mapped or address.sixtofour or address
     if any(address in network for network in allowed_networks()):
         return True
-    return address.is_global and not (address.is_multicast or address.is_reserved)
+    special = address.is_multicast or address.is_reserved
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+    return address.is_global and not (special or site_local)
 
 
 def checked_addresses(host: str, port: int) -> list[str]:
@@ -219,8 +222,10 @@ def connection(url: str, watchdog: Watchdog) -> tuple[HTTPConnection, str]:
     else:
         conn = PinnedHTTPConnection(parts.hostname, port, timeout=watchdog.remaining())
     conn.addresses, conn.watchdog = addresses, watchdog
-    path = parts.path or "/"
-    return conn, f"{path}?{parts.query}" if parts.query else path
+    # Percent-encoded as browsers do: a Chinese feed path is common.
+    path = quote(parts.path or "/", safe=PATH_SAFE)
+    query = quote(parts.query, safe=PATH_SAFE + "?")
+    return conn, f"{path}?{query}" if query else path
 
 
 # Requests ----------------------------------------------------------------------------

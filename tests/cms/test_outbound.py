@@ -31,6 +31,7 @@ REFUSED = [
     "::1",
     "::",
     "fe80::1",
+    "fec0::1",  # site-local (deprecated, still routed inside some networks)
     "fc00::1",
     "fd12:3456::1",
     "ff02::1",
@@ -103,6 +104,18 @@ def test_the_host_name_is_sent_while_the_checked_address_is_dialled(settings, se
     assert (answer.status, answer.body) == (200, b"hello")
     [headers] = server.headers_sent_to("/named")
     assert headers["Host"] == f"localhost:{server.port}"
+
+
+def test_a_chinese_path_is_sent_percent_encoded(settings, server):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    url = server.answer("/%E8%AE%A2%E9%98%85.xml?q=%E7%A7%91", "订阅")
+    answer = request(
+        "GET",
+        url.replace("%E8%AE%A2%E9%98%85", "订阅").replace("%E7%A7%91", "科"),
+        deadline_seconds=5,
+        max_bytes=64,
+    )
+    assert answer.body.decode() == "订阅"
 
 
 def test_a_dripping_body_is_cut_off_at_the_total_deadline(server):
