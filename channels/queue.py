@@ -22,7 +22,7 @@ from django_tasks_db.utils import exclusive_transaction
 from channels.base import Package
 from channels.delivery import DeliveryError, deliver
 from channels.models import OutputFile, Placement
-from cms.files import with_approved_files
+from cms.files import FileNotApproved, with_approved_files
 from cms.pages import visible_pages
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,11 @@ def render_placement(placement: Placement) -> list[OutputFile]:
         return list(placement.outputs.all())
     if not visible_pages().filter(pk=placement.page_id).exists():
         raise NotReady(gettext("内容尚未上线（或已下线），暂不交付"))
-    item = with_approved_files(placement.page.specific)
+    try:
+        item = with_approved_files(placement.page.specific)
+    except FileNotApproved as error:
+        message = gettext("使用的文件「%(title)s」没有审核通过的版本，不能交付")
+        raise Refused(message % {"title": error.title}) from error
     adapter = placement.outlet.adapter
     if problems := adapter.check(item, placement.outlet):
         raise Refused("；".join(problem.message for problem in problems))

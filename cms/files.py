@@ -13,7 +13,7 @@ Screens and other products that show files outside pages say which files they
 show through the `public_file_names` hook: a function (kind, object_id) →
 storage names it shows now."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 from django.db import connections, models, transaction
@@ -149,14 +149,31 @@ def instances_in(value) -> Iterator[models.Model]:
     elif isinstance(value, dict):
         for child in value.values():
             yield from instances_in(child)
-    elif isinstance(value, (list, tuple)) or hasattr(value, "raw_data"):
+    elif isinstance(value, Sequence) and not isinstance(value, str):
         for child in value:
             yield from instances_in(getattr(child, "value", child))
 
 
+class FileNotApproved(Exception):
+    """A file the page uses has no version its live revision was approved
+    with (the page went live without review, a live copy say)."""
+
+    def __init__(self, obj) -> None:
+        super().__init__(str(obj))
+        self.title = str(obj)
+
+
+def approved_name(approved: dict, kind: FileKind, obj) -> str:
+    try:
+        return approved[kind, obj.pk]
+    except KeyError:
+        raise FileNotApproved(obj) from None
+
+
 def with_approved_files(page: Page) -> Page:
     """The page with every file it uses set, in memory, to the version its
-    live revision was approved with: what channels render from."""
+    live revision was approved with: what channels render from. Raises
+    FileNotApproved for a file without one."""
     approved = {
         (row.kind, row.object_id): row.name
         for row in ApprovedFile.objects.filter(
@@ -174,10 +191,11 @@ def with_approved_files(page: Page) -> Page:
             kind = kinds.get(type(obj))
             if kind is None:
                 continue
-            obj.file.name = approved.get((kind, obj.pk), obj.file.name)
+            if obj.file:
+                obj.file.name = approved_name(approved, kind, obj)
             if kind == FileKind.MEDIA and obj.thumbnail:
-                key = (FileKind.THUMBNAIL, obj.pk)
-                obj.thumbnail.name = approved.get(key, obj.thumbnail.name)
+                thumbnail = FileKind.THUMBNAIL
+                obj.thumbnail.name = approved_name(approved, thumbnail, obj)
     return page
 
 

@@ -38,7 +38,7 @@ TEXT_CONTROLS = frozenset(b"\t\n\r\f")
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 SDP_LINE = re.compile(r"^[a-z]=")
 
-# The containers: file signature → ffmpeg demuxer. Checked in order by sniff().
+# The containers: file signature → ffmpeg demuxer. Checked in order by container().
 RIFF_FORMS = {b"WAVE": "wav", b"AVI ": "avi"}
 AIFF_FORMS = frozenset({b"AIFF", b"AIFC"})
 SIGNATURES = (

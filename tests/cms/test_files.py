@@ -22,6 +22,7 @@ from wagtail.models import Collection
 from cms.file_views import resized_name
 from cms.files import (
     FileKind,
+    FileNotApproved,
     approved_file,
     snapshot_live_pages,
     with_approved_files,
@@ -308,7 +309,7 @@ def test_a_live_copy_of_a_page_does_not_publish_its_unreviewed_draft_files(
     address = f"/files/images/{draft_only.pk}/original/{draft_only.filename}"
     assert client.get(address).status_code == 404
 
-    CopyPageAction(
+    copy = CopyPageAction(
         article,
         to=article.get_parent(),
         update_attrs={"slug": "fuben"},
@@ -317,3 +318,5 @@ def test_a_live_copy_of_a_page_does_not_publish_its_unreviewed_draft_files(
     ).execute()
 
     assert client.get(address).status_code == 404
+    with pytest.raises(FileNotApproved):  # nor do channels render from them
+        with_approved_files(copy.specific)
