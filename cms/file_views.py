@@ -132,7 +132,9 @@ def ranged_response(
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "public, no-cache"
+    # What staff read may be a draft's: no shared cache keeps it.
+    shared = "private" if can_see_drafts(request) else "public"
+    response["Cache-Control"] = f"{shared}, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     # An uploaded file opened on its own runs nothing (as Wagtail's view).
     response["Content-Security-Policy"] = "default-src 'none'"
@@ -269,6 +271,4 @@ def staff_file(request: HttpRequest, name: str):
     of drafts)."""
     if not can_see_drafts(request):
         raise Http404
-    response = file_response(request, name, mime_type_of(name))
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return file_response(request, name, mime_type_of(name))

@@ -204,7 +204,9 @@ def test_a_drafts_files_have_no_public_address(
     assert client.get(enclosure).status_code == 404
     assert client.get(video_media.file.url).status_code == 404
     assert video_media.file.url.startswith("/private-files/")
-    assert admin_client.get(video_media.file.url).status_code == 200
+    staff_view = admin_client.get(video_media.file.url)
+    assert staff_view.status_code == 200
+    assert staff_view["Cache-Control"] == "private, no-cache"
     assert admin_client.get(subtitles.url).status_code == 200
 
 
