@@ -21,6 +21,25 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Someone a correction or withdrawal must reach, as an adapter sees it:
+    who (a name, and a reference unique within the channel), what is sent
+    (for the record), and the function that sends it — a dotted path to a
+    function taking the recorded row (channels.models.AdvisoryRecipient) and
+    returning (state, detail). channels/advisories.py records and sends."""
+
+    name: str
+    reference: str
+    sent: str
+    sender: str
+    outlet: Any = None
+    placement: Any = None
+
+
+TELL_OUTLET = "channels.advisories.tell_outlet"
+
+
+@dataclass(frozen=True)
 class PackageFile:
     name: str
     content: bytes
@@ -76,7 +95,9 @@ def template_beside(adapter: type, name: str) -> Path:
 
 class ChannelAdapter:
     """One channel: checks an item against an outlet's spec and renders its
-    package. Subclasses register with @register (channels.registry).
+    package; on a correction or withdrawal, names who must hear of it and
+    what they get (correct, withdraw). Subclasses register with @register
+    (channels.registry).
 
     A channel with a preview in the page editor sets preview_label, keeps its
     preview template (preview.html) beside its module and fills it with
@@ -99,6 +120,36 @@ class ChannelAdapter:
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
         """(label, value, over the limit?) for the figures an editor checks."""
         return []
+
+    def correct(self, advisory, outlets) -> list[Recipient]:
+        """Who must hear of a correction (cms.Advisory), given the outlets of
+        this channel that received the item: by default each of them, told
+        through its own delivery method."""
+        return [self.tell(advisory, outlet) for outlet in outlets]
+
+    def withdraw(self, advisory, outlets) -> list[Recipient]:
+        """Who must hear of a withdrawal; by default as for a correction."""
+        return [self.tell(advisory, outlet) for outlet in outlets]
+
+    def render_notice(self, advisory, outlet) -> Package:
+        """The package of a notice placement (a 更正启事 planned by
+        correct()): by default the notice as text and JSON."""
+        package = Package(summary={"advisory": advisory.pk})
+        package.add(
+            f"advisory-{advisory.pk}.txt",
+            advisory.summary(),
+            "text/plain; charset=utf-8",
+        )
+        return package
+
+    def tell(self, advisory, outlet) -> Recipient:
+        return Recipient(
+            name=str(outlet),
+            reference=f"outlet:{outlet.pk}",
+            sent=advisory.summary(),
+            sender=TELL_OUTLET,
+            outlet=outlet,
+        )
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         name = type(self).__name__

@@ -1,5 +1,7 @@
-"""Delivering a rendered package to an outlet: a folder, SFTP, e-mail or a
-signed HTTP webhook. Each method raises DeliveryError with a reason."""
+"""Delivering to an outlet: a folder, SFTP, e-mail or a signed HTTP webhook.
+What goes is a Shipment: a placement's rendered package, or an advisory
+(更正/撤回) about an item the outlet received. Each method raises
+DeliveryError with a reason."""
 
 import base64
 import hashlib
@@ -7,7 +9,10 @@ import hmac
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 import paramiko
@@ -29,19 +34,77 @@ class DeliveryError(Exception):
     """A delivery that did not happen; the message says why, for the editor."""
 
 
+@dataclass(frozen=True)
+class ShipmentFile:
+    name: str
+    mime_type: str
+    open: Callable[[], IO[bytes]]
+
+
+@dataclass
+class Shipment:
+    """What one delivery carries to one outlet, in each method's terms."""
+
+    outlet: Outlet
+    folder_name: str  # folder and SFTP: the package's own folder
+    subject: str  # e-mail
+    body: str  # e-mail
+    payload: dict[str, Any]  # webhook: the signed JSON body
+    idempotency_key: str  # webhook: a receiver drops a repeat
+    files: list[ShipmentFile] = field(default_factory=list)
+
+
 def package_folder_name(placement: Placement) -> str:
     return f"{placement.scheduled_at:%Y%m%d}-{placement.pk}-{placement.page.slug}"
 
 
-def to_folder(placement: Placement, outputs: list[OutputFile]) -> str:
-    if problem := folder_problem(placement.outlet.delivery_target):
+def placement_shipment(placement: Placement, outputs: list[OutputFile]) -> Shipment:
+    page = placement.page
+    return Shipment(
+        outlet=placement.outlet,
+        folder_name=package_folder_name(placement),
+        subject=f"【科普稿件】{page.title}",
+        body=(
+            f"{placement.outlet.name}：\n\n附件是 "
+            f"{placement.scheduled_at:%Y-%m-%d %H:%M} 刊播的稿件"
+            f"《{page.title}》。\n\n{settings.WAGTAIL_SITE_NAME}"
+        ),
+        payload={
+            "placement": placement.pk,
+            "outlet": placement.outlet.name,
+            "scheduled_at": placement.scheduled_at.isoformat(),
+            "item": {"id": page.pk, "title": page.title, "url": page.full_url},
+            "files": [
+                {
+                    "name": output.name,
+                    "mime_type": output.mime_type,
+                    "size": output.size,
+                    "url": signed_download_url(output),
+                }
+                for output in outputs
+            ],
+        },
+        idempotency_key=f"placement-{placement.pk}",
+        files=[
+            ShipmentFile(output.name, output.mime_type, output_opener(output))
+            for output in outputs
+        ],
+    )
+
+
+def output_opener(output: OutputFile) -> Callable[[], IO[bytes]]:
+    return lambda: output.file.open("rb")
+
+
+def to_folder(shipment: Shipment) -> str:
+    if problem := folder_problem(shipment.outlet.delivery_target):
         raise DeliveryError(problem)
-    folder = Path(placement.outlet.delivery_target) / package_folder_name(placement)
+    folder = Path(shipment.outlet.delivery_target) / shipment.folder_name
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for output in outputs:
-            with output.file.open("rb") as source:
-                write_atomically(folder / output.name, source.read())
+        for item in shipment.files:
+            with item.open() as source:
+                write_atomically(folder / item.name, source.read())
     except OSError as error:
         message = gettext("无法写入文件夹 %(folder)s：%(reason)s")
         raise DeliveryError(
@@ -57,26 +120,26 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def to_sftp(placement: Placement, outputs: list[OutputFile]) -> str:
+def to_sftp(shipment: Shipment) -> str:
     """Upload to sftp://user@host[:port]/path[?host_key=SHA256:…]; with a
     host_key the server's key must match it (pin it against impostors)."""
-    url = urlsplit(placement.outlet.delivery_target)
-    remote = f"{url.path.rstrip('/')}/{package_folder_name(placement)}"
+    url = urlsplit(shipment.outlet.delivery_target)
+    remote = f"{url.path.rstrip('/')}/{shipment.folder_name}"
     try:
         transport = paramiko.Transport((url.hostname, url.port or 22))
         try:
             transport.start_client(timeout=SFTP_TIMEOUT_SECONDS)
             check_host_key(transport, pinned_host_key(url.query))
             transport.auth_password(
-                unquote(url.username or ""), placement.outlet.delivery_secret
+                unquote(url.username or ""), shipment.outlet.delivery_secret
             )
             sftp = paramiko.SFTPClient.from_transport(transport)
             make_remote_folder(sftp, remote)
-            for output in outputs:
-                with output.file.open("rb") as source:
-                    partial = f"{remote}/.part-{output.name}"
+            for item in shipment.files:
+                with item.open() as source:
+                    partial = f"{remote}/.part-{item.name}"
                     sftp.putfo(source, partial)
-                    sftp.posix_rename(partial, f"{remote}/{output.name}")
+                    sftp.posix_rename(partial, f"{remote}/{item.name}")
         finally:
             transport.close()
     except (OSError, paramiko.SSHException) as error:
@@ -118,20 +181,18 @@ def make_remote_folder(sftp: paramiko.SFTPClient, path: str) -> None:
             sftp.mkdir(current)
 
 
-def to_email(placement: Placement, outputs: list[OutputFile]) -> str:
-    recipients = [a.strip() for a in placement.outlet.delivery_target.split(",")]
-    message = EmailMessage(
-        subject=f"【科普稿件】{placement.page.title}",
-        body=(
-            f"{placement.outlet.name}：\n\n附件是 "
-            f"{placement.scheduled_at:%Y-%m-%d %H:%M} 刊播的稿件"
-            f"《{placement.page.title}》。\n\n{settings.WAGTAIL_SITE_NAME}"
-        ),
-        to=recipients,
-    )
-    for output in outputs:
-        with output.file.open("rb") as source:
-            message.attach(output.name, source.read(), output.mime_type.split(";")[0])
+def to_email(shipment: Shipment) -> str:
+    recipients = [a.strip() for a in shipment.outlet.delivery_target.split(",")]
+    return send_email(recipients, shipment.subject, shipment.body, shipment.files)
+
+
+def send_email(
+    recipients: list[str], subject: str, body: str, files: Sequence[ShipmentFile] = ()
+) -> str:
+    message = EmailMessage(subject=subject, body=body, to=recipients)
+    for item in files:
+        with item.open() as source:
+            message.attach(item.name, source.read(), item.mime_type.split(";")[0])
     try:
         message.send()
     except OSError as error:
@@ -140,44 +201,33 @@ def to_email(placement: Placement, outputs: list[OutputFile]) -> str:
     return gettext("已发送给 %(recipients)s") % {"recipients": ", ".join(recipients)}
 
 
-def webhook_body(placement: Placement, outputs: list[OutputFile]) -> bytes:
-    page = placement.page
-    payload = {
-        "placement": placement.pk,
-        "outlet": placement.outlet.name,
-        "scheduled_at": placement.scheduled_at.isoformat(),
-        "item": {"id": page.pk, "title": page.title, "url": page.full_url},
-        "files": [
-            {
-                "name": output.name,
-                "mime_type": output.mime_type,
-                "size": output.size,
-                "url": signed_download_url(output),
-            }
-            for output in outputs
-        ],
-    }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
-
-
 def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def to_webhook(placement: Placement, outputs: list[OutputFile]) -> str:
-    """POST the signed package description; only a 2xx answer from the
-    address itself counts: a redirect is not followed and is a failure."""
-    outlet = placement.outlet
-    body = webhook_body(placement, outputs)
+def to_webhook(shipment: Shipment) -> str:
+    outlet = shipment.outlet
+    return post_signed(
+        outlet.delivery_target,
+        outlet.delivery_secret,
+        shipment.payload,
+        shipment.idempotency_key,
+    )
+
+
+def post_signed(url: str, secret: str, payload: dict, idempotency_key: str) -> str:
+    """POST the signed JSON; only a 2xx answer from the address itself
+    counts: a redirect is not followed and is a failure."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "X-Kepu-Signature": signature(outlet.delivery_secret, body),
-        "Idempotency-Key": f"placement-{placement.pk}",
+        "X-Kepu-Signature": signature(secret, body),
+        "Idempotency-Key": idempotency_key,
     }
     try:
         answer = outbound.request(
             "POST",
-            outlet.delivery_target,
+            url,
             headers=headers,
             body=body,
             deadline_seconds=WEBHOOK_DEADLINE_SECONDS,
@@ -212,4 +262,11 @@ def deliver(placement: Placement, outputs: list[OutputFile]) -> str:
     method = DELIVERERS.get(placement.outlet.delivery)
     if method is None:
         return gettext("已生成，等待编辑下载")
-    return method(placement, outputs)
+    return method(placement_shipment(placement, outputs))
+
+
+def ship(shipment: Shipment) -> str | None:
+    """Send a shipment the outlet's way; None when the outlet takes nothing
+    pushed (its desk downloads, so a person must tell it)."""
+    method = DELIVERERS.get(shipment.outlet.delivery)
+    return method(shipment) if method else None

@@ -146,6 +146,7 @@ class Placement(models.Model):
         RENDERED = "rendered", _("已生成")
         DELIVERED = "delivered", _("已交付")
         FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已撤销")
 
     page = models.ForeignKey(
         "wagtailcore.Page",
@@ -167,6 +168,15 @@ class Placement(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     error = models.TextField(_("错误原因"), blank=True)
+    advisory = models.ForeignKey(
+        "cms.Advisory",
+        verbose_name=_("更正/撤回启事"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="placements",
+        help_text=_("设置时，这次排期刊播的是该内容的更正启事或撤稿启事"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -211,11 +221,18 @@ class Placement(models.Model):
             raise ValidationError({"outlet": _("该渠道已停用")})
 
     def record(self, status: str, user=None, note: str = "") -> None:
-        """Move to a status and keep the change in the placement's history."""
+        """Move to a status and keep the change in the placement's history;
+        a notice placement's recipient follows it."""
         self.status = status
         PlacementEvent.objects.create(
             placement=self, status=status, user=user, note=note
         )
+        if self.advisory_id:
+            self.notice_recipients.update(
+                state=AdvisoryRecipient.state_of_placement(status),
+                detail=note,
+                updated_at=timezone.now(),
+            )
 
 
 def page_goes_live_by(page, moment) -> bool:
@@ -273,3 +290,83 @@ class OutputFile(models.Model):
                 fields=["placement", "name"], name="one_output_per_name"
             )
         ]
+
+
+class AdvisoryRecipient(models.Model):
+    """One recipient of an item that was corrected or withdrawn — an outlet,
+    a partner, a screen group, a platform account — with the signal it was
+    sent and where that stands. `sender` names the function that sends (and
+    re-sends) it: it receives the row and returns (state, detail)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        SENT = "sent", _("已发送")
+        DELIVERED = "delivered", _("已送达")
+        ACKNOWLEDGED = "acknowledged", _("已确认")
+        FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    advisory = models.ForeignKey(
+        "cms.Advisory",
+        verbose_name=_("更正/撤回"),
+        on_delete=models.CASCADE,
+        related_name="recipients",
+    )
+    channel = models.CharField(_("渠道"), max_length=40)
+    name = models.CharField(_("接收方"), max_length=200)
+    reference = models.CharField(_("接收方编号"), max_length=80)
+    outlet = models.ForeignKey(
+        Outlet,
+        verbose_name=_("渠道账号/栏目"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    placement = models.ForeignKey(
+        Placement,
+        verbose_name=_("启事排期"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notice_recipients",
+    )
+    sender = models.CharField(max_length=120, editable=False)
+    sent = models.TextField(_("发送内容"))
+    state = models.CharField(
+        _("状态"), max_length=12, choices=State.choices, default=State.PENDING
+    )
+    detail = models.TextField(_("说明"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("更正/撤回接收方")
+        verbose_name_plural = _("更正/撤回接收方")
+        ordering = ["channel", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advisory", "channel", "reference"],
+                name="one_row_per_advisory_recipient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.get_state_display()}"
+
+    @staticmethod
+    def state_of_placement(status: str) -> str:
+        states = {
+            Placement.Status.DELIVERED: AdvisoryRecipient.State.DELIVERED,
+            Placement.Status.FAILED: AdvisoryRecipient.State.FAILED,
+            Placement.Status.CANCELLED: AdvisoryRecipient.State.CANCELLED,
+        }
+        return states.get(status, AdvisoryRecipient.State.PENDING)

@@ -72,7 +72,9 @@ def enqueue_due_placements(now: datetime) -> int:
 
 @task()
 def process_placement(placement_id: int) -> str:
-    placement = Placement.objects.select_related("outlet", "page").get(pk=placement_id)
+    placement = Placement.objects.select_related("outlet", "page", "advisory").get(
+        pk=placement_id
+    )
     if placement.status not in OPEN:
         return placement.status
     try:
@@ -94,6 +96,19 @@ def process_placement(placement_id: int) -> str:
 def render_placement(placement: Placement) -> list[OutputFile]:
     if placement.status == Placement.Status.RENDERED:
         return list(placement.outputs.all())
+    adapter = placement.outlet.adapter
+    if placement.advisory_id:
+        package = adapter.render_notice(placement.advisory, placement.outlet)
+    else:
+        package = render_item(placement, adapter)
+    outputs = store_package(placement, package)
+    count = len(outputs)
+    note = ngettext("%(count)d 个文件", "%(count)d 个文件", count) % {"count": count}
+    placement.record(Placement.Status.RENDERED, note=note)
+    return outputs
+
+
+def render_item(placement: Placement, adapter) -> Package:
     if not visible_pages().filter(pk=placement.page_id).exists():
         raise NotReady(gettext("内容尚未上线（或已下线），暂不交付"))
     try:
@@ -101,15 +116,10 @@ def render_placement(placement: Placement) -> list[OutputFile]:
     except FileNotApproved as error:
         message = gettext("使用的文件「%(title)s」没有审核通过的版本，不能交付")
         raise Refused(message % {"title": error.title}) from error
-    adapter = placement.outlet.adapter
     if problems := adapter.check(item, placement.outlet):
         raise Refused("；".join(problem.message for problem in problems))
     placement.record(Placement.Status.CHECKED)
-    outputs = store_package(placement, adapter.render(item, placement.outlet))
-    count = len(outputs)
-    note = ngettext("%(count)d 个文件", "%(count)d 个文件", count) % {"count": count}
-    placement.record(Placement.Status.RENDERED, note=note)
-    return outputs
+    return adapter.render(item, placement.outlet)
 
 
 def store_package(placement: Placement, package: Package) -> list[OutputFile]:

@@ -28,6 +28,10 @@ def get_adapter(key: str) -> ChannelAdapter:
         raise ImproperlyConfigured(f"no channel adapter {key!r}") from None
 
 
+def all_adapters() -> list[ChannelAdapter]:
+    return [cls() for _key, cls in sorted(_adapters.items())]
+
+
 def adapters_with_preview() -> list[ChannelAdapter]:
     return [cls() for _key, cls in sorted(_adapters.items()) if cls.preview_label]
 

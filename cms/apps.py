@@ -10,11 +10,17 @@ class CmsConfig(AppConfig):
 
     def ready(self) -> None:
         from wagtail.models import Revision
-        from wagtail.signals import page_published
+        from wagtail.signals import page_published, page_unpublished
 
-        from cms import files
+        from cms import advisories, files
 
         page_published.connect(files.on_page_published, dispatch_uid="cms.files")
+        page_published.connect(
+            advisories.on_page_published, dispatch_uid="cms.advisories"
+        )
+        page_unpublished.connect(
+            advisories.on_page_unpublished, dispatch_uid="cms.advisories"
+        )
         post_save.connect(
             files.on_revision_saved, sender=Revision, dispatch_uid="cms.files"
         )

@@ -63,3 +63,16 @@ class ScienceBodyBlock(blocks.StreamBlock):
     quote = QuoteBlock()
     fact_box = FactBoxBlock()
     references = ReferencesBlock()
+
+
+class CorrectionBlock(blocks.StructBlock):
+    wrong = blocks.TextBlock(label=_("原文有误之处"), max_length=500)
+    right = blocks.TextBlock(label=_("更正为"), max_length=500)
+
+    class Meta:
+        icon = "warning"
+        label = _("更正说明")
+
+
+class CorrectionsBlock(blocks.StreamBlock):
+    correction = CorrectionBlock()

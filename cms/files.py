@@ -250,6 +250,22 @@ def public_versions(kind: FileKind, object_id: int) -> list[str]:
     return names
 
 
+def withdrawal_of_file(kind: FileKind, object_id: int):
+    """The withdrawal of a page that published this file, when no visible
+    page shows it now (its address then answers 410, not 404)."""
+    from cms.advisories import withdrawal_of
+
+    page_ids = (
+        ApprovedFile.objects.filter(kind=kind, object_id=object_id)
+        .values_list("snapshot__revision__object_id", flat=True)
+        .distinct()
+    )
+    for page_id in page_ids:
+        if advisory := withdrawal_of(int(page_id)):
+            return advisory
+    return None
+
+
 def is_approved_version(name: str) -> bool:
     """Whether a stored file is a version some revision was approved with
     (the storages keep those)."""

@@ -4,6 +4,7 @@ own modules) and the worker heartbeats that the health check reads."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.advisories import Advisory  # noqa: F401
 from cms.files import ApprovedFile, FileSnapshot  # noqa: F401
 from cms.pages import (  # noqa: F401 (Django finds models through this module)
     ArticlePage,

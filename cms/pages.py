@@ -3,7 +3,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -16,7 +15,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
-from cms.blocks import ScienceBodyBlock
+from cms.blocks import CorrectionsBlock, ScienceBodyBlock
+from cms.gone import Gone
 from cms.paging import page_of
 from cms.previews import extra_preview_modes, serve_extra_preview
 from cms.review import is_review_approved, require_review_approval
@@ -45,7 +45,7 @@ class VisiblePageMixin:
 
     def serve(self, request, *args, **kwargs):
         if self.is_expired_now():
-            raise Http404
+            raise Gone()
         return super().serve(request, *args, **kwargs)
 
     def get_sitemap_urls(self, request=None):
@@ -121,6 +121,15 @@ class ContentPage(VisiblePageMixin, Page):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    corrections = StreamField(
+        CorrectionsBlock(),
+        verbose_name=_("更正说明"),
+        blank=True,
+        help_text=_(
+            "更正已发布的内容时，在这里新增一条（原文有误之处、更正为），"
+            "经科学审核发布后通知所有刊播渠道；已有的条目请勿删除"
+        ),
+    )
 
     taxonomy_panels = [
         MultiFieldPanel(
@@ -135,6 +144,7 @@ class ContentPage(VisiblePageMixin, Page):
             [FieldPanel("source_credit"), FieldPanel("reviewing_expert")],
             heading=_("来源与审核"),
         ),
+        FieldPanel("corrections"),
     ]
 
     search_fields = [
@@ -175,6 +185,8 @@ class ContentPage(VisiblePageMixin, Page):
                 self.live = False
                 self.has_unpublished_changes = True
         return super().save(*args, **kwargs)
+
+    is_withdrawable = True  # unpublishing it is a withdrawal (cms.advisories)
 
     @property
     def preview_modes(self) -> list[tuple[str, str]]:

@@ -135,3 +135,10 @@ def documents_for_staff_only(document, request):
     if not can_see_drafts(request):
         return HttpResponseNotFound()
     return None
+
+
+@hooks.register("before_unpublish_page")
+def take_withdrawal_reason(request, page):
+    """The reason typed on the unpublish page travels with the withdrawal."""
+    page.withdrawal_reason = request.POST.get("withdrawal_reason", "").strip()[:500]
+    page.withdrawn_by = request.user

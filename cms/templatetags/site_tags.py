@@ -3,6 +3,7 @@
 from django import template
 from wagtail.models import Page, Site
 
+from cms.advisories import correction_dates
 from cms.pages import visible_pages
 
 register = template.Library()
@@ -43,3 +44,15 @@ def snippet(page: Page) -> str:
         if text := getattr(page, field, ""):
             return text
     return ""
+
+
+@register.simple_tag
+def correction_notes(page: Page) -> list[dict]:
+    """The page's 更正说明, newest first, each with when it went live (None
+    in a preview of a correction not yet published)."""
+    notes = getattr(page, "corrections", None)
+    if not notes:
+        return []
+    dates = correction_dates(page) if page.pk else {}
+    entries = [{**note.value, "at": dates.get(note.id)} for note in notes]
+    return entries[::-1]
