@@ -41,6 +41,7 @@ STATUS_COLOURS = {
     Placement.Status.RENDERED: "#6941c6",
     Placement.Status.DELIVERED: "#18794e",
     Placement.Status.FAILED: "#b42318",
+    Placement.Status.CANCELLED: "#98a2b3",
 }
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 DEFAULT_TIME = time(9, 0)

@@ -26,11 +26,13 @@ from channels.admin_views import (
     move_placement,
     placement_policy,
 )
+from channels.advisory_views import AdvisoryViewSet, advisory_policy
 from channels.forms import OutletForm, PlacementForm, content_page_models
 from channels.models import Outlet, Placement
 from channels.previews import preview_modes, serve_channel_preview
 from channels.registry import channel_choices
 from channels.report_views import TargetsReportViewSet
+from cms.advisories import Advisory
 from cms.pages import ContentPage
 from cms.previews import HOOK as PREVIEW_MODES_HOOK
 from cms.previews import PreviewMode
@@ -158,7 +160,13 @@ class ChannelsGroup(ViewSetGroup):
     menu_label = _("渠道")
     menu_icon = "site"
     menu_order = 250
-    items = (CalendarViewSet, PlacementViewSet, OutletViewSet, TargetsReportViewSet)
+    items = (
+        CalendarViewSet,
+        PlacementViewSet,
+        AdvisoryViewSet,
+        OutletViewSet,
+        TargetsReportViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -177,9 +185,21 @@ def place_on_channels_button(page, user, priority: int):
     yield Button(_("发布到渠道"), url, icon_name="calendar-check", priority=priority)
 
 
+def advisories_button(page, user, priority: int):
+    """更正与撤回 of this item, once it has any."""
+    if not advisory_policy.user_has_permission(user, "view"):
+        return
+    count = Advisory.objects.filter(page_id=page.pk).count()
+    if count:
+        url = f"{reverse('channel_advisories:index')}?{urlencode({'item': page.pk})}"
+        label = _("更正与撤回（%(count)d）") % {"count": count}
+        yield Button(label, url, icon_name="warning", priority=priority)
+
+
 @hooks.register("register_page_header_buttons")
 def page_header_buttons(page, user, view_name, next_url=None):
     yield from place_on_channels_button(page, user, priority=40)
+    yield from advisories_button(page, user, priority=41)
 
 
 @hooks.register("register_page_listing_more_buttons")

@@ -25,7 +25,6 @@ from wagtail.documents.views.serve import serve as wagtail_serve_document
 from wagtailmedia.models import get_media_model
 from willow.image import Image as WillowImage
 
-from cms.advisories import withdrawal_of
 from cms.files import (
     ApprovedFile,
     FileKind,
@@ -33,7 +32,7 @@ from cms.files import (
     public_versions,
     withdrawal_of_file,
 )
-from cms.gone import Gone
+from cms.gone import Gone, raise_if_taken_back
 from cms.http import conditional
 from media_pipeline.models import Rendition, version_of
 
@@ -156,8 +155,7 @@ def file_etag(name: str, size: int) -> str:
 def approved_or_404(page_id: int, kind: FileKind, object_id: int) -> ApprovedFile:
     approved = approved_file(page_id, kind, object_id)
     if approved is None:
-        if advisory := withdrawal_of(page_id):
-            raise Gone(advisory)
+        raise_if_taken_back(page_id)
         raise Http404
     return approved
 
@@ -204,7 +202,7 @@ def public_version(kind: FileKind, object_id: int, filename: str) -> str:
     for name in public_versions(kind, object_id):
         if PurePosixPath(name).name == filename:
             return name
-    if advisory := withdrawal_of_file(kind, object_id):
+    if advisory := withdrawal_of_file(kind, object_id, filename):
         raise Gone(advisory)
     raise Http404
 

@@ -250,13 +250,15 @@ def public_versions(kind: FileKind, object_id: int) -> list[str]:
     return names
 
 
-def withdrawal_of_file(kind: FileKind, object_id: int):
-    """The withdrawal of a page that published this file, when no visible
-    page shows it now (its address then answers 410, not 404)."""
+def withdrawal_of_file(kind: FileKind, object_id: int, filename: str):
+    """The withdrawal of a page that published this version of the file (its
+    address then answers 410, not 404, when no visible page shows it)."""
     from cms.advisories import withdrawal_of
 
     page_ids = (
-        ApprovedFile.objects.filter(kind=kind, object_id=object_id)
+        ApprovedFile.objects.filter(
+            kind=kind, object_id=object_id, name__endswith=f"/{filename}"
+        )
         .values_list("snapshot__revision__object_id", flat=True)
         .distinct()
     )

@@ -6,8 +6,10 @@ middleware sits before Wagtail's RedirectMiddleware)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
+from wagtail.models import Page
 
-from cms.advisories import Advisory, withdrawal_at
+from cms.advisories import Advisory, withdrawal_at, withdrawal_of
 
 
 class Gone(Exception):
@@ -23,6 +25,18 @@ def gone_response(request: HttpRequest, advisory: Advisory | None) -> HttpRespon
     response = HttpResponse(body, status=410)
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def raise_if_taken_back(page_id: int) -> None:
+    """Gone for a page that was withdrawn, or is past its expiry time and
+    waits for the scheduler to unpublish it (within a minute)."""
+    if advisory := withdrawal_of(page_id):
+        raise Gone(advisory)
+    expired = Page.objects.filter(
+        pk=page_id, live=True, expire_at__lte=timezone.now()
+    ).exists()
+    if expired:
+        raise Gone()
 
 
 class GoneMiddleware:

@@ -165,6 +165,7 @@ def article_form(expert):
             "source_credit": "省地震局",
             "reviewing_expert": expert.pk,
             "body": streamfield([("paragraph", rich_text("<p>保持冷静。</p>"))]),
+            "corrections": streamfield([]),
             "comments": inline_formset([]),
             **overrides,
         }

@@ -146,6 +146,9 @@ def test_a_previous_release_database_migrates_forward_unchanged(
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "ingest.tasks.poll_feed"
     assert import_string(queued.task_path).name == "poll_feed"  # imports again
+    # An item published before corrections existed can be withdrawn after.
+    ArticlePage.objects.get(pk=article.pk).unpublish()
+    assert client.get(article.url).status_code == 410
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

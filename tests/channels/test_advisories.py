@@ -7,6 +7,7 @@ import json
 from urllib.parse import unquote
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from channels.advisories import next_issue
@@ -181,3 +182,81 @@ def test_an_outlet_without_push_waits_for_a_person(
     row = AdvisoryRecipient.objects.get(outlet=outlet, placement=None)
     assert row.state == "pending" and "电话或邮件通知" in row.detail
     assert Placement.objects.get(pk=placement.pk).status == "delivered"
+
+
+def test_the_admin_lists_each_advisory_with_its_recipients_and_acts_on_them(
+    make_episode, make_outlet, make_placement, announcing, admin_client, tmp_path
+):
+    manual = make_outlet("radio", name="手动台", spec={"slot_seconds": 300})
+    broken = make_outlet(
+        "radio",
+        name="坏文件夹台",
+        spec={"slot_seconds": 300},
+        delivery="folder",
+        delivery_target=str(tmp_path / "later"),
+    )
+    episode = make_episode(5, body=SHORT_EPISODE)
+    for outlet in (manual, broken):
+        make_due(make_placement(episode, outlet))
+    enqueue_due_placements(timezone.now())
+    (tmp_path / "later").rename(tmp_path / "gone")
+    (tmp_path / "later").write_text("a file where the folder was")
+    with announcing():
+        withdraw(episode, reason="结论有误")
+    advisory = Advisory.objects.get()
+
+    listing = admin_client.get("/admin/channels/advisories/").content.decode()
+    assert "撤回" in listing and episode.title in listing and "1 个失败" in listing
+    page = admin_client.get(f"/admin/channels/advisories/inspect/{advisory.pk}/")
+    html = page.content.decode()
+    assert "结论有误" in html and "手动台" in html and "坏文件夹台" in html
+    assert "重试" in html and "标记为已确认" in html
+
+    failed = advisory.recipients.get(outlet=broken)
+    assert failed.state == "failed"
+    (tmp_path / "later").unlink()
+    admin_client.post(f"/admin/channels/advisories/recipient/{failed.pk}/retry/")
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts) == ("delivered", 2)
+
+    waiting = advisory.recipients.get(outlet=manual)
+    admin_client.post(
+        f"/admin/channels/advisories/recipient/{waiting.pk}/acknowledge/",
+        {"note": "已电话通知值班编辑"},
+    )
+    waiting.refresh_from_db()
+    assert waiting.state == "acknowledged" and waiting.detail == "已电话通知值班编辑"
+
+
+def test_only_placement_staff_see_advisories_and_nobody_edits_them(
+    make_article, announcing, client, editor, django_user_model
+):
+    with announcing():
+        make_article().unpublish()
+    advisory = Advisory.objects.get()
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    assert client.get("/admin/channels/advisories/").status_code == 200
+    assert client.get(
+        f"/admin/channels/advisories/edit/{advisory.pk}/"
+    ).status_code in (
+        302,
+        403,
+    )
+    outsider = django_user_model.objects.create_user("outsider", password="x")
+    outsider.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(outsider)
+    assert client.get("/admin/channels/advisories/").status_code in (302, 403)
+
+
+def test_the_items_editor_links_to_its_advisories(make_article, admin_client):
+    article = make_article()
+    edit = f"/admin/pages/{article.pk}/edit/"
+    assert "更正与撤回（" not in admin_client.get(edit).content.decode()
+    article.unpublish()
+    html = admin_client.get(edit).content.decode()
+    assert "更正与撤回（1）" in html
+    listing = admin_client.get(f"/admin/channels/advisories/?item={article.pk}")
+    assert article.title in listing.content.decode()
+    other = admin_client.get(f"/admin/channels/advisories/?item={article.pk + 1}")
+    assert article.title not in other.content.decode()

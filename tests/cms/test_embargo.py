@@ -56,8 +56,19 @@ def hidden_page(request, make_article, editor, articles_index):
     return page
 
 
-def test_hidden_page_is_not_served(client, hidden_page):
-    assert client.get(f"/articles/{hidden_page.slug}/").status_code == 404
+TAKEN_BACK = {expired_before_the_scheduler_ran, unpublished}
+
+
+@pytest.fixture
+def gone_status(request):
+    """410 for an item that was public and was taken back, 404 otherwise."""
+    state = request.node.callspec.params["hidden_page"]
+    return 410 if state in TAKEN_BACK else 404
+
+
+def test_hidden_page_is_not_served(client, hidden_page, gone_status):
+    answer = client.get(f"/articles/{hidden_page.slug}/")
+    assert answer.status_code == gone_status
 
 
 def test_hidden_page_is_not_listed_on_home_or_section(client, hidden_page):

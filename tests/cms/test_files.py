@@ -27,6 +27,7 @@ from cms.files import (
     snapshot_live_pages,
     with_approved_files,
 )
+from cms.scheduling import expire_due_pages
 from feeds.models import FeedDefinition
 
 VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{}\n"
@@ -198,10 +199,10 @@ def test_a_drafts_files_have_no_public_address(
 ):
     subtitles = make_subtitles("vtt")
     draft = make_video(subtitles=subtitles)
-    draft.unpublish()
-    assert client.get(subtitles.url).status_code == 404
+    draft.unpublish()  # withdrawn: what was public answers 410
+    assert client.get(subtitles.url).status_code == 410
     enclosure = f"/feeds/media/{draft.pk}/{video_media.pk}/{video_media.filename}"
-    assert client.get(enclosure).status_code == 404
+    assert client.get(enclosure).status_code == 410
     assert client.get(video_media.file.url).status_code == 404
     assert video_media.file.url.startswith("/private-files/")
     staff_view = admin_client.get(video_media.file.url)
@@ -217,8 +218,11 @@ def test_an_expired_pages_files_leave_with_it(client, vtt_video, video_media):
     type(vtt_video).objects.filter(pk=vtt_video.pk).update(
         expire_at=timezone.now() - timedelta(seconds=1)
     )
-    assert client.get(enclosure).status_code == 404
-    assert client.get(subtitles).status_code == 404
+    assert client.get(enclosure).status_code == 410
+    assert client.get(subtitles).status_code == 404  # until the scheduler's tick
+    expire_due_pages(timezone.now())
+    assert client.get(enclosure).status_code == 410
+    assert client.get(subtitles).status_code == 410
 
 
 def test_storage_is_not_served_to_the_public(db, client, video_media):

@@ -73,10 +73,10 @@ def test_nothing_is_served_for_hidden_pages_or_wrong_names(
     assert client.get(wrong_name).status_code == 404
     thumbnail = reverse("files:thumbnail", args=[page.pk, page.video.pk])
     assert client.get(thumbnail).status_code == 200
-    page.unpublish()
-    assert client.get(url).status_code == 404
-    assert client.head(url).status_code == 404
-    assert client.get(thumbnail).status_code == 404
+    page.unpublish()  # a withdrawal: its addresses say so
+    assert client.get(url).status_code == 410
+    assert client.head(url).status_code == 410
+    assert client.get(thumbnail).status_code == 410
     draft = make_video(publish=False, title="未发布视频")
     draft_url = reverse(
         "files:enclosure",
