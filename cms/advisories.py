@@ -121,9 +121,10 @@ def on_page_unpublished(sender, instance: Page, **kwargs) -> None:
 
 
 def on_page_published(sender, instance: Page, revision, **kwargs) -> None:
-    """Each correction note the published revision adds, once."""
+    """Each correction note the published revision adds, once; notes on an
+    item's first publication correct nothing that went out."""
     notes = getattr(instance, "corrections", None)
-    if not notes:
+    if not notes or instance.first_published_at == instance.last_published_at:
         return
     announced = set(
         Advisory.objects.filter(

@@ -260,3 +260,9 @@ def test_the_items_editor_links_to_its_advisories(make_article, admin_client):
     assert article.title in listing.content.decode()
     other = admin_client.get(f"/admin/channels/advisories/?item={article.pk + 1}")
     assert article.title not in other.content.decode()
+
+
+def test_a_note_on_the_first_publication_announces_nothing(make_article):
+    note = [("correction", {"wrong": "甲", "right": "乙"})]
+    make_article(corrections=note)
+    assert not Advisory.objects.exists()
