@@ -14,9 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.advisories import next_issue, notice_recipient
+from channels.advisories import item_placement, next_issue, notice_recipient
 from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
-from channels.models import Placement
 from channels.newspaper import documents, notices
 from channels.newspaper.documents import ArticleParts
 from channels.registry import register
@@ -163,16 +162,7 @@ class NewspaperAdapter(ChannelAdapter):
         ]
 
     def notice(self, advisory, outlet) -> notices.Notice:
-        original = (
-            Placement.objects.filter(
-                page_id=advisory.page_id,
-                outlet=outlet,
-                advisory__isnull=True,
-                status=Placement.Status.DELIVERED,
-            )
-            .order_by("-scheduled_at")
-            .first()
-        )
+        original = item_placement(advisory, outlet)
         return notices.Notice(
             withdrawal=advisory.is_withdrawal,
             title=advisory.title,
