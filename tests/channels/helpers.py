@@ -29,6 +29,7 @@ def article_edit_form(article, body: str) -> dict:
             "source_credit": article.source_credit,
             "reviewing_expert": article.reviewing_expert_id,
             "body": streamfield([("paragraph", rich_text(f"<p>{body}</p>"))]),
+            "corrections": streamfield([]),
             "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0},
         }
     )
