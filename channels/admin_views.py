@@ -147,7 +147,10 @@ class PlacementEditView(generic.EditView):
 
 class PlacementInspectView(generic.InspectView):
     def get_page_display_value(self):
-        return self.object.page.get_admin_display_title()
+        title = self.object.page.get_admin_display_title()
+        if heading := self.object.notice_heading:
+            return f"{heading}：{title}"
+        return title
 
     def get_field_display_value(self, field_name, field):
         value = super().get_field_display_value(field_name, field)
@@ -160,6 +163,7 @@ class PlacementInspectView(generic.InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         placement = self.object
+        context["notice"] = placement.advisory if placement.advisory_id else None
         context["events"] = placement.events.select_related("user")
         context["outputs"] = placement.outputs.all()
         context["problems"] = problems_of(placement)

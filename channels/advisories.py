@@ -234,6 +234,21 @@ def plan_notice(advisory: Advisory, outlet: Outlet, when: datetime) -> Placement
             when += timedelta(minutes=1)
 
 
+def item_placement(advisory: Advisory, outlet: Outlet) -> Placement | None:
+    """The latest delivered placement of the item on the outlet: the issue or
+    broadcast a notice refers to."""
+    return (
+        Placement.objects.filter(
+            page_id=advisory.page_id,
+            outlet=outlet,
+            advisory__isnull=True,
+            status=Placement.Status.DELIVERED,
+        )
+        .order_by("-scheduled_at")
+        .first()
+    )
+
+
 def notice_recipient(advisory: Advisory, outlet: Outlet, when: datetime, sent: str):
     placement = plan_notice(advisory, outlet, when)
     return Recipient(

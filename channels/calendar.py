@@ -163,7 +163,7 @@ def placements_in(period: Period, filters: dict):
             scheduled_at__gte=day_start(period.start),
             scheduled_at__lt=day_start(period.end),
         )
-        .select_related("page", "outlet")
+        .select_related("page", "outlet", "advisory")
         .order_by("scheduled_at", "pk")
     )
 

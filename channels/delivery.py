@@ -60,14 +60,16 @@ def package_folder_name(placement: Placement) -> str:
 
 def placement_shipment(placement: Placement, outputs: list[OutputFile]) -> Shipment:
     page = placement.page
+    title = placement.advisory.title if placement.advisory_id else page.title
+    heading = placement.notice_heading
     return Shipment(
         outlet=placement.outlet,
         folder_name=package_folder_name(placement),
-        subject=f"【科普稿件】{page.title}",
+        subject=f"【{heading or '科普稿件'}】{title}",
         body=(
             f"{placement.outlet.name}：\n\n附件是 "
-            f"{placement.scheduled_at:%Y-%m-%d %H:%M} 刊播的稿件"
-            f"《{page.title}》。\n\n{settings.WAGTAIL_SITE_NAME}"
+            f"{placement.scheduled_at:%Y-%m-%d %H:%M} 刊播的{heading or '稿件'}"
+            f"《{title}》。\n\n{settings.WAGTAIL_SITE_NAME}"
         ),
         payload={
             "placement": placement.pk,

@@ -205,6 +205,19 @@ class Placement(models.Model):
         when = f"{timezone.localtime(self.scheduled_at):%Y-%m-%d %H:%M}"
         return f"{self.page.title} → {self.outlet.name} @ {when}"
 
+    @property
+    def notice_heading(self) -> str:
+        """For a notice placement, the notice it carries; else empty."""
+        if self.advisory_id is None:
+            return ""
+        return _("撤稿通知") if self.advisory.is_withdrawal else _("更正启事")
+
+    @property
+    def display_title(self) -> str:
+        if heading := self.notice_heading:
+            return f"{heading}：{self.advisory.title}"
+        return self.page.title
+
     def clean(self) -> None:
         if self.scheduled_at is None or not self.page_id:
             return

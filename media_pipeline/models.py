@@ -159,7 +159,11 @@ def current_renditions(
     """Those made from their media's file as it is stored now (versions:
     media id → source version of its file), oldest first; a version has at
     most one per preset and framing."""
-    current = [r for r in renditions if r.source_version == versions.get(r.media_id)]
+    current = [
+        r
+        for r in renditions
+        if r.source_version == versions.get(r.media_id) and r.withdrawn_at is None
+    ]
     return sorted(current, key=attrgetter("created_at"))
 
 
@@ -188,6 +192,7 @@ class RenditionQuerySet(models.QuerySet):
         if not wanted:
             return {}
         renditions = self.filter(
+            withdrawn_at__isnull=True,
             media_id__in={pk for pk, _version in wanted},
             source_version__in={version for _pk, version in wanted},
             preset=preset,
@@ -200,7 +205,9 @@ class RenditionQuerySet(models.QuerySet):
 
 
 class Rendition(models.Model):
-    """An export of one version of a media file for one preset and reframe."""
+    """An export of one version of a media file for one preset and reframe.
+    One withdrawn with its item (withdrawn_at) is served by no door and
+    re-used by no export request; a new export replaces it."""
 
     media = models.ForeignKey(
         "wagtailmedia.Media",
@@ -217,6 +224,12 @@ class Rendition(models.Model):
     info = models.JSONField(_("输出媒体信息"))
     size = models.BigIntegerField(_("文件大小（字节）"))
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        _("撤回时间"),
+        null=True,
+        blank=True,
+        help_text=_("内容撤回后，这个导出版本不再对外提供"),
+    )
 
     objects = RenditionQuerySet.as_manager()
 

@@ -47,6 +47,7 @@ class VideoPreset:
     loudness_lufs: float
     true_peak_dbtp: float = -1.0
     x264_preset: str = "veryfast"  # house: speed over size; platforms re-encode
+    platform: bool = True  # posted to a platform account, not played by our screens
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ SCREEN_LANDSCAPE = VideoPreset(
     requires_subtitles=True,
     loudness_lufs=-24,
     true_peak_dbtp=-2.0,
+    platform=False,
 )
 
 PRESETS: dict[str, VideoPreset] = {

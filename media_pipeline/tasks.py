@@ -155,7 +155,7 @@ def request_export(
         "source_version": version,
         "options_key": export_options_key(title, subtitles),
     }
-    if rendition := Rendition.objects.filter(**key).first():
+    if rendition := Rendition.objects.filter(**key, withdrawn_at=None).first():
         return ExportRequest("reused", rendition=rendition)
     if job := ExportJob.objects.filter(**key, status__in=ExportJob.ACTIVE).first():
         return ExportRequest("running", job=job)
@@ -173,6 +173,20 @@ def cancel_export(job: ExportJob) -> None:
     jobs.filter(status=Status.QUEUED).update(
         status=Status.CANCELLED, finished_at=timezone.now()
     )
+
+
+def withdraw_exports(media_ids) -> tuple[int, int]:
+    """An item was withdrawn: its media's active export jobs are cancelled and
+    its renditions withdrawn. Returns (jobs cancelled, renditions withdrawn)."""
+    jobs = ExportJob.objects.filter(media_id__in=media_ids, status__in=ExportJob.ACTIVE)
+    cancelled = 0
+    for job in jobs:
+        cancel_export(job)
+        cancelled += 1
+    withdrawn = Rendition.objects.filter(
+        media_id__in=media_ids, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+    return cancelled, withdrawn
 
 
 # The export task -----------------------------------------------------------------

@@ -1,15 +1,22 @@
 """Newspaper columns: 字数 against the column's space, and the package a
-paper's desk takes (plain text in GB 18030 and UTF-8, DOCX, NITF, PDF proof)."""
+paper's desk takes (plain text in GB 18030 and UTF-8, DOCX, NITF, PDF proof).
+
+On a correction each paper that printed the item gets a 更正启事 planned on
+its next issue; on a withdrawal its desk gets a 撤稿通知 at once (a notice
+placement due now, which the queue delivers within a minute). Both are
+notice placements rendered by render_notice (notices.py)."""
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
-from channels.newspaper import documents
+from channels.advisories import item_placement, next_issue, notice_recipient
+from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
+from channels.newspaper import documents, notices
 from channels.newspaper.documents import ArticleParts
 from channels.registry import register
 from channels.text import count_chars, paragraphs_of
@@ -21,6 +28,7 @@ class NewspaperSpec(Spec):
     tolerance: int = 100
     max_images: int = 1
     byline_format: str = "{author}"
+    page_label: str = ""  # 版次 of the column, "第7版": named in a 更正启事
 
     def validate(self) -> dict[str, str]:
         problems = {}
@@ -132,6 +140,64 @@ class NewspaperAdapter(ChannelAdapter):
             "application/xml",
         )
         package.add(f"{parts.slug}.pdf", documents.pdf_bytes(parts), "application/pdf")
+        return package
+
+    def correct(self, advisory, outlets) -> list[Recipient]:
+        return [
+            notice_recipient(
+                advisory,
+                outlet,
+                next_issue(outlet, advisory.at),
+                gettext("下一期刊登更正启事"),
+            )
+            for outlet in outlets
+        ]
+
+    def withdraw(self, advisory, outlets) -> list[Recipient]:
+        return [
+            notice_recipient(
+                advisory, outlet, timezone.now(), gettext("撤稿通知即时发送编辑部")
+            )
+            for outlet in outlets
+        ]
+
+    def notice(self, advisory, outlet) -> notices.Notice:
+        original = item_placement(advisory, outlet)
+        return notices.Notice(
+            withdrawal=advisory.is_withdrawal,
+            title=advisory.title,
+            item_id=advisory.page_id,
+            advisory_id=advisory.pk,
+            outlet_name=outlet.name,
+            organisation=outlet.organisation,
+            at=advisory.at,
+            printed_on=(
+                timezone.localdate(original.scheduled_at) if original else None
+            ),
+            page_label=outlet.parsed_spec.page_label,
+            wrong=advisory.wrong,
+            right=advisory.right,
+            reason=advisory.reason,
+        )
+
+    def render_notice(self, advisory, outlet) -> Package:
+        notice = self.notice(advisory, outlet)
+        kind = "withdrawal" if notice.withdrawal else "correction"
+        stem = f"{kind}-{advisory.pk}"
+        package = Package(summary={"advisory": advisory.pk, "kind": kind})
+        text = notices.plain_text(notice)
+        package.add(f"{stem}.utf8.txt", text, "text/plain; charset=utf-8")
+        package.add(
+            f"{stem}.gb18030.txt",
+            text.encode("gb18030"),
+            "text/plain; charset=gb18030",
+        )
+        package.add(
+            f"{stem}.docx",
+            notices.docx_bytes(notice),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        package.add(f"{stem}.nitf.xml", notices.nitf_bytes(notice), "application/xml")
         return package
 
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:

@@ -1,19 +1,26 @@
 """Radio segments: a broadcast script timed at the presenter's speaking rate,
 checked against the slot; the episode's audio normalised to the outlet's
-loudness target, with a cue sheet."""
+loudness target, with a cue sheet.
+
+On a correction each station that broadcast the item gets a correction
+script, timed like a segment's, planned on the programme's next slot; on a
+withdrawal the station is told at once (the default signal)."""
 
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.advisories import item_placement, next_issue, notice_recipient
+from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
 from channels.radio.script import (
     ScriptLine,
+    correction_lines,
     cue_sheet,
     mark,
     script_lines,
@@ -90,7 +97,7 @@ class RadioAdapter(ChannelAdapter):
         package = Package(summary={"seconds": total, "slot_seconds": spec.slot_seconds})
         package.add(
             f"{file_stem(item)}.script.txt",
-            script_text(item, outlet, lines),
+            script_text(item.title, outlet, lines),
             "text/plain; charset=utf-8",
         )
         audio = getattr(item, "audio", None)
@@ -108,6 +115,45 @@ class RadioAdapter(ChannelAdapter):
         )
         return package
 
+    def correct(self, advisory, outlets) -> list[Recipient]:
+        return [
+            notice_recipient(
+                advisory,
+                outlet,
+                next_issue(outlet, advisory.at),
+                gettext("下一时段播出更正稿"),
+            )
+            for outlet in outlets
+        ]
+
+    def render_notice(self, advisory, outlet) -> Package:
+        if advisory.is_withdrawal:
+            return super().render_notice(advisory, outlet)
+        spec = outlet.parsed_spec
+        original = item_placement(advisory, outlet)
+        lines = correction_lines(
+            advisory.title,
+            advisory.wrong,
+            advisory.right,
+            timezone.localdate(original.scheduled_at) if original else None,
+            spec.chars_per_minute,
+            spec.host,
+        )
+        total = sum(line.seconds for line in lines)
+        package = Package(summary={"advisory": advisory.pk, "seconds": total})
+        heading = gettext("更正：《%(title)s》") % {"title": advisory.title}
+        package.add(
+            f"correction-{advisory.pk}.script.txt",
+            script_text(heading, outlet, lines),
+            "text/plain; charset=utf-8",
+        )
+        package.add(
+            f"correction-{advisory.pk}.cues.csv",
+            cue_sheet(lines, None),
+            "text/csv; charset=utf-8",
+        )
+        return package
+
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
         spec = outlet.parsed_spec
         seconds = sum(line.seconds for line in self.script(item, outlet))
@@ -120,7 +166,7 @@ class RadioAdapter(ChannelAdapter):
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         item = item.specific
         lines = self.script(item, outlet)
-        return {"script": script_text(item, outlet, lines)}
+        return {"script": script_text(item.title, outlet, lines)}
 
 
 def normalised_audio(audio, spec: RadioSpec):

@@ -6,6 +6,7 @@ package, not editor messages)."""
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 
 from wagtail.models import Page
 
@@ -33,6 +34,27 @@ def script_lines(item: Page, chars_per_minute: int, host: str) -> list[ScriptLin
         texts.append(standfirst)
     texts += paragraphs_of(getattr(item, "body", None) or [])
     texts.append(f"本期内容由{item.source_credit}提供。")
+    return timed(texts, chars_per_minute, host)
+
+
+def correction_lines(
+    title: str,
+    wrong: str,
+    right: str,
+    aired_on: date | None,
+    chars_per_minute: int,
+    host: str,
+) -> list[ScriptLine]:
+    """The read-out of a correction: what was said, when, and what is right."""
+    when = f"{aired_on.month}月{aired_on.day}日" if aired_on else ""
+    texts = [
+        f"更正：本节目{when}播出的《{title}》中，“{wrong}”有误，应为“{right}”。",
+        "特此更正，并向听众朋友致歉。",
+    ]
+    return timed(texts, chars_per_minute, host)
+
+
+def timed(texts: list[str], chars_per_minute: int, host: str) -> list[ScriptLine]:
     lines, start = [], 0
     for text in texts:
         seconds = read_seconds(text, chars_per_minute)
@@ -41,12 +63,12 @@ def script_lines(item: Page, chars_per_minute: int, host: str) -> list[ScriptLin
     return lines
 
 
-def script_text(item: Page, outlet, lines: list[ScriptLine]) -> str:
+def script_text(heading: str, outlet, lines: list[ScriptLine]) -> str:
     spec = outlet.parsed_spec
     total = sum(line.seconds for line in lines)
     header = [
         f"节目：{outlet.name}（{outlet.organisation}）",
-        f"本期：{item.title}",
+        f"本期：{heading}",
         f"预计时长：{mark(total)}（语速 {spec.chars_per_minute} 字/分钟，"
         f"时段 {mark(spec.slot_seconds)}）",
         "",

@@ -1,0 +1,112 @@
+"""更正 and 撤回 for the item's platform exports (short video: 抖音, 快手,
+视频号, 哔哩哔哩, 今日头条). No channel adapter posts to these platforms yet: an
+editor uploads the exports by hand, so what this module can do is stop what
+is ours and tell the editor what to do on each platform.
+
+On a withdrawal, export jobs of the item's media still queued or running are
+cancelled and its renditions withdrawn (no door serves them, no export
+request re-uses them). On a withdrawal or a correction, each platform the
+item was exported for gets one recipient (channel "short_video", pending)
+whose task lists the exports — platform, framing, when, by whom, and the
+admin page where they were made — and says what to do there: take the video
+down, or correct its caption and description. The editor marks it done
+(channels.advisories.acknowledge). Costs one query for the media, one for
+the renditions and one per recipient recorded."""
+
+from collections import defaultdict
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django_tasks import task
+from wagtailmedia.models import get_media_model
+
+from channels.advisories import record_and_send
+from channels.base import Recipient
+from channels.models import AdvisoryRecipient
+from cms.advisories import Advisory
+from cms.files import referenced_files
+from media_pipeline.models import Rendition
+from media_pipeline.presets import PRESETS
+from media_pipeline.tasks import withdraw_exports
+
+CHANNEL = "short_video"
+
+
+def on_advisory_issued(sender, advisory: Advisory, **kwargs) -> None:
+    follow_exports.enqueue(advisory.pk)
+
+
+@task()
+def follow_exports(advisory_id: int) -> int:
+    """Returns how many platform recipients were recorded; safe to run again."""
+    advisory = Advisory.objects.select_related("page").get(pk=advisory_id)
+    media_ids = item_media(advisory)
+    if not media_ids:
+        return 0
+    if advisory.is_withdrawal:
+        withdraw_exports(media_ids)
+    exports = defaultdict(list)
+    renditions = Rendition.objects.filter(media_id__in=media_ids).select_related(
+        "media"
+    )
+    for rendition in renditions.prefetch_related("jobs__created_by"):
+        preset = PRESETS.get(rendition.preset)
+        if preset is not None and preset.platform:
+            exports[preset].append(rendition)
+    recipients = [
+        Recipient(
+            name=preset.label,
+            reference=f"platform:{preset.name}",
+            sent=platform_task(advisory, preset.label, made),
+            sender="channels.platform_exports.await_editor",
+        )
+        for preset, made in exports.items()
+    ]
+    return len(record_and_send(advisory, CHANNEL, recipients))
+
+
+def item_media(advisory: Advisory) -> list[int]:
+    if advisory.page is None:
+        return []
+    media_model = get_media_model()
+    page = advisory.page.specific
+    return sorted({pk for model, pk in referenced_files(page) if model is media_model})
+
+
+def export_line(rendition: Rendition) -> str:
+    job = next(iter(rendition.jobs.all()), None)
+    by = f"，{job.created_by} 导出" if job and job.created_by else ""
+    made = f"{timezone.localtime(rendition.created_at):%Y-%m-%d %H:%M}"
+    where = reverse("media_pipeline:export", args=(rendition.media_id,))
+    return gettext(
+        "· 「%(media)s」%(framing)s，%(made)s%(by)s（导出页面：%(where)s）"
+    ) % {
+        "media": rendition.media.title,
+        "framing": rendition.get_reframe_display(),
+        "made": made,
+        "by": by,
+        "where": where,
+    }
+
+
+def platform_task(advisory: Advisory, platform: str, made: list[Rendition]) -> str:
+    names = {"platform": platform, "title": advisory.title}
+    if advisory.is_withdrawal:
+        action = gettext("请在%(platform)s下架《%(title)s》的视频") % names
+        if advisory.reason:
+            action += gettext("（撤回原因：%(reason)s）") % {"reason": advisory.reason}
+    else:
+        action = gettext(
+            "请在%(platform)s更正《%(title)s》视频的标题、简介（文案）："
+            "原文“%(wrong)s”，应为“%(right)s”"
+        ) % {**names, "wrong": advisory.wrong, "right": advisory.right}
+    lines = [action + "。", gettext("导出的版本："), *map(export_line, made)]
+    return "\n".join(lines)
+
+
+def await_editor(row: AdvisoryRecipient) -> tuple[str, str]:
+    """Nothing is sent: the editor acts on the platform, then confirms."""
+    return AdvisoryRecipient.State.PENDING, gettext(
+        "待编辑在平台上处理，完成后标记为已确认"
+    )
