@@ -195,7 +195,7 @@ def rendition(
     if export is None or PurePosixPath(export.file.name).name != filename:
         raise Http404
     if export.withdrawn_at is not None:  # withdrawn with an item that used it
-        raise Gone(withdrawal_of(page_id))
+        raise Gone()
     kind = "video" if export.info.get("has_video") else "audio"
     return file_response(request, export.file.name, mime_type_of(filename, kind))
 
