@@ -25,6 +25,7 @@ the advisory's page log entry committed, so it is the changed loop; a screen
 whose loop never showed the item (it hides it) confirms with the loop it
 has, which is the same. A heartbeat costs one query more, and resolving the
 current ETag (a cached loop) only while the screen has a row to confirm.
+Revoking a screen counts its groups' rows again.
 
 A row is sent with "n/m 台已确认" over the paired screens of the group and
 every group below it, acknowledged once all of them confirmed (delivered,
@@ -140,16 +141,26 @@ def loop_confirmations(row: AdvisoryRecipient) -> tuple[str, str]:
     return (State.ACKNOWLEDGED if confirmed >= total else State.SENT), detail
 
 
-def open_rows(screen: Screen):
-    """The rows of groups along the screen's lineage that still wait for
-    this screen's confirmation."""
+def rows_along(screen: Screen):
+    """The unsettled rows of the groups along the screen's lineage."""
     references = [REFERENCE % pk for pk in screen.group.lineage_ids]
+    return AdvisoryRecipient.objects.filter(
+        sender=SENDER, reference__in=references
+    ).exclude(state__in=SETTLED)
+
+
+def open_rows(screen: Screen):
+    """The rows that still wait for this screen's confirmation."""
     confirmed = AdvisoryConfirmation.objects.filter(screen=screen).values("advisory_id")
-    return (
-        AdvisoryRecipient.objects.filter(sender=SENDER, reference__in=references)
-        .exclude(state__in=SETTLED)
-        .exclude(advisory_id__in=confirmed)
-    )
+    return rows_along(screen).exclude(advisory_id__in=confirmed)
+
+
+def screen_revoked(screen: Screen) -> None:
+    """A revoked screen no longer counts: the rows it was holding back are
+    counted again once the revocation commits."""
+    row_ids = list(rows_along(screen).values_list("pk", flat=True))
+    if row_ids:
+        transaction.on_commit(lambda: recount(row_ids))
 
 
 def confirm(screen: Screen, loop: str, current_loop: Callable[[], str]) -> int:

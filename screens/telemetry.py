@@ -124,7 +124,7 @@ def parse_heartbeat(data, screen: Screen) -> Beat:
     storage = data.get("storage_free_bytes")
     if storage is not None and not (is_int(storage) and storage >= 0):
         raise Invalid("storage_free_bytes 应为非负整数或 null")
-    loop = data.get("loop") or ""
+    loop = "" if data.get("loop") is None else data["loop"]
     if not isinstance(loop, str) or len(loop) > MAX_LOOP:
         raise Invalid(f"loop 应为不超过 {MAX_LOOP} 字的文本或 null")
     emergency_id = optional_id(data, "emergency")

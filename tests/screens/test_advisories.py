@@ -249,7 +249,33 @@ def test_a_screen_outside_the_groups_confirms_nothing(
     assert (row.state, row.detail) == ("sent", "0/1 台已确认")
 
 
-def test_a_heartbeat_with_a_malformed_loop_is_refused(client, paired_screen):
-    body = json.dumps({"version": "v1", "loop": "x" * 81})
+def test_revoking_the_last_unconfirmed_screen_settles_the_row(
+    screen_loop,
+    screen_tree,
+    paired_screen,
+    pair_screen,
+    poll,
+    beat,
+    announcing,
+    django_capture_on_commit_callbacks,
+):
+    from screens import pairing
+
+    broken = pair_screen(screen_tree.other_site, name="坏了的大屏")
+    with announcing():
+        withdraw(screen_loop.article)
+    loop, _body = poll(paired_screen)
+    beat(paired_screen, loop)
+    row = AdvisoryRecipient.objects.get(channel="big_screen")
+    assert (row.state, row.detail) == ("sent", "1/2 台已确认")
+    with django_capture_on_commit_callbacks(execute=True):
+        pairing.revoke(broken.screen)
+    row.refresh_from_db()
+    assert (row.state, row.detail) == ("acknowledged", "1/1 台已确认")
+
+
+@pytest.mark.parametrize("loop", ["x" * 81, 42, False])
+def test_a_heartbeat_with_a_malformed_loop_is_refused(client, paired_screen, loop):
+    body = json.dumps({"version": "v1", "loop": loop})
     response = client.post(HEARTBEAT, body, "application/json", **paired_screen.headers)
     assert response.status_code == 400 and "loop" in response.json()["error"]
