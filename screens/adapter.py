@@ -3,7 +3,9 @@ screen group (ScreenGroup.outlet). A placement on it puts the page into the
 group's loop from the placement's date: render() draws the article's card
 (or finds the video's screen rendition) and adds the playlist item. The
 package gives the rendition's public door (files:rendition), which answers
-while the page is visible, as the screens' playlist does."""
+while the page is visible, as the screens' playlist does. On a correction or
+withdrawal the recipients are the groups whose loops had the item, each
+screen confirming it took the changed loop (screens/advisories.py)."""
 
 import json
 from dataclasses import dataclass
@@ -14,11 +16,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
 from channels.registry import register
 from cms.files import FileKind, approved_file
 from cms.pages import visible_pages
 from media_pipeline.models import Rendition, version_of
+from screens import advisories
 from screens.cards import (
     article_card_name,
     article_card_url,
@@ -156,3 +159,14 @@ class BigScreenAdapter(ChannelAdapter):
                 )
         summary["key_points"] = list(key_points(item))
         return package
+
+    def correct(self, advisory, outlets) -> list[Recipient]:
+        """The groups whose loops had the item, however it got there (not
+        only the outlets a placement reached): their loops show the
+        corrected version at the next poll."""
+        return advisories.recipients(advisory)
+
+    def withdraw(self, advisory, outlets) -> list[Recipient]:
+        """The groups whose loops had the item: it leaves them at the next
+        poll and each screen deletes its cached files."""
+        return advisories.recipients(advisory)

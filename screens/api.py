@@ -1,6 +1,7 @@
 """The screens' HTTP API, which static/big_screen/player.js speaks: pairing,
-the playlist with ETag/304 and the server's time, heartbeats and proof of
-play. Every answer is JSON; the three screen endpoints take the screen's
+the playlist with ETag/304 and the server's time, heartbeats (naming the
+loop the player took, which confirms a correction or withdrawal) and proof
+of play. Every answer is JSON; the three screen endpoints take the screen's
 token as a Bearer token and answer 401 to a missing, unknown or revoked one."""
 
 import hashlib
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import bearer_token, conditional
-from screens import pairing, telemetry
+from screens import advisories, pairing, telemetry
 from screens.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
@@ -158,6 +159,8 @@ def heartbeat(request, screen):
     except telemetry.Invalid as invalid:
         return error(400, str(invalid))
     telemetry.store_heartbeat(screen, beat)
+    if beat.loop:  # confirms the corrections and withdrawals it took
+        advisories.confirm(screen, beat.loop, lambda: etag_of(playlist_body(screen)))
     return HttpResponse(status=204)
 
 

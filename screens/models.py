@@ -319,6 +319,26 @@ class EmergencyConfirmation(models.Model):
         ]
 
 
+class AdvisoryConfirmation(models.Model):
+    """A screen took the loop that a correction or withdrawal (cms.Advisory)
+    changed: after the advisory, its heartbeat named the loop the server
+    sends it now (screens/advisories.py)."""
+
+    advisory = models.ForeignKey(
+        "cms.Advisory", on_delete=models.CASCADE, related_name="+"
+    )
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    loop = models.CharField(max_length=80)  # the playlist's ETag it reported
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advisory", "screen"], name="one_advisory_confirmation"
+            )
+        ]
+
+
 class Heartbeat(models.Model):
     """One per screen per minute (the minute the server received it in)."""
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from screens import advisories
 from screens.models import PairingRequest, Screen, ScreenGroup
 
 # No 0/O, 1/I/L: a code is read off a screen across a room.
@@ -116,6 +117,7 @@ def revoke(screen: Screen) -> None:
     """The token stops working at once; the player pairs again."""
     screen.revoked_at, screen.token_hash = timezone.now(), None
     screen.save(update_fields=["revoked_at", "token_hash"])
+    advisories.screen_revoked(screen)
 
 
 def screen_for_token(raw: str | None) -> Screen | None:

@@ -28,7 +28,15 @@ MAX_MESSAGE = 500
 MAX_VERSION = 40
 MAX_PLAY_SECONDS = 24 * 3600
 FUTURE_SLACK = timedelta(hours=1)  # a player's clock may run a little fast
-HEARTBEAT_KEYS = {"version", "playing", "emergency", "storage_free_bytes", "errors"}
+MAX_LOOP = 80
+HEARTBEAT_KEYS = {
+    "version",
+    "playing",
+    "emergency",
+    "loop",
+    "storage_free_bytes",
+    "errors",
+}
 PLAY_KEYS = {"id", "item", "emergency", "started_at", "seconds"}
 
 
@@ -43,6 +51,7 @@ class Beat:
     emergency: EmergencyItem | None
     storage_free_bytes: int | None
     errors: list[dict]
+    loop: str = ""  # the ETag of the loop the player took (screens.advisories)
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,9 @@ def parse_heartbeat(data, screen: Screen) -> Beat:
     storage = data.get("storage_free_bytes")
     if storage is not None and not (is_int(storage) and storage >= 0):
         raise Invalid("storage_free_bytes 应为非负整数或 null")
+    loop = "" if data.get("loop") is None else data["loop"]
+    if not isinstance(loop, str) or len(loop) > MAX_LOOP:
+        raise Invalid(f"loop 应为不超过 {MAX_LOOP} 字的文本或 null")
     emergency_id = optional_id(data, "emergency")
     emergencies = lineage_emergencies(screen, {emergency_id} - {None})
     return Beat(
@@ -123,6 +135,7 @@ def parse_heartbeat(data, screen: Screen) -> Beat:
         emergency=emergencies.get(emergency_id),
         storage_free_bytes=storage,
         errors=parse_errors(data.get("errors", [])),
+        loop=loop,
     )
 
 

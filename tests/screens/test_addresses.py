@@ -81,9 +81,9 @@ def test_a_replaced_video_without_an_approved_rendition_is_left_out(
     assert loop.entries == [] and len(loop.warnings) == 1
 
 
-@pytest.mark.parametrize("state", ["expired", "unpublished"])
-def test_the_rendition_of_a_page_no_longer_visible_answers_404(
-    screen_loop, screen_tree, client, read_public, state
+@pytest.mark.parametrize(("state", "status"), [("expired", 404), ("unpublished", 410)])
+def test_the_rendition_of_a_page_no_longer_visible_answers_404_or_410_if_withdrawn(
+    screen_loop, screen_tree, client, read_public, state, status
 ):
     url = resolve(screen_tree.site, "landscape").entries[0]["url"]
     read_public(url)
@@ -92,8 +92,8 @@ def test_the_rendition_of_a_page_no_longer_visible_answers_404(
         yesterday = timezone.now() - timedelta(days=1)
         type(page).objects.filter(pk=page.pk).update(expire_at=yesterday)
     else:
-        page.unpublish()
-    assert client.get(url).status_code == 404
+        page.unpublish()  # a withdrawal
+    assert client.get(url).status_code == status
     assert screen_loop.video.pk not in [
         e["id"] for e in resolve(screen_tree.site, "landscape").entries
     ]
@@ -138,13 +138,14 @@ def test_an_emergency_image_and_card_answer_only_while_it_is_active(
     assert client.get(card_url).status_code == 404
 
 
-def test_an_unpublished_articles_card_answers_404(
+def test_a_withdrawn_articles_card_answers_410(
     screen_loop, screen_tree, client, read_public
 ):
     url = resolve(screen_tree.site, "landscape").entries[1]["url"]
     read_public(url)
     screen_loop.article.unpublish()
-    assert client.get(url).status_code == 404
+    answer = client.get(url)
+    assert answer.status_code == 410 and "内容已撤回" in answer.content.decode()
 
 
 def test_the_image_door_costs_a_few_queries(

@@ -1,6 +1,7 @@
 """The big-screen player in real Chromium against the live server: pairing,
-the loop in order, a card, an emergency, playing through a network cut
-with proof of play sent afterwards, a revoked token, and a new deploy."""
+the loop in order, a card, an emergency, a withdrawn item, playing through a
+network cut with proof of play sent afterwards, a revoked token, and a new
+deploy."""
 
 import time
 from datetime import timedelta
@@ -17,9 +18,12 @@ from django.utils import timezone
 from PIL import Image, ImageChops, ImageStat
 from wagtail.images.models import Image as WagtailImage
 
+from channels.models import AdvisoryRecipient
+from cms.advisories import withdraw
 from screens import api, pairing
 from screens.admin_views import confirmation_rows
 from screens.models import (
+    AdvisoryConfirmation,
     EmergencyItem,
     Heartbeat,
     PlaylistItem,
@@ -364,6 +368,66 @@ def test_an_emergency_takes_over_within_the_poll_interval_and_is_confirmed(
         lambda: PlayRecord.objects.filter(emergency=emergency).exists(),
         "the emergency's play was not recorded",
     )
+
+
+# Withdrawal ----------------------------------------------------------------------
+
+
+def test_a_withdrawn_item_leaves_the_screen_and_its_cache_and_the_screen_confirms(
+    open_player, screen_tree, short_loop
+):
+    card = short_loop.card  # the article's card, set on the city
+    PlaylistItem.objects.filter(pk=card.pk).update(duration_seconds=60)
+    page = open_player()
+    screen = pair(page, screen_tree.site)
+    card_url = next(
+        entry["url"]
+        for entry in resolve_for_screen(screen).entries
+        if entry["id"] == card.pk
+    )
+    page.wait_for_selector(f"body[data-playing='{card.pk}']", timeout=WAIT_MS)
+    cached_paths = f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}"))
+        .map((url) => new URL(url).pathname)"""
+    page.wait_for_function(
+        f"async () => (await ({cached_paths})()).includes({card_url!r})",
+        timeout=WAIT_MS,
+    )
+
+    withdraw(short_loop.article, reason="结论有误")
+    withdrawn_at = time.monotonic()
+    # Within one poll interval (and a second for the player): off the screen,
+    # out of the loop, its card gone from Cache Storage, the rest still there.
+    page.wait_for_function(
+        f"document.body.dataset.playing !== '{card.pk}'",
+        timeout=(POLL_SECONDS + 1) * 1000,
+    )
+    page.wait_for_function(
+        f"async () => !(await ({cached_paths})()).includes({card_url!r})",
+        timeout=(POLL_SECONDS + 1) * 1000,
+    )
+    assert time.monotonic() - withdrawn_at < POLL_SECONDS + 1
+    cached = set(page.evaluate(cached_paths))
+    assert cached == {e["url"] for e in resolve_for_screen(screen).entries}
+    assert len(cached) == 2
+    before = len(played(page))
+    assert str(card.pk) not in wait_for_plays(page, before + 3)[before:]
+
+    row = AdvisoryRecipient.objects.get(channel="big_screen")
+    assert row.reference == f"group:{screen_tree.city.pk}"
+    confirmation = wait_for(
+        lambda: AdvisoryConfirmation.objects.filter(screen=screen).first(),
+        "the screen did not confirm the withdrawal",
+        seconds=POLL_SECONDS + 3,
+    )
+    assert confirmation.advisory_id == row.advisory_id
+    row = wait_for(
+        lambda: AdvisoryRecipient.objects.filter(
+            pk=row.pk, state="acknowledged"
+        ).first(),
+        "the group's row was not acknowledged",
+        seconds=POLL_SECONDS + 3,
+    )
+    assert row.detail == "1/1 台已确认"
 
 
 # Offline -----------------------------------------------------------------------

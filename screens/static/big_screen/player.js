@@ -3,6 +3,12 @@
  * keeps the loop in Cache Storage for offline play (sw.js serves it), and
  * sends heartbeats and proof of play (queued in IndexedDB while offline).
  *
+ * A changed loop (a withdrawal or a correction, say) is taken at once: an
+ * item on screen that left the loop or whose file changed stops, the files
+ * no longer in the loop leave Cache Storage, and then a heartbeat names the
+ * loop's ETag, which confirms the change to the server (screens/advisories.py).
+ * IndexedDB holds no media: only the token, the clock and queued plays.
+ *
  * Images and cards show for their duration_seconds; a video plays to its
  * end (a stalled one is skipped after STALL_SECONDS).
  *
@@ -324,6 +330,7 @@ let turn = 0; // bumped by each advance(), so that an overtaken one gives up
 let idleTimer = null;
 let reloadFor = null;
 let confirmedEmergency = null;
+let loopTaken = null; // the ETag of the loop whose stale files have left the cache
 
 function emergencyEntry() {
     const emergency = playlist?.emergency;
@@ -568,10 +575,19 @@ function usePlaylist(fresh, fromCache) {
     const index = fresh.items.findIndex((item) => item.id === playingId);
     position = index >= 0 ? index : Math.min(position, fresh.items.length - 1);
     if (!fromCache && fresh.player_version !== config.version) newVersion(fresh.player_version);
-    cacheLoop();
-    if (!current) return advance();
-    watch();
+    if (!current || !inLoop(current.entry)) advance(); // withdrawn or corrected: off now
+    else watch();
     if (current) preloadNext();
+    cacheLoop();
+}
+
+/* Whether the loop still has this entry with the same file. */
+function inLoop(entry) {
+    if (entry.emergency) {
+        const emergency = emergencyEntry();
+        return emergency !== null && entryKey(emergency) === entryKey(entry);
+    }
+    return playlist.items.some((item) => entryKey(item) === entryKey(entry));
 }
 
 /* A new deploy: reload after the current item, once per version (a page
@@ -587,7 +603,7 @@ function newVersion(version) {
 const mediaCache = { running: null, again: false, incomplete: false };
 
 function cacheLoop() {
-    if (!("caches" in window)) return;
+    if (!("caches" in window)) return tookLoop(etag);
     if (mediaCache.running) {
         mediaCache.again = true;
         return;
@@ -602,6 +618,7 @@ function cacheLoop() {
 }
 
 async function fillMediaCache() {
+    const taking = etag;
     const emergency = playlist?.emergency ? [playlist.emergency] : [];
     const wanted = new Map();
     for (const entry of [...emergency, ...(playlist?.items || [])]) {
@@ -613,10 +630,18 @@ async function fillMediaCache() {
         if (wanted.has(request.url)) cached.add(request.url);
         else await cache.delete(request); // no longer in the loop
     }
+    tookLoop(taking);
     mediaCache.incomplete = false;
     for (const [url, entry] of wanted) {
         if (!cached.has(url) && token) await cacheOne(cache, url, entry);
     }
+}
+
+/* The loop is played and its stale files are gone: say so at once. */
+function tookLoop(tag) {
+    if (!tag || tag === loopTaken) return;
+    loopTaken = tag;
+    sendHeartbeat();
 }
 
 async function cacheOne(cache, url, entry) {
@@ -672,6 +697,7 @@ async function sendHeartbeat() {
         version: config.version,
         playing: playing && !playing.emergency ? playing.id : null,
         emergency: playing?.emergency ? playing.id : null,
+        loop: loopTaken,
         storage_free_bytes: await freeBytes(),
         errors,
     };
@@ -782,6 +808,7 @@ async function unpair() {
     current = null;
     playlist = null;
     etag = null;
+    loopTaken = null;
     position = -1;
     slots.forEach((slot) => {
         slot.hide();
