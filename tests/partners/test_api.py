@@ -35,6 +35,7 @@ ITEM_FIELDS = {
     "body_text",
     "image",
     "media",
+    "corrections",
 }
 
 
@@ -286,6 +287,7 @@ def test_the_schema_is_public_and_describes_the_items(client):
         "/api/partner/items/",
         "/api/partner/items/{id}/",
         "/api/partner/feeds/",
+        "/api/partner/advisories/",
     }
     item = schema["components"]["schemas"]["Item"]["properties"]
     assert set(item) == ITEM_FIELDS
