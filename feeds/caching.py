@@ -12,16 +12,23 @@ privacy, delete — Wagtail logs each), a live page passing its expiry time, a
 placement coming due, the latest edit of a feed definition, and the feeds'
 own generation counter (bumped by
 signals for placements, media files, taxonomy and feed definitions; a
-placement created, moved or deleted, even in the past, bumps it)."""
+placement created, moved or deleted, even in the past, bumps it). An
+advisory (更正/撤回, cms.advisories) bumps it too, so its notes and tombstones
+show at once; a rendering that holds tombstones is kept only until the first
+of them expires, so that its ETag changes then."""
 
 import hashlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from channels.models import Placement
+from cms.advisories import Advisory
 from cms.generations import (
     Fingerprint,
     RecentFingerprint,
@@ -76,22 +83,33 @@ def cache_key(feed: FeedDefinition, variant: str, fingerprint: Fingerprint) -> s
 
 
 def cached_render(
-    feed: FeedDefinition, variant: str, fingerprint: Fingerprint, render
+    feed: FeedDefinition,
+    variant: str,
+    fingerprint: Fingerprint,
+    render: Callable[[], tuple[bytes, datetime | None]],
 ) -> Rendered:
     """The cached rendering of this variant (format, page, host) under this
-    fingerprint, or render() -> body, stored with its ETag."""
+    fingerprint, or render() -> (body, the moment it goes stale by time
+    alone, or None), stored with its ETag until then."""
     key = cache_key(feed, variant, fingerprint)
     rendered = cache.get(key)
     if rendered is None:
-        body = render()
+        body, stale_at = render()
         moments = [feed.updated_at, fingerprint.changed_at]
         rendered = Rendered(
             body=body,
             etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
             last_modified=max(m for m in moments if m is not None),
         )
-        cache.set(key, rendered, CACHE_SECONDS)
+        cache.set(key, rendered, seconds_until(stale_at))
     return rendered
+
+
+def seconds_until(stale_at: datetime | None) -> int:
+    if stale_at is None:
+        return CACHE_SECONDS
+    left = (stale_at - timezone.now()).total_seconds()
+    return max(1, min(CACHE_SECONDS, math.ceil(left)))
 
 
 def connect_signals() -> None:
@@ -104,6 +122,7 @@ def connect_signals() -> None:
     FeedGeneration.follow(
         [
             Placement,
+            Advisory,
             FeedDefinition,
             get_media_model(),
             get_image_model(),

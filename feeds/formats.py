@@ -1,11 +1,18 @@
 """The feed formats: RSS 2.0 with content:encoded, Atom (RFC 4287) and JSON
 Feed 1.1, each with RFC 5005 paging links. Podcast and Media RSS, which
-extend the RSS class here, are in media_formats.py."""
+extend the RSS class here, are in media_formats.py.
+
+A corrected item's 更正说明 are in its content in every format (after the
+body, or alone where the feed gives no full text), and its time of change
+is its latest correction: Atom <updated>, JSON Feed date_modified, and in
+RSS an <atom:updated> (RSS 2.0 has no element of its own for it). An item
+withdrawn (撤回) is in no format; Atom also carries an RFC 6721 tombstone
+for it (at:deleted-entry) while the document lists any."""
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
@@ -14,9 +21,19 @@ from feeds.items import FeedItem
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"
 LANGUAGE = "zh-cn"
+
+
+@dataclass(frozen=True)
+class DeletedEntry:
+    """An RFC 6721 tombstone: the Atom id of an entry taken back, when and why."""
+
+    ref: str
+    when: datetime
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,7 @@ class FeedDocument:
     cover_url: str | None  # the feed's artwork, if it has its own
     updated: datetime
     hour_digits: int = 2  # in itunes:duration; a programme's feed says 0:05:00
+    deleted: tuple[DeletedEntry, ...] = ()  # Atom tombstones, newest first
 
     def page_url(self, number: int) -> str:
         return self.format_url if number == 1 else f"{self.format_url}?page={number}"
@@ -68,7 +86,10 @@ class FeedDocument:
         return links
 
     def body_of(self, item: FeedItem) -> str:
-        return item.body_html if self.full_text else ""
+        """The item's content: its body where the feed gives full text, then
+        its 更正说明."""
+        body = item.body_html if self.full_text else ""
+        return body + item.corrections_html
 
 
 def generator_kwargs(document: FeedDocument) -> dict:
@@ -126,15 +147,25 @@ class RssFeed(Rss201rev2Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        if body := self.feed["document"].body_of(item["feed_item"]):
+        feed_item: FeedItem = item["feed_item"]
+        if body := self.feed["document"].body_of(feed_item):
             handler.addQuickElement("content:encoded", body)
+        if feed_item.corrections:
+            handler.addQuickElement("atom:updated", rfc3339(feed_item.updated))
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class AtomFeed(Atom1Feed):
     """Atom with the full text as HTML content and RFC 5005 links."""
 
     def root_attributes(self):
-        return {**super().root_attributes(), "xmlns:fh": HISTORY_NS}
+        attributes = {**super().root_attributes(), "xmlns:fh": HISTORY_NS}
+        if self.feed["document"].deleted:
+            attributes["xmlns:at"] = TOMBSTONES_NS
+        return attributes
 
     def latest_post_date(self):
         return self.feed["document"].updated
@@ -151,6 +182,17 @@ class AtomFeed(Atom1Feed):
         super().add_item_elements(handler, item)
         if body := self.feed["document"].body_of(item["feed_item"]):
             handler.addQuickElement("content", body, {"type": "html"})
+
+    def write_items(self, handler):
+        super().write_items(handler)
+        for deleted in self.feed["document"].deleted:
+            attributes = {"ref": deleted.ref, "when": rfc3339(deleted.when)}
+            handler.startElement("at:deleted-entry", attributes)
+            if deleted.comment:
+                handler.addQuickElement(
+                    "at:comment", deleted.comment, {"xml:lang": LANGUAGE}
+                )
+            handler.endElement("at:deleted-entry")
 
 
 def write(generator) -> bytes:
@@ -172,6 +214,8 @@ def render_atom(document: FeedDocument) -> bytes:
 
 
 def json_item(item: FeedItem, full_text: bool = True) -> dict:
+    """The item in JSON Feed; content_html/content_text hold the body where
+    the feed gives full text, then the 更正说明."""
     entry = {
         "id": item.guid,
         "url": item.link,
@@ -189,9 +233,12 @@ def json_item(item: FeedItem, full_text: bool = True) -> dict:
             "campaign": item.campaign,
         },
     }
-    if full_text and item.body_html:
-        entry["content_html"] = item.body_html
-        entry["content_text"] = item.body_text
+    body_html = item.body_html if full_text else ""
+    body_text = item.body_text if full_text else ""
+    if body_html or item.corrections:
+        entry["content_html"] = body_html + item.corrections_html
+        texts = [body_text or item.summary or item.title, item.corrections_text]
+        entry["content_text"] = "\n".join(text for text in texts if text)
     else:
         entry["content_text"] = item.summary or item.title
     if item.image_url:

@@ -4,7 +4,12 @@ number of queries however many pages there are.
 The body is rendered from the StreamField's raw data rather than through the
 block templates, so that images and linked pages are fetched once for all
 items instead of once per page; a link to a page readers cannot see is
-dropped (its text stays), so a feed never reveals an unpublished page's URL."""
+dropped (its text stays), so a feed never reveals an unpublished page's URL.
+
+A corrected item (更正) carries its correction notes, newest first, each dated
+by its advisory (cms.advisories), read in one query for all items; its
+`updated` is then the latest correction's time if that is later. Its GUID
+never changes."""
 
 import logging
 import re
@@ -19,9 +24,12 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
+from django.utils.translation import gettext
 from wagtail.models import Page
 
+from cms.advisories import Advisory
 from cms.file_views import image_url, mime_type_of
 from cms.files import ApprovedFile, FileKind, approved_files_of
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
@@ -67,6 +75,16 @@ class Enclosure:
 
 
 @dataclass(frozen=True)
+class CorrectionNote:
+    """One 更正说明 of an item: what was wrong, what is right, and when the
+    correction went live."""
+
+    wrong: str
+    right: str
+    at: datetime  # aware, UTC
+
+
+@dataclass(frozen=True)
 class FeedItem:
     guid: str  # stable: built from the page id, never from slug/url
     page_id: int
@@ -85,6 +103,27 @@ class FeedItem:
     image_url: str | None
     enclosures: list[Enclosure]
     episode: int | None = None  # its number, given in a programme's own feed
+    corrections: tuple[CorrectionNote, ...] = ()  # newest first
+
+    @property
+    def corrections_html(self) -> str:
+        """The 更正说明 section every format adds to the item's content."""
+        if not self.corrections:
+            return ""
+        line = gettext("原文“%(wrong)s”，应为“%(right)s”。")
+        rows = "".join(
+            f'<li><time datetime="{note.at.isoformat()}">'
+            f"{local_date(note.at)}</time> "
+            + line % {"wrong": escape(note.wrong), "right": escape(note.right)}
+            + "</li>"
+            for note in self.corrections
+        )
+        heading = escape(gettext("更正说明"))
+        return f'<aside class="corrections"><h3>{heading}</h3><ul>{rows}</ul></aside>'
+
+    @property
+    def corrections_text(self) -> str:
+        return plain_text(self.corrections_html)
 
 
 def item_guid(page_id: int) -> str:
@@ -212,6 +251,40 @@ def in_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def local_date(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d}"
+
+
+def fetch_corrections(pages: list[Page]) -> dict[int, tuple[CorrectionNote, ...]]:
+    """page id → the notes its live version shows, newest first, each dated
+    by its advisory (one query for all pages); a note without an advisory
+    (never announced) is dated by the page's last publication."""
+    dates = {
+        (page_id, note_id): at
+        for page_id, note_id, at in Advisory.objects.filter(
+            page_id__in=[page.pk for page in pages],
+            kind=Advisory.Kind.CORRECTION,
+        ).values_list("page_id", "note_id", "at")
+    }
+    found = {}
+    for page in pages:
+        stream = getattr(page, "corrections", None)
+        if not stream:
+            continue
+        fallback = page.last_published_at or page.first_published_at
+        notes = [
+            CorrectionNote(
+                wrong=note["value"]["wrong"],
+                right=note["value"]["right"],
+                at=in_utc(dates.get((page.pk, note["id"]), fallback)),
+            )
+            for note in stream.raw_data
+            if note["type"] == "correction"
+        ]
+        found[page.pk] = tuple(sorted(notes, key=lambda n: n.at, reverse=True))
+    return found
+
+
 def enclosure_for(
     page: Page, request: HttpRequest | None, linked: Linked
 ) -> Enclosure | None:
@@ -274,11 +347,18 @@ def first_image_url(page: Page, linked: Linked) -> str | None:
     return None
 
 
-def build_item(page: Page, request: HttpRequest | None, linked: Linked) -> FeedItem:
+def build_item(
+    page: Page,
+    request: HttpRequest | None,
+    linked: Linked,
+    corrections: tuple[CorrectionNote, ...] = (),
+) -> FeedItem:
     html = body_html(page, linked)
     enclosure = enclosure_for(page, request, linked)
     image = enclosure.thumbnail_url if enclosure else first_image_url(page, linked)
     published = page.first_published_at or page.last_published_at
+    changes = [published, page.last_published_at or published]
+    changes += [note.at for note in corrections]
     return FeedItem(
         guid=item_guid(page.pk),
         page_id=page.pk,
@@ -289,13 +369,14 @@ def build_item(page: Page, request: HttpRequest | None, linked: Linked) -> FeedI
         body_html=html,
         body_text=plain_text(html),
         published=in_utc(published),
-        updated=in_utc(max(page.last_published_at or published, published)),
+        updated=in_utc(max(changes)),
         author=getattr(page, "author", "") or page.source_credit,
         categories=[topic.name for topic in page.topics.all()],
         audiences=[audience.name for audience in page.audiences.all()],
         campaign=page.campaign.name if page.campaign else None,
         image_url=image,
         enclosures=[enclosure] if enclosure else [],
+        corrections=corrections,
     )
 
 
@@ -321,4 +402,8 @@ def build_items(
     pages = list(pages)
     prefetch(pages)
     linked = fetch_linked(pages, request)
-    return [build_item(page, request, linked) for page in pages]
+    corrections = fetch_corrections(pages)
+    return [
+        build_item(page, request, linked, corrections.get(page.pk, ()))
+        for page in pages
+    ]

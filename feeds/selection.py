@@ -91,8 +91,17 @@ def feed_pages(feed: FeedDefinition, now: datetime | None = None) -> QuerySet[Pa
     """The specific pages the feed shows now, newest first; each carries
     `entered_at`, the moment it entered the feed (publication, or its first
     due placement when the feed selects by outlet or channel)."""
+    return selection(feed, visible_pages(), now).specific()
+
+
+def selection(
+    feed: FeedDefinition, pages: QuerySet[Page], now: datetime | None = None
+) -> QuerySet[Page]:
+    """Those of `pages` the feed's criteria select by `now`, newest first,
+    with `entered_at`; given pages no reader can see any more (a withdrawn
+    item), it says which feeds held them."""
     now = now or timezone.now()
-    pages = visible_pages().filter(type_filter(feed, selected_ids(feed)))
+    pages = pages.filter(type_filter(feed, selected_ids(feed)))
     placements = due_placements(feed, now)
     if placements is None:
         pages = pages.annotate(
@@ -110,4 +119,4 @@ def feed_pages(feed: FeedDefinition, now: datetime | None = None) -> QuerySet[Pa
                 Subquery(first_due, output_field=DateTimeField()),
             )
         )
-    return pages.order_by("-entered_at", "-pk").specific()
+    return pages.order_by("-entered_at", "-pk")

@@ -10,6 +10,7 @@ time."""
 
 import hashlib
 import io
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,6 +34,7 @@ from feeds.items import build_items
 from feeds.media_formats import MRSS, PODCAST
 from feeds.models import FeedDefinition
 from feeds.selection import feed_pages
+from feeds.tombstones import expiry, tombstones
 from media_pipeline.cover import cover_image
 
 FORMATS = {fmt.name: fmt for fmt in (RSS, ATOM, JSON_FEED, PODCAST, MRSS)}
@@ -64,7 +66,10 @@ def page_number(request: HttpRequest) -> int:
 
 def render_document(
     request: HttpRequest, feed: FeedDefinition, fmt: Format, page: int
-) -> bytes:
+) -> tuple[bytes, datetime | None]:
+    """The document's body, and when it goes stale by time alone (its first
+    tombstone expiring). Atom's first page carries the tombstones of the
+    items withdrawn from the feed lately."""
     size = feed.item_count
     pages = narrowed(feed_pages(feed), fmt.media_kind)
     window = list(pages[(page - 1) * size : page * size + 1])
@@ -74,7 +79,8 @@ def render_document(
     if fmt.media_kind:
         kind = fmt.media_kind
         items = [i for i in items if any(e.kind == kind for e in i.enclosures)]
-    moments = [item.updated for item in items]
+    deleted = tombstones(feed) if fmt is ATOM and page == 1 else ()
+    moments = [item.updated for item in items] + [entry.when for entry in deleted]
     document = FeedDocument(
         title=feed.title,
         description=feed.description or feed.title,
@@ -90,8 +96,9 @@ def render_document(
         has_older=len(window) > size,
         cover_url=request.build_absolute_uri(reverse("feeds:cover", args=[feed.slug])),
         updated=max([*moments, feed.updated_at]),
+        deleted=deleted,
     )
-    return fmt.render(document)
+    return fmt.render(document), expiry(deleted)
 
 
 def denied_response(denied: AccessDenied) -> HttpResponse:

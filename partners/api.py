@@ -1,6 +1,8 @@
 """The read-only partner API beside the feeds, on Django REST framework:
 items (paged, newest change first, `updated_since`, `?feed=`), one item,
-and the key's feeds with their addresses.
+the key's feeds with their addresses, and the advisories (更正/撤回) since a
+time. An item withdrawn from the key's scope answers 410 with when and why
+(an item the key never could read stays a plain 404).
 
 Keys, rate limits and the pull log are those of the feeds (access.py,
 pull_log.py). Every view sets its authentication, permissions, renderer and
@@ -26,16 +28,20 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from wagtail.models import Page
 
+from cms.advisories import Advisory, withdrawal_of
 from feeds.access import AccessDenied
+from feeds.items import item_guid
 from feeds.models import FeedDefinition
 from partners.access import Grant, authenticate
 from partners.pull_log import log_pull
-from partners.scope import api_items, scoped_rows
+from partners.scope import api_items, held_by, scoped_rows
 from partners.serializers import (
     ADDRESS_FORMATS,
+    AdvisorySerializer,
     ErrorSerializer,
     FeedSerializer,
     ItemSerializer,
+    WithdrawnSerializer,
 )
 
 REALM = 'Bearer realm="kepu-partner-api"'
@@ -145,15 +151,31 @@ BAD_REQUEST = {
 }
 
 
-def updated_since(request):
-    raw = request.query_params.get("updated_since", "").strip()
+SINCE_PARAMETER = OpenApiParameter(
+    "since",
+    OpenApiTypes.DATETIME,
+    required=True,
+    description="只返回此时刻及以后的更正与撤回（ISO 8601；不带时区按 UTC）",
+)
+KIND_PARAMETER = OpenApiParameter(
+    "kind",
+    OpenApiTypes.STR,
+    enum=Advisory.Kind.values,
+    description="只看更正（correction）或撤回（withdrawal）",
+)
+
+
+def updated_since(request, name: str = "updated_since", required: bool = False):
+    raw = request.query_params.get(name, "").strip()
     if not raw:
+        if required:
+            raise exceptions.ValidationError({name: _("请提供起始时间（ISO 8601）")})
         return None
     # A "+08:00" offset arrives as " 08:00" when the client did not encode it.
     moment = parse_datetime(raw.replace(" ", "+"))
     if moment is None:
         raise exceptions.ValidationError(
-            {"updated_since": _("时间格式应为 ISO 8601，如 2026-01-01T08:00:00+08:00")}
+            {name: _("时间格式应为 ISO 8601，如 2026-01-01T08:00:00+08:00")}
         )
     return make_aware(moment, timezone=UTC) if is_naive(moment) else moment
 
@@ -231,9 +253,18 @@ class ItemListView(PartnerAPIView, generics.ListAPIView):
 
 @extend_schema(
     summary="单个条目",
-    description="按页面 id 读取一个条目；不在本密钥可读范围内时为 404。",
+    description=(
+        "按页面 id 读取一个条目；不在本密钥可读范围内时为 404；"
+        "本密钥曾可读、现已撤回的条目为 410，并给出撤回时间与原因。"
+    ),
     parameters=[FEED_PARAMETER],
-    responses={200: ItemSerializer, **ERRORS},
+    responses={
+        200: ItemSerializer,
+        **ERRORS,
+        410: OpenApiResponse(
+            WithdrawnSerializer, description="条目已撤回：请停止使用并撤下已刊发的版本"
+        ),
+    },
 )
 class ItemDetailView(PartnerAPIView, generics.RetrieveAPIView):
     serializer_class = ItemSerializer
@@ -242,9 +273,80 @@ class ItemDetailView(PartnerAPIView, generics.RetrieveAPIView):
     def retrieve(self, request, *args, id: int, **kwargs):
         rows = list(scoped_rows(self.scope_feeds()).filter(pk=id))
         items = api_items(rows, request._request)
-        if not items:
-            raise exceptions.NotFound(_("没有这个条目，或本密钥无权读取"))
-        return Response(self.get_serializer(items[0]).data)
+        if items:
+            return Response(self.get_serializer(items[0]).data)
+        withdrawal = withdrawal_of(id)
+        if withdrawal is not None and within_scope(withdrawal, self.scope_feeds()):
+            data = {
+                "detail": _("该条目已撤回"),
+                "id": id,
+                "guid": item_guid(id),
+                "withdrawn_at": withdrawal.at,
+                "reason": withdrawal.reason,
+            }
+            return Response(WithdrawnSerializer(data).data, status=status.HTTP_410_GONE)
+        raise exceptions.NotFound(_("没有这个条目，或本密钥无权读取"))
+
+
+def within_scope(advisory: Advisory, feeds: list[FeedDefinition]) -> bool:
+    """One of the feeds held the item before the advisory."""
+    entered = held_by(feeds, {advisory.page_id}, advisory.at).get(advisory.page_id)
+    return entered is not None and entered <= advisory.at
+
+
+@extend_schema(
+    summary="更正与撤回",
+    description=(
+        "自 since 起，本密钥可读条目的更正与撤回，按时间从新到旧，分页。"
+        "撤回的条目已从条目列表中消失，请据此撤下已刊发的版本；"
+        "更正的条目请按 wrong/right 更正转载的版本。"
+    ),
+    parameters=[SINCE_PARAMETER, KIND_PARAMETER, FEED_PARAMETER],
+    responses={
+        200: AdvisorySerializer,
+        400: OpenApiResponse(description="缺少 since，或 since、kind 格式不对"),
+        **ERRORS,
+    },
+)
+class AdvisoryListView(PartnerAPIView, generics.ListAPIView):
+    serializer_class = AdvisorySerializer
+    pagination_class = ItemPagination
+
+    def list(self, request, *args, **kwargs):
+        since = updated_since(request, "since", required=True)
+        advisories = Advisory.objects.filter(at__gte=since, page__isnull=False)
+        kind = request.query_params.get("kind", "")
+        if kind:
+            if kind not in Advisory.Kind.values:
+                raise exceptions.ValidationError(
+                    {"kind": _("只能是 correction 或 withdrawal")}
+                )
+            advisories = advisories.filter(kind=kind)
+        advisories = list(advisories.order_by("-at", "-pk"))
+        entered = held_by(self.scope_feeds(), {a.page_id for a in advisories})
+        readable = [
+            advisory_entry(advisory, request)
+            for advisory in advisories
+            if advisory.page_id in entered and entered[advisory.page_id] <= advisory.at
+        ]
+        page = self.paginate_queryset(readable)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def advisory_entry(advisory: Advisory, request) -> dict:
+    return {
+        "id": advisory.pk,
+        "kind": advisory.kind,
+        "page_id": advisory.page_id,
+        "guid": item_guid(advisory.page_id),
+        "title": advisory.title,
+        "url": request.build_absolute_uri(advisory.public_path or "/"),
+        "at": advisory.at,
+        "wrong": advisory.wrong,
+        "right": advisory.right,
+        "reason": advisory.reason,
+        "summary": advisory.summary(),
+    }
 
 
 @extend_schema(

@@ -9,9 +9,12 @@ class PartnersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cms.advisories import advisory_issued
         from feeds.access import FeedGate, install_gate
         from partners.access import authorise
+        from partners.notices import on_advisory_issued
         from partners.pull_log import log_pull, register_exit_flush
 
         install_gate(FeedGate(authorise=authorise, record=log_pull))
         register_exit_flush()
+        advisory_issued.connect(on_advisory_issued, dispatch_uid="partners-notices")

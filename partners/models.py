@@ -10,6 +10,7 @@ import re
 import secrets
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 KEY_PREFIX = "kp_"
 KEY_PATTERN = re.compile(r"^kp_[A-Za-z0-9_-]{43}$")
 PREFIX_CHARS = 8
+MIN_SECRET_CHARS = 16
 
 
 def hash_key(clear: str) -> str:
@@ -29,6 +31,11 @@ def new_clear_key() -> str:
 
 
 class Partner(models.Model):
+    class Notice(models.TextChoices):
+        NONE = "none", _("不自动通知（由编辑联系）")
+        EMAIL = "email", _("发邮件到联系邮箱")
+        WEBHOOK = "webhook", _("回调（签名的 HTTP POST）")
+
     name = models.CharField(_("名称"), max_length=80, unique=True)
     organisation = models.CharField(_("机构"), max_length=120, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=40)
@@ -39,6 +46,29 @@ class Partner(models.Model):
         _("启用"), default=True, help_text=_("停用后该合作方的全部密钥都不能使用")
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    notice_method = models.CharField(
+        _("更正与撤回通知方式"),
+        max_length=10,
+        choices=Notice.choices,
+        default=Notice.NONE,
+        help_text=_("合作方取用过的内容被更正或撤回时，如何通知对方"),
+    )
+    notice_url = models.URLField(
+        _("回调地址"),
+        blank=True,
+        max_length=500,
+        help_text=_("通知方式为回调时必填；只接受 https:// 或 http:// 地址"),
+    )
+    notice_secret = models.CharField(
+        _("签名密钥"),
+        max_length=128,
+        blank=True,
+        help_text=_(
+            "通知方式为回调时必填，至少 %(n)d 个字符；请求头 X-Kepu-Signature "
+            "为 sha256= 加请求体的 HMAC-SHA256"
+        )
+        % {"n": MIN_SECRET_CHARS},
+    )
 
     class Meta:
         verbose_name = _("合作方")
@@ -47,6 +77,20 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.notice_method == self.Notice.EMAIL and not self.contact_email:
+            errors["contact_email"] = _("通知方式为发邮件时，请填写联系邮箱")
+        if self.notice_method == self.Notice.WEBHOOK:
+            if not self.notice_url:
+                errors["notice_url"] = _("通知方式为回调时，请填写回调地址")
+            if len(self.notice_secret) < MIN_SECRET_CHARS:
+                errors["notice_secret"] = _(
+                    "通知方式为回调时，请填写至少 %(n)d 个字符的签名密钥"
+                ) % {"n": MIN_SECRET_CHARS}
+        if errors:
+            raise ValidationError(errors)
 
 
 class ApiKey(models.Model):

@@ -5,7 +5,12 @@ ones, as items built the way the feeds build them.
 Each page carries `changed`: the later of its last publication and the
 moment it entered the key's scope (for an outlet feed, when its placement
 came due), so that a partner syncing with `updated_since` also gets an item
-published earlier that has only now entered its scope."""
+published earlier that has only now entered its scope.
+
+Advisories (更正/撤回) are scoped the same way, except that a withdrawn page
+is no longer visible: a key may read an advisory when one of its feeds
+selects the page (whether or not it is live) and the page had entered that
+feed before the advisory. held_by() is that rule; one query per feed."""
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,6 +35,7 @@ from cms.pages import visible_pages
 from feeds.items import FeedItem, build_items
 from feeds.models import FeedDefinition
 from feeds.selection import feed_pages
+from feeds.selection import selection as selected
 
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -98,3 +104,18 @@ def api_items(rows: list[tuple], request: HttpRequest) -> list[ApiItem]:
         updated = max(item.updated, changed.astimezone(UTC))
         result.append(ApiItem(item=item, updated=updated, full_text=full_text))
     return result
+
+
+def held_by(
+    feeds: list[FeedDefinition], page_ids: set[int], now: datetime | None = None
+) -> dict[int, datetime]:
+    """page id → the moment it first entered any of the feeds, for those of
+    the pages (live or not) that the feeds select; one query per feed."""
+    now = now or timezone.now()
+    entered: dict[int, datetime] = {}
+    pages = Page.objects.public().filter(pk__in=page_ids)
+    for feed in feeds:
+        for pk, at in selected(feed, pages, now).values_list("pk", "entered_at"):
+            if at is not None and (pk not in entered or at < entered[pk]):
+                entered[pk] = at
+    return entered

@@ -59,6 +59,12 @@ class MediaSerializer(serializers.Serializer):
     )
 
 
+class CorrectionNoteSerializer(serializers.Serializer):
+    wrong = serializers.CharField(read_only=True, help_text="原文有误之处")
+    right = serializers.CharField(read_only=True, help_text="更正为")
+    at = utc_datetime(help_text="更正时间（UTC）")
+
+
 class ItemSerializer(serializers.Serializer):
     guid = serializers.CharField(
         source="item.guid", read_only=True, help_text="稳定标识，页面修改、移动后不变"
@@ -74,7 +80,9 @@ class ItemSerializer(serializers.Serializer):
     summary = serializers.CharField(source="item.summary", read_only=True)
     published = utc_datetime(source="item.published", help_text="首次发布时间（UTC）")
     updated = utc_datetime(
-        help_text="最近更新时间（UTC）：再次发布，或进入本密钥可读范围，取较晚者"
+        help_text=(
+            "最近更新时间（UTC）：再次发布、更正，或进入本密钥可读范围，取最晚者"
+        )
     )
     author = serializers.CharField(source="item.author", read_only=True)
     topics = serializers.ListField(
@@ -101,6 +109,12 @@ class ItemSerializer(serializers.Serializer):
         source="item.image_url", allow_null=True, read_only=True
     )
     media = MediaSerializer(source="item.enclosures", many=True, read_only=True)
+    corrections = CorrectionNoteSerializer(
+        source="item.corrections",
+        many=True,
+        read_only=True,
+        help_text="更正说明，从新到旧；无论是否提供全文都给出",
+    )
 
 
 class FeedAddressesSerializer(serializers.Serializer):
@@ -123,6 +137,38 @@ class FeedSerializer(serializers.Serializer):
     addresses = FeedAddressesSerializer(
         read_only=True, help_text="订阅地址；密钥用 Authorization 头或 ?key= 参数提供"
     )
+
+
+class AdvisorySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(
+        choices=["correction", "withdrawal"],
+        read_only=True,
+        help_text="correction：更正；withdrawal：撤回",
+    )
+    item = serializers.IntegerField(
+        source="page_id", read_only=True, help_text="条目 id（页面 id）"
+    )
+    guid = serializers.CharField(
+        read_only=True, help_text="条目的稳定标识，与订阅源和条目接口中的 guid 相同"
+    )
+    title = serializers.CharField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="条目原网址")
+    at = utc_datetime(help_text="更正或撤回的时间（UTC）")
+    wrong = serializers.CharField(read_only=True, help_text="更正：原文有误之处")
+    right = serializers.CharField(read_only=True, help_text="更正：更正为")
+    reason = serializers.CharField(read_only=True, help_text="撤回：原因")
+    message = serializers.CharField(
+        source="summary", read_only=True, help_text="一句话说明"
+    )
+
+
+class WithdrawnSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+    id = serializers.IntegerField(read_only=True)
+    guid = serializers.CharField(read_only=True)
+    withdrawn_at = utc_datetime(help_text="撤回时间（UTC）")
+    reason = serializers.CharField(read_only=True, help_text="撤回原因，可能为空")
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 
 from partners.api import (
     SCHEMA_SETTINGS,
+    AdvisoryListView,
     FeedListView,
     ItemDetailView,
     ItemListView,
@@ -16,6 +17,7 @@ api_patterns = [
     path("items/", ItemListView.as_view(), name="items"),
     path("items/<int:id>/", ItemDetailView.as_view(), name="item"),
     path("feeds/", FeedListView.as_view(), name="feeds"),
+    path("advisories/", AdvisoryListView.as_view(), name="advisories"),
 ]
 urlpatterns = [
     *api_patterns,

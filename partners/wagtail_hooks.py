@@ -52,6 +52,14 @@ class PartnerViewSet(ModelViewSet):
         ),
         FieldPanel("notes"),
         FieldPanel("active"),
+        MultiFieldPanel(
+            [
+                FieldPanel("notice_method"),
+                FieldPanel("notice_url"),
+                FieldPanel("notice_secret"),
+            ],
+            heading=_("更正与撤回通知"),
+        ),
     ]
 
     def get_urlpatterns(self):

@@ -29,6 +29,9 @@ def test_partners_are_created_and_listed_in_the_menu(admin_client):
             "contact_email": "",
             "notes": "",
             "active": "on",
+            "notice_method": "none",
+            "notice_url": "",
+            "notice_secret": "",
         },
     )
     assert response.status_code == 302

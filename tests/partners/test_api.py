@@ -35,6 +35,7 @@ ITEM_FIELDS = {
     "body_text",
     "image",
     "media",
+    "corrections",
 }
 
 
@@ -99,7 +100,7 @@ def test_media_lists_its_current_exports_served_under_the_embargo(
     assert client.head(rendition["url"])["Content-Length"] == str(export.size)
 
     video.unpublish()
-    assert client.get(rendition["url"]).status_code == 404
+    assert client.get(rendition["url"]).status_code == 410  # withdrawn
 
 
 def test_exports_follow_the_reviewed_version_of_the_file(
@@ -286,6 +287,7 @@ def test_the_schema_is_public_and_describes_the_items(client):
         "/api/partner/items/",
         "/api/partner/items/{id}/",
         "/api/partner/feeds/",
+        "/api/partner/advisories/",
     }
     item = schema["components"]["schemas"]["Item"]["properties"]
     assert set(item) == ITEM_FIELDS
