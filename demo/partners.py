@@ -12,10 +12,11 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.utils import timezone
 
 from demo import content
 from feeds.models import FeedDefinition
-from partners.models import KEY_PREFIX, ApiKey, Partner, hash_key
+from partners.models import KEY_PREFIX, ApiKey, Partner, PullLog, hash_key
 
 DEMO_LABEL = "演示密钥"
 CONTACTS = {
@@ -59,6 +60,23 @@ def ensure_key(partner: Partner, feed: FeedDefinition) -> tuple[bool, str | None
     return not exists, clear
 
 
+def record_past_pull(partner: Partner, feed: FeedDefinition) -> bool:
+    """One earlier pull of its feed, so that the partner is among those a
+    correction or withdrawal of what it carried must reach."""
+    if partner.pulls.exists():
+        return False
+    PullLog.objects.create(
+        partner=partner,
+        key=partner.keys.filter(label=DEMO_LABEL).first(),
+        feed=feed,
+        path=f"/feeds/{feed.slug}/rss.xml?key=***",
+        at=timezone.now(),
+        status=200,
+        user_agent="演示数据：往期拉取",
+    )
+    return True
+
+
 def load_partners() -> str:
     partners = keys = 0
     lines = []
@@ -68,6 +86,7 @@ def load_partners() -> str:
             continue
         partner, partner_created = demo_partner(column)
         key_created, clear = ensure_key(partner, feed)
+        record_past_pull(partner, feed)
         partners += partner_created
         keys += key_created
         if clear is not None:

@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.feeds.fixtures",
     "tests.ingest.fixtures",
     "tests.screens.fixtures",
+    "tests.webhooks",
 ]
 
 
@@ -172,6 +173,13 @@ def article_form(expert):
         return nested_form_data(data)
 
     return form
+
+
+@pytest.fixture
+def announcing(django_capture_on_commit_callbacks):
+    """Run what a correction or withdrawal announces at commit, as the
+    worker would: `with announcing(): withdraw(page)`."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture

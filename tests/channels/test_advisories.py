@@ -28,12 +28,6 @@ def delivered_episode(make_episode, folder_outlet, make_placement):
     return episode
 
 
-@pytest.fixture
-def announcing(django_capture_on_commit_callbacks):
-    """Run what the advisory announces at commit, as the worker would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def advisory_folder(tmp_path, advisory):
     [folder] = (tmp_path / "drop").glob(f"*-advisory-{advisory.pk}")
     return folder

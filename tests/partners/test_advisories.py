@@ -7,10 +7,8 @@ editor), and a partner that never pulled it is told nothing."""
 import hashlib
 import hmac
 import json
-import threading
 import uuid
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -35,11 +33,6 @@ def correct(page, review_and_publish, wrong: str, right: str):
     }
     page.corrections = [note, *page.corrections.raw_data]
     return review_and_publish(page)
-
-
-@pytest.fixture
-def announcing(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -185,33 +178,6 @@ def test_the_admin_edits_the_notice_settings(admin_client, partner):
 
 
 # Notices to the partners that took the item
-
-
-class Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict, bytes]] = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def webhook(settings):
-    """A partner's endpoint on this machine, allow-listed as an intranet
-    address would be."""
-    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/kepu", Receiver
-    server.shutdown()
-    server.server_close()
 
 
 def pull(client, clear: str, path: str = "/feeds/mine/atom.xml") -> None:

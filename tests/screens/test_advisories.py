@@ -18,12 +18,6 @@ HEARTBEAT = "/api/screens/heartbeat/"
 
 
 @pytest.fixture
-def announcing(django_capture_on_commit_callbacks):
-    """Run what the advisory announces at commit, as the worker would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def poll(client):
     """(ETag, body) of a screen's playlist, as its player polls it."""
 
