@@ -145,20 +145,25 @@ class PlacementEditView(generic.EditView):
         return reverse("channel_placements:inspect", args=(self.object.pk,))
 
 
-class PlacementInspectView(generic.InspectView):
-    def get_page_display_value(self):
-        title = self.object.page.get_admin_display_title()
-        if heading := self.object.notice_heading:
-            return f"{heading}：{title}"
-        return title
+class LocalTimeInspectView(generic.InspectView):
+    """An inspect view that shows times in local time (not UTC) and a dash
+    for an empty field."""
 
     def get_field_display_value(self, field_name, field):
         value = super().get_field_display_value(field_name, field)
         if value is None or value == "":
             return "—"
-        if isinstance(value, datetime):  # shown in local time, not UTC
+        if isinstance(value, datetime):
             return date_format(timezone.localtime(value), "DATETIME_FORMAT")
         return value
+
+
+class PlacementInspectView(LocalTimeInspectView):
+    def get_page_display_value(self):
+        title = self.object.page.get_admin_display_title()
+        if heading := self.object.notice_heading:
+            return f"{heading}：{title}"
+        return title
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

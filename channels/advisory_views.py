@@ -16,7 +16,12 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from channels.admin_views import ANY_PERMISSION, PlacementMenuItem, placement_policy
+from channels.admin_views import (
+    ANY_PERMISSION,
+    LocalTimeInspectView,
+    PlacementMenuItem,
+    placement_policy,
+)
 from channels.advisories import acknowledge, resend
 from channels.models import AdvisoryRecipient
 from channels.registry import channel_choices
@@ -92,7 +97,7 @@ class AdvisoryIndexView(generic.IndexView):
         return context
 
 
-class AdvisoryInspectView(generic.InspectView):
+class AdvisoryInspectView(LocalTimeInspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = self.object.recipients.select_related("outlet", "placement")
