@@ -132,8 +132,12 @@ def acknowledge(row: AdvisoryRecipient, user, note: str = "") -> None:
 
 def settle_open_placements(advisory: Advisory) -> int:
     placements = Placement.objects.filter(
-        page_id=advisory.page_id, status__in=OPEN, advisory__isnull=True
+        page_id=advisory.page_id, status__in=OPEN
     ).select_related("outlet")
+    if advisory.is_withdrawal:  # an earlier correction's notice is moot too
+        placements = placements.exclude(advisory=advisory)
+    else:
+        placements = placements.filter(advisory__isnull=True)
     rows = []
     for placement in placements:
         if advisory.is_withdrawal:
@@ -195,7 +199,7 @@ def follow_placement(row: AdvisoryRecipient) -> tuple[str, str]:
     placement = row.placement
     if placement is None:
         return State.CANCELLED, gettext("排期已删除")
-    state = AdvisoryRecipient.state_of_placement(placement.status)
+    state = AdvisoryRecipient.state_of_placement(placement)
     if placement.status == Placement.Status.PLANNED and placement.advisory_id is None:
         state = State.SENT  # an item placement re-checked and going out corrected
     detail = placement.error or placement.get_status_display()
@@ -219,7 +223,11 @@ def next_issue(outlet: Outlet, after: datetime) -> datetime:
 
 def plan_notice(advisory: Advisory, outlet: Outlet, when: datetime) -> Placement:
     """A placement that carries the advisory's notice (not the item) on the
-    outlet; a minute later when that time is taken by the item itself."""
+    outlet (the one planned before, when the advisory is announced again); a
+    minute later when that time is taken by the item itself."""
+    planned = Placement.objects.filter(advisory=advisory, outlet=outlet).first()
+    if planned is not None:
+        return planned
     while True:
         try:
             with transaction.atomic():

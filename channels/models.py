@@ -241,11 +241,16 @@ class Placement(models.Model):
             placement=self, status=status, user=user, note=note
         )
         if self.advisory_id:
+            state = AdvisoryRecipient.state_of_placement(self)
+            if state == AdvisoryRecipient.State.PENDING and self.is_delivered:
+                note = AdvisoryRecipient.DOWNLOAD_AND_CALL
             self.notice_recipients.update(
-                state=AdvisoryRecipient.state_of_placement(status),
-                detail=note,
-                updated_at=timezone.now(),
+                state=state, detail=note, updated_at=timezone.now()
             )
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.status == self.Status.DELIVERED
 
 
 def page_goes_live_by(page, moment) -> bool:
@@ -375,11 +380,22 @@ class AdvisoryRecipient(models.Model):
     def __str__(self) -> str:
         return f"{self.name}：{self.get_state_display()}"
 
+    DOWNLOAD_AND_CALL = _(
+        "启事已生成；该渠道不接收推送：请下载后电话或邮件通知对方，再标记为已确认"
+    )
+
     @staticmethod
-    def state_of_placement(status: str) -> str:
+    def state_of_placement(placement: Placement) -> str:
+        """A notice delivered to an outlet that takes nothing pushed still
+        waits for a person to tell the desk."""
+        pushed = placement.outlet.delivery != Outlet.Delivery.NONE
         states = {
-            Placement.Status.DELIVERED: AdvisoryRecipient.State.DELIVERED,
+            Placement.Status.DELIVERED: (
+                AdvisoryRecipient.State.DELIVERED
+                if pushed
+                else AdvisoryRecipient.State.PENDING
+            ),
             Placement.Status.FAILED: AdvisoryRecipient.State.FAILED,
             Placement.Status.CANCELLED: AdvisoryRecipient.State.CANCELLED,
         }
-        return states.get(status, AdvisoryRecipient.State.PENDING)
+        return states.get(placement.status, AdvisoryRecipient.State.PENDING)

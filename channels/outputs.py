@@ -25,7 +25,10 @@ def signed_download_url(output) -> str:
 
 
 def is_released(placement) -> bool:
-    """A package may be read once its time has come, while its item is visible."""
+    """A package may be read once its time has come, while its item is
+    visible; a notice (更正启事, 撤稿通知) once its time has come."""
     if placement.scheduled_at > timezone.now():
         return False
+    if placement.advisory_id:
+        return True
     return visible_pages().filter(pk=placement.page_id).exists()

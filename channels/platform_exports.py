@@ -25,7 +25,7 @@ from channels.advisories import record_and_send
 from channels.base import Recipient
 from channels.models import AdvisoryRecipient
 from cms.advisories import Advisory
-from cms.files import referenced_files
+from cms.files import ApprovedFile, FileKind, referenced_files, visible_revision_ids
 from media_pipeline.models import Rendition
 from media_pipeline.presets import PRESETS
 from media_pipeline.tasks import withdraw_exports
@@ -37,6 +37,16 @@ def on_advisory_issued(sender, advisory: Advisory, **kwargs) -> None:
     follow_exports.enqueue(advisory.pk)
 
 
+def media_shown_elsewhere(media_ids) -> set[int]:
+    """Media a visible page still uses: their exports stay."""
+    shown = ApprovedFile.objects.filter(
+        kind=FileKind.MEDIA,
+        object_id__in=media_ids,
+        snapshot__revision__in=visible_revision_ids(),
+    )
+    return set(shown.values_list("object_id", flat=True))
+
+
 @task()
 def follow_exports(advisory_id: int) -> int:
     """Returns how many platform recipients were recorded; safe to run again."""
@@ -45,7 +55,7 @@ def follow_exports(advisory_id: int) -> int:
     if not media_ids:
         return 0
     if advisory.is_withdrawal:
-        withdraw_exports(media_ids)
+        withdraw_exports(set(media_ids) - media_shown_elsewhere(media_ids))
     exports = defaultdict(list)
     renditions = Rendition.objects.filter(media_id__in=media_ids).select_related(
         "media"

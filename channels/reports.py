@@ -150,9 +150,12 @@ def monthly_counts(year: int) -> dict[int, list[Counts]]:
                 "pk", filter=month & Q(status=status)
             )
     rows = (
-        Placement.objects.filter(
-            scheduled_at__gte=starts[0], scheduled_at__lt=starts[-1]
+        Placement.objects.filter(  # the items themselves, not their notices
+            scheduled_at__gte=starts[0],
+            scheduled_at__lt=starts[-1],
+            advisory__isnull=True,
         )
+        .exclude(status=Placement.Status.CANCELLED)
         .values("outlet_id")
         .annotate(**aggregates)
         .order_by()
@@ -201,6 +204,7 @@ def delivered_by(field_name: str, year: int) -> dict[int, int]:
             field.remote_field.through.objects.filter(
                 **{
                     f"{placements}__status": DELIVERED,
+                    f"{placements}__advisory__isnull": True,
                     f"{placements}__scheduled_at__gte": starts[0],
                     f"{placements}__scheduled_at__lt": starts[-1],
                 }

@@ -124,7 +124,9 @@ def on_page_published(sender, instance: Page, revision, **kwargs) -> None:
     """Each correction note the published revision adds, once; notes on an
     item's first publication correct nothing that went out."""
     notes = getattr(instance, "corrections", None)
-    if not notes or instance.first_published_at == instance.last_published_at:
+    if not instance.live or not notes:
+        return  # a revision scheduled to go live announces when it does
+    if instance.first_published_at == instance.last_published_at:
         return
     announced = set(
         Advisory.objects.filter(

@@ -79,9 +79,10 @@ def due_placements(feed: FeedDefinition, now: datetime) -> QuerySet[Placement] |
     outlet_ids = list(feed.outlets.values_list("pk", flat=True))
     if not outlet_ids and not feed.channels:
         return None
-    placements = Placement.objects.filter(scheduled_at__lte=now).exclude(
-        status=Placement.Status.FAILED
-    )
+    placements = Placement.objects.filter(
+        scheduled_at__lte=now,
+        advisory__isnull=True,  # the item, not a notice
+    ).exclude(status__in=(Placement.Status.FAILED, Placement.Status.CANCELLED))
     return placements.filter(
         Q(outlet_id__in=outlet_ids) | Q(outlet__channel__in=feed.channels)
     )
