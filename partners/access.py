@@ -4,28 +4,24 @@ and per-key rate limits.
 A key comes as `Authorization: Bearer <key>` or `?key=<key>`. A keyless
 request for a public feed costs no query; a keyed one costs one (the key, its
 partner and whether the feed is in its scope, together). Rate limits count
-requests per key in fixed one-minute windows in Django's cache, whose add and
-incr are atomic in locmem and Redis alike. The key a request presented is
+requests per key in one-minute windows (cms.rate_limit). The key a request presented is
 kept on it (KEY_ATTRIBUTE) for the pull log (pull_log.py). `authorise` and
 the pull log are the feeds' access gate (feeds/access.py, installed in
 apps.py)."""
 
-import math
-import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.http import bearer_token
+from cms.rate_limit import wait_seconds
 from feeds.access import AccessDenied
 from feeds.models import FeedDefinition
 from partners.models import KEY_PATTERN, ApiKey, Partner, hash_key
 
-RATE_WINDOW_SECONDS = 60
 KEY_ATTRIBUTE = "_partner_key"  # the key a request presented, for the pull log
 
 
@@ -70,18 +66,10 @@ def find_key(request: HttpRequest, clear: str, feed: FeedDefinition | None) -> A
 
 def count_request(key: ApiKey) -> None:
     """One more request in this key's current minute; 429 past its limit."""
-    now = time.time()
-    window = int(now // RATE_WINDOW_SECONDS)
     # The hash, not the id: ids are reused (a test rollback), hashes are not.
-    counter = f"partners:rate:{key.key_hash[:24]}:{window}"
-    cache.add(counter, 0, RATE_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # evicted between add and incr
-        cache.set(counter, 1, RATE_WINDOW_SECONDS * 2)
-        count = 1
-    if count > key.rate_limit_per_minute:
-        retry_after = max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))
+    counter = f"partners:{key.key_hash[:24]}"
+    retry_after = wait_seconds(counter, key.rate_limit_per_minute)
+    if retry_after is not None:
         message = _("请求过于频繁：每分钟最多 %(limit)d 次，请 %(seconds)d 秒后再试")
         limit = {"limit": key.rate_limit_per_minute, "seconds": retry_after}
         raise AccessDenied(429, message % limit, retry_after=retry_after)
