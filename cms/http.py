@@ -1,4 +1,5 @@
-"""HTTP mechanisms every app answers with: conditional GET and Bearer tokens.
+"""HTTP mechanisms every app answers with: conditional GET, Bearer tokens and
+the client's address.
 
 `conditional` answers a request against validators the caller has already
 computed: 304 Not Modified (or 412 on a failed If-Match / If-Unmodified-Since)
@@ -10,6 +11,7 @@ respond() returns (a 416 describes no representation)."""
 from collections.abc import Callable
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -42,3 +44,16 @@ def bearer_token(request: HttpRequest) -> str | None:
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client: the connection's, or behind a reverse proxy
+    the one it writes into CLIENT_ADDRESS_HEADER. Of a list (X-Forwarded-For)
+    only the last entry is the proxy's own; those before it are the client's
+    say-so."""
+    header = settings.CLIENT_ADDRESS_HEADER
+    if header:
+        written = request.headers.get(header, "").rpartition(",")[2].strip()
+        if written:
+            return written
+    return request.META.get("REMOTE_ADDR", "")

@@ -2,7 +2,9 @@
 the playlist with ETag/304 and the server's time, heartbeats (naming the
 loop the player took, which confirms a correction or withdrawal) and proof
 of play. Every answer is JSON; the three screen endpoints take the screen's
-token as a Bearer token and answer 401 to a missing, unknown or revoked one."""
+token as a Bearer token and answer 401 to a missing, unknown or revoked one.
+Every malformed body or field answers 400 with the problem (cms.json_input);
+new pairing codes past their budget answer 429 with Retry-After."""
 
 import hashlib
 import json
@@ -12,15 +14,18 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from cms.http import bearer_token, conditional
+from cms.http import bearer_token, client_address, conditional
+from cms.json_input import BadInput, fields, read_json, text
 from screens import advisories, pairing, telemetry
 from screens.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
 PAIR_BODY_LIMIT = 1024
+PAIR_FIELD_LIMIT = 100
 
 
 def error(status: int, message: str) -> JsonResponse:
@@ -43,6 +48,20 @@ def poll_seconds() -> int:
     return settings.BIG_SCREEN_POLL_SECONDS
 
 
+def answers_bad_input(view):
+    """A BadInput raised while reading the request answers 400 with its
+    message."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadInput as problem:
+            return error(400, str(problem))
+
+    return wrapped
+
+
 def screen_api(view):
     """Authenticate the screen by its token; 401 otherwise."""
 
@@ -53,29 +72,20 @@ def screen_api(view):
             return error(401, "屏幕未配对或令牌已吊销")
         return view(request, screen, *args, **kwargs)
 
-    return csrf_exempt(wrapped)
-
-
-def json_body(request, limit: int):
-    """The parsed body, or a 400 response for an oversized or malformed one."""
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit() or int(declared) > limit:
-        return None, error(400, f"请求体超过 {limit} 字节")
-    body = request.body
-    if len(body) > limit:
-        return None, error(400, f"请求体超过 {limit} 字节")
-    try:
-        return json.loads(body.decode("utf-8") or "null"), None
-    except (UnicodeDecodeError, ValueError):
-        return None, error(400, "请求体不是有效的 JSON")
+    return csrf_exempt(answers_bad_input(wrapped))
 
 
 @csrf_exempt
 @require_POST
+@answers_bad_input
 def pair(request):
-    _data, problem = json_body(request, PAIR_BODY_LIMIT)
-    if problem:
-        return problem
+    retry_after = pairing.pairing_wait(client_address(request))
+    if retry_after is not None:
+        message = _("配对请求过于频繁，请 %(seconds)d 秒后再试")
+        response = error(429, message % {"seconds": retry_after})
+        response["Retry-After"] = str(retry_after)
+        return response
+    read_json(request, PAIR_BODY_LIMIT)
     pending, secret = pairing.start_pairing()
     return JsonResponse(
         {"code": pending.code, "secret": secret, "expires_in": pairing.PAIRING_SECONDS},
@@ -85,15 +95,16 @@ def pair(request):
 
 @csrf_exempt
 @require_POST
+@answers_bad_input
 def pair_status(request):
-    data, problem = json_body(request, PAIR_BODY_LIMIT)
-    if problem:
-        return problem
-    if not isinstance(data, dict):
-        return error(400, "需要 code 和 secret")
-    code, secret = data.get("code"), data.get("secret")
-    if not isinstance(code, str) or not isinstance(secret, str):
-        return error(400, "需要 code 和 secret")
+    data = fields(
+        read_json(request, PAIR_BODY_LIMIT),
+        {"code", "secret"},
+        {"code", "secret"},
+        _("请求体"),
+    )
+    code = text(data["code"], "code", PAIR_FIELD_LIMIT)
+    secret = text(data["secret"], "secret", PAIR_FIELD_LIMIT)
     status, request_row = pairing.pick_up(code, secret)
     if status == "unknown":
         return error(404, "配对码无效或已过期")
@@ -151,13 +162,8 @@ def playlist(request, screen):
 @require_POST
 @screen_api
 def heartbeat(request, screen):
-    data, problem = json_body(request, telemetry.HEARTBEAT_LIMIT)
-    if problem:
-        return problem
-    try:
-        beat = telemetry.parse_heartbeat(data, screen)
-    except telemetry.Invalid as invalid:
-        return error(400, str(invalid))
+    data = read_json(request, telemetry.HEARTBEAT_LIMIT)
+    beat = telemetry.parse_heartbeat(data, screen)
     telemetry.store_heartbeat(screen, beat)
     if beat.loop:  # confirms the corrections and withdrawals it took
         advisories.confirm(screen, beat.loop, lambda: etag_of(playlist_body(screen)))
@@ -167,12 +173,6 @@ def heartbeat(request, screen):
 @require_POST
 @screen_api
 def plays(request, screen):
-    data, problem = json_body(request, telemetry.PLAYS_LIMIT)
-    if problem:
-        return problem
-    try:
-        batch = telemetry.parse_plays(data, screen)
-    except telemetry.Invalid as invalid:
-        return error(400, str(invalid))
+    batch = telemetry.parse_plays(read_json(request, telemetry.PLAYS_LIMIT), screen)
     stored, duplicates = telemetry.store_plays(screen, batch)
     return JsonResponse({"stored": stored, "duplicates": duplicates})

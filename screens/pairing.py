@@ -5,18 +5,25 @@ player). An operator types the code into the admin and picks a group: that
 creates the screen and a token, whose raw value waits on the pairing request
 until the player, polling with code and secret, picks it up once. Only the
 token's SHA-256 is kept on the screen; revoking clears it.
+
+New codes have a budget per client address and in total (settings
+BIG_SCREEN_PAIRINGS_PER_*), and the scheduler removes expired requests at
+every tick (remove_expired_requests: one DELETE, harmless when several
+workers run it at once), so a flood of requests leaves few rows for long.
 """
 
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.rate_limit import address_bucket, wait_seconds
 from screens import advisories
 from screens.models import PairingRequest, Screen, ScreenGroup
 
@@ -37,7 +44,6 @@ def new_code() -> str:
 def start_pairing() -> tuple[PairingRequest, str]:
     """A new pairing request with an unused code, and its raw secret."""
     now = timezone.now()
-    PairingRequest.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     secret = secrets.token_urlsafe(32)
     while True:
         code = new_code()
@@ -50,6 +56,22 @@ def start_pairing() -> tuple[PairingRequest, str]:
         expires_at=now + timedelta(seconds=PAIRING_SECONDS),
     )
     return request, secret
+
+
+def pairing_wait(address: str) -> int | None:
+    """Seconds a new pairing request from `address` must wait, or None. The
+    total counts only requests within their address's budget, so one
+    flooding address cannot spend everyone's."""
+    per_address = settings.BIG_SCREEN_PAIRINGS_PER_ADDRESS
+    return wait_seconds(
+        f"screens:pair:{address_bucket(address)}", per_address
+    ) or wait_seconds("screens:pair", settings.BIG_SCREEN_PAIRINGS_PER_MINUTE)
+
+
+def remove_expired_requests(now: datetime) -> int:
+    """Delete the pairing requests that have expired (a scheduler job)."""
+    deleted, _by_model = PairingRequest.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 def normalised(code: str) -> str:

@@ -45,6 +45,7 @@ def messages() -> dict[str, str]:
     return {
         "connecting": _("正在连接服务器…"),
         "waiting": _("等待管理员在后台输入配对码…"),
+        "pairingBusy": _("配对请求过多，稍后自动重试…"),
         "loading": _("正在载入播放列表…"),
         "empty": _("当前时段没有可播放的内容"),
         "mediaError": _("无法播放「%(title)s」：%(reason)s"),

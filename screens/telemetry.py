@@ -1,7 +1,8 @@
 """Telemetry: what screens send back to screens.api, heartbeats (one a minute,
 kept as one Heartbeat row per screen and minute) and proof-of-play batches
 (PlayRecord rows, idempotent by each play's UUID). A body is checked in full
-before anything is stored: one bad field refuses the whole body."""
+before anything is stored, with the readers of cms.json_input: one bad field
+refuses the whole body with a BadInput naming it."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
+from cms.json_input import BadInput, fields, integer, moment, number, text
 from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
@@ -28,6 +30,8 @@ MAX_MESSAGE = 500
 MAX_VERSION = 40
 MAX_PLAY_SECONDS = 24 * 3600
 FUTURE_SLACK = timedelta(hours=1)  # a player's clock may run a little fast
+# A player keeps about a week of plays offline: a far older play is a broken clock.
+MAX_PLAY_AGE = timedelta(days=90)
 MAX_LOOP = 80
 HEARTBEAT_KEYS = {
     "version",
@@ -38,10 +42,6 @@ HEARTBEAT_KEYS = {
     "errors",
 }
 PLAY_KEYS = {"id", "item", "emergency", "started_at", "seconds"}
-
-
-class Invalid(ValueError):
-    """The body is malformed; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -63,24 +63,10 @@ class Play:
     seconds: float
 
 
-def is_int(value) -> bool:
-    return type(value) is int
-
-
-def optional_id(data: dict, key: str) -> int | None:
+def optional_id(data: dict, key: str, model) -> int | None:
+    """A row id of `model` (its primary key's range) or None."""
     value = data.get(key)
-    if value is not None and not (is_int(value) and value > 0):
-        raise Invalid(f"{key} 应为正整数或 null")
-    return value
-
-
-def require_keys(data, allowed: set[str], required: set[str], where: str) -> None:
-    if not isinstance(data, dict):
-        raise Invalid(f"{where} 应为 JSON 对象")
-    if unknown := set(data) - allowed:
-        raise Invalid(f"{where} 含有未知字段：{', '.join(sorted(unknown))}")
-    if missing := required - set(data):
-        raise Invalid(f"{where} 缺少字段：{', '.join(sorted(missing))}")
+    return None if value is None else integer(value, key, model._meta.pk, minimum=1)
 
 
 def lineage_emergencies(screen: Screen, ids: set[int]) -> dict[int, EmergencyItem]:
@@ -89,7 +75,7 @@ def lineage_emergencies(screen: Screen, ids: set[int]) -> dict[int, EmergencyIte
     )
     emergencies = {emergency.pk: emergency for emergency in found}
     if unknown := ids - set(emergencies):
-        raise Invalid(f"不属于本屏的应急项：{sorted(unknown)}")
+        raise BadInput(_("不属于本屏的应急项：%(ids)s") % {"ids": sorted(unknown)})
     return emergencies
 
 
@@ -99,39 +85,37 @@ def lineage_items(screen: Screen, ids: set[int]) -> dict[int, PlaylistItem]:
     )
     items = {item.pk: item for item in found}
     if unknown := ids - set(items):
-        raise Invalid(f"不属于本屏轮播的播放项：{sorted(unknown)}")
+        raise BadInput(_("不属于本屏轮播的播放项：%(ids)s") % {"ids": sorted(unknown)})
     return items
 
 
 def parse_errors(errors) -> list[dict]:
     if not isinstance(errors, list) or len(errors) > MAX_ERRORS:
-        raise Invalid(f"errors 应为不超过 {MAX_ERRORS} 项的列表")
+        raise BadInput(
+            _("errors 应为不超过 %(count)d 项的列表") % {"count": MAX_ERRORS}
+        )
     parsed = []
     for entry in errors:
-        require_keys(entry, {"item", "message"}, {"message"}, "errors 的每一项")
-        message = entry["message"]
-        if not isinstance(message, str) or len(message) > MAX_MESSAGE:
-            raise Invalid(f"errors.message 应为不超过 {MAX_MESSAGE} 字的文本")
-        parsed.append({"item": optional_id(entry, "item"), "message": message})
+        fields(entry, {"item", "message"}, {"message"}, _("errors 的每一项"))
+        message = text(entry["message"], "errors.message", MAX_MESSAGE)
+        item = optional_id(entry, "item", PlaylistItem)
+        parsed.append({"item": item, "message": message})
     return parsed
 
 
 def parse_heartbeat(data, screen: Screen) -> Beat:
-    require_keys(data, HEARTBEAT_KEYS, {"version"}, "心跳")
-    version = data["version"]
-    if not isinstance(version, str) or len(version) > MAX_VERSION:
-        raise Invalid(f"version 应为不超过 {MAX_VERSION} 字的文本")
+    fields(data, HEARTBEAT_KEYS, {"version"}, _("心跳"))
+    version = text(data["version"], "version", MAX_VERSION)
     storage = data.get("storage_free_bytes")
-    if storage is not None and not (is_int(storage) and storage >= 0):
-        raise Invalid("storage_free_bytes 应为非负整数或 null")
-    loop = "" if data.get("loop") is None else data["loop"]
-    if not isinstance(loop, str) or len(loop) > MAX_LOOP:
-        raise Invalid(f"loop 应为不超过 {MAX_LOOP} 字的文本或 null")
-    emergency_id = optional_id(data, "emergency")
+    if storage is not None:
+        column = Heartbeat._meta.get_field("storage_free_bytes")
+        storage = integer(storage, "storage_free_bytes", column)
+    loop = "" if data.get("loop") is None else text(data["loop"], "loop", MAX_LOOP)
+    emergency_id = optional_id(data, "emergency", EmergencyItem)
     emergencies = lineage_emergencies(screen, {emergency_id} - {None})
     return Beat(
         version=version,
-        playing=optional_id(data, "playing"),
+        playing=optional_id(data, "playing", PlaylistItem),
         emergency=emergencies.get(emergency_id),
         storage_free_bytes=storage,
         errors=parse_errors(data.get("errors", [])),
@@ -161,45 +145,34 @@ def store_heartbeat(screen: Screen, beat: Beat) -> None:
             )
 
 
-def parse_started_at(value) -> datetime:
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or timezone.is_naive(moment):
-        raise Invalid("started_at 应为带时区的 ISO 8601 时间")
-    if moment > timezone.now() + FUTURE_SLACK:
-        raise Invalid("started_at 在将来")
-    return moment
-
-
-def parse_seconds(value) -> float:
-    if type(value) not in (int, float) or not 0 <= value <= MAX_PLAY_SECONDS:
-        raise Invalid(f"seconds 应为 0 到 {MAX_PLAY_SECONDS} 之间的数")
-    return float(value)
-
-
 def parse_play_id(value) -> uuid.UUID:
     try:
-        return uuid.UUID(value) if isinstance(value, str) else None
+        return uuid.UUID(value if isinstance(value, str) else "")
     except ValueError:
-        return None
+        raise BadInput(_("id 应为 UUID")) from None
 
 
 def raw_play(entry) -> tuple[uuid.UUID, int | None, int | None, datetime, float]:
-    require_keys(entry, PLAY_KEYS, {"id", "started_at", "seconds"}, "plays 的每一项")
+    required = {"id", "started_at", "seconds"}
+    fields(entry, PLAY_KEYS, required, _("plays 的每一项"))
     play_id = parse_play_id(entry["id"])
-    if play_id is None:
-        raise Invalid("id 应为 UUID")
-    item_id, emergency_id = optional_id(entry, "item"), optional_id(entry, "emergency")
+    item_id = optional_id(entry, "item", PlaylistItem)
+    emergency_id = optional_id(entry, "emergency", EmergencyItem)
     if (item_id is None) == (emergency_id is None):
-        raise Invalid("item 和 emergency 需有且只有一个")
-    started_at = parse_started_at(entry["started_at"])
-    return play_id, item_id, emergency_id, started_at, parse_seconds(entry["seconds"])
+        raise BadInput(_("item 和 emergency 需有且只有一个"))
+    now = timezone.now()
+    started_at = moment(
+        entry["started_at"], "started_at", now - MAX_PLAY_AGE, now + FUTURE_SLACK
+    )
+    seconds = number(entry["seconds"], "seconds", 0, MAX_PLAY_SECONDS)
+    return play_id, item_id, emergency_id, started_at, seconds
 
 
 def parse_plays(data, screen: Screen) -> list[Play]:
-    require_keys(data, {"plays"}, {"plays"}, "请求体")
+    fields(data, {"plays"}, {"plays"}, _("请求体"))
     entries = data["plays"]
     if not isinstance(entries, list) or len(entries) > MAX_PLAYS:
-        raise Invalid(f"plays 应为不超过 {MAX_PLAYS} 项的列表")
+        raise BadInput(_("plays 应为不超过 %(count)d 项的列表") % {"count": MAX_PLAYS})
     raws = [raw_play(entry) for entry in entries]
     items = lineage_items(screen, {raw[1] for raw in raws} - {None})
     emergencies = lineage_emergencies(screen, {raw[2] for raw in raws} - {None})

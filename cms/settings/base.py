@@ -208,6 +208,7 @@ SCHEDULER_STALE_SECONDS = 90
 SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",
     "ingest.tasks.poll_due_feeds",
+    "screens.pairing.remove_expired_requests",
 ]
 
 # Django's own logging, plus our "cms" logger; partner keys may arrive as
@@ -222,6 +223,19 @@ for request_logger in ("django.server", "django.request"):
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).
 BIG_SCREEN_POLL_SECONDS = int(os.environ.get("BIG_SCREEN_POLL_SECONDS", "30"))
+# New pairing codes a minute, from one address (a site's screens often share
+# one) and from everyone; past either a player is told when to ask again.
+BIG_SCREEN_PAIRINGS_PER_ADDRESS = int(
+    os.environ.get("BIG_SCREEN_PAIRINGS_PER_ADDRESS", "10")
+)
+BIG_SCREEN_PAIRINGS_PER_MINUTE = int(
+    os.environ.get("BIG_SCREEN_PAIRINGS_PER_MINUTE", "120")
+)
+
+# Behind a reverse proxy, the header in which it passes the client's address
+# (X-Real-IP, or X-Forwarded-For whose last entry it wrote). Unset: the
+# connection's address, and no header is believed.
+CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER", "")
 
 # Partner feeds: how long a CDN may keep a public feed (keyed ones are
 # private), and an optional WebSub hub announced in every feed.

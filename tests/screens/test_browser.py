@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.files.images import ImageFile
 from django.core.files.storage import default_storage
 from django.test import Client
@@ -68,6 +69,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def player_url(live_server, settings, screens_media):
     settings.BIG_SCREEN_POLL_SECONDS = POLL_SECONDS
+    cache.clear()  # each test's players get a fresh pairing budget
     return f"{live_server.url}/player/"
 
 
@@ -486,6 +488,28 @@ def test_the_player_plays_on_through_a_network_cut_and_sends_its_plays_after(
 
 
 # Revoked token, new deploy -------------------------------------------------------
+
+
+def test_a_player_refused_for_too_many_pairings_waits_as_told(
+    open_player, settings, screen_tree
+):
+    settings.BIG_SCREEN_PAIRINGS_PER_ADDRESS = 1
+    # Budgets count in minute windows: leave the refusal most of one.
+    if (left := 60 - time.time() % 60) < 25:
+        time.sleep(left)
+    pair_url = reverse("big_screen:pair")
+    assert Client().post(pair_url, {}, "application/json").status_code == 201
+    page = open_player()
+    page.wait_for_function(
+        "document.querySelector('[data-pairing-status]').textContent"
+        " === '配对请求过多，稍后自动重试…'",
+        timeout=WAIT_MS,
+    )
+    time.sleep(8)  # past the 5 s a player used to wait between attempts
+    asked = [
+        r for r in page.requests if r.method == "POST" and r.url.endswith(pair_url)
+    ]
+    assert len(asked) == 1
 
 
 def test_a_revoked_player_shows_a_new_pairing_code(

@@ -25,6 +25,7 @@ const REQUEST_TIMEOUT_MS = 15000;
 const LOAD_TIMEOUT_MS = 20000;
 const PAIR_POLL_MS = 2000;
 const RETRY_MS = 5000;
+const MAX_RETRY_MS = 5 * 60 * 1000;
 const STALL_SECONDS = 10;
 const STORAGE_SHARE = 0.9; // leave a tenth of the quota to the browser
 const MAX_ERRORS = 50; // the heartbeat's limits (telemetry.py)
@@ -763,16 +764,27 @@ function showPairing(code, status) {
     document.querySelector("[data-pairing-status]").textContent = status;
 }
 
+/* How long to wait before asking again: RETRY_MS doubled for each failure
+ * in a row (at most MAX_RETRY_MS), never less than the server's Retry-After,
+ * and spread so that screens restarted together do not ask together. */
+function retryDelay(response, failures) {
+    const told = Number(response?.headers.get("Retry-After")) * 1000 || 0;
+    const backoff = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** failures);
+    return Math.max(told, backoff) * (1 + Math.random() / 2);
+}
+
 async function requestCode() {
-    for (;;) {
+    for (let failures = 0; ; failures += 1) {
+        let response = null;
         try {
-            const response = await call(config.api.pair, { method: "POST", body: {} });
+            response = await call(config.api.pair, { method: "POST", body: {} });
             if (response.status === 201) return await response.json();
         } catch {
             // the server is out of reach: keep asking
         }
-        showPairing("", messages.connecting);
-        await sleep(RETRY_MS);
+        const busy = response?.status === 429;
+        showPairing("", busy ? messages.pairingBusy : messages.connecting);
+        await sleep(retryDelay(response, failures));
     }
 }
 
@@ -793,6 +805,7 @@ async function pairScreen() {
             }
             if (response.status === 200) return (await response.json()).token;
             if (response.status === 404) break; // expired: a new code
+            if (response.status === 429) await sleep(retryDelay(response, 0));
         }
     }
 }
