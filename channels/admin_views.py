@@ -1,7 +1,6 @@
 """Admin views for outlets and placements: listings, forms that validate with
 the models' Chinese messages, a placement's history and files."""
 
-import json
 from datetime import date, datetime, time
 
 from django.contrib import messages
@@ -34,6 +33,7 @@ from channels.calendar import (
 from channels.forms import WEEKDAYS, CalendarFilterForm
 from channels.models import Outlet, OutputFile, Placement
 from channels.registry import channel_choices, channel_colour
+from cms.json_input import BadInput, day, fields, read_json
 
 STATUS_COLOURS = {
     Placement.Status.PLANNED: "#5b6472",
@@ -45,6 +45,8 @@ STATUS_COLOURS = {
 }
 ANY_PERMISSION = ["add", "change", "delete", "view"]
 DEFAULT_TIME = time(9, 0)
+MOVE_BODY_LIMIT = 1024
+MOVABLE_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
 placement_policy = ModelPermissionPolicy(Placement)
 
 
@@ -254,11 +256,13 @@ def move_placement(request, pk: int):
         Placement.objects.select_related("page", "outlet"), pk=pk
     )
     try:
-        day = date.fromisoformat(json.loads(request.body)["date"])
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": _("日期无效")}, status=400)
+        body = read_json(request, MOVE_BODY_LIMIT)
+        data = fields(body, {"date"}, {"date"}, _("请求体"))
+        moved_to = day(data["date"], "date", *MOVABLE_DAYS)
+    except BadInput as problem:
+        return JsonResponse({"error": str(problem)}, status=400)
     try:
-        reschedule(placement, day, request.user)
+        reschedule(placement, moved_to, request.user)
     except ValidationError as error:
         return JsonResponse({"error": "；".join(error.messages)}, status=400)
     moved = timezone.localtime(placement.scheduled_at)

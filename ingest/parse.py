@@ -8,7 +8,6 @@ yields entries despite a problem (bozo) is read, with a warning."""
 
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
+from cms.json_input import BadInput, parse_json
 from ingest.fetch import IngestError, Response
 from ingest.models import KEY_LENGTH
 
@@ -140,8 +140,8 @@ def utc_datetime(moment: struct_time | None) -> datetime | None:
 
 def parse_json_feed(body: bytes, base_url: str) -> ParsedFeed:
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        document = parse_json(body)
+    except BadInput as error:
         raise IngestError(
             _("JSON Feed 无法解析：%(problem)s") % {"problem": short(error)}
         ) from error

@@ -274,9 +274,21 @@ def test_moving_needs_a_logged_in_editor_and_a_csrf_token(client, admin_user, mo
     assert not placement.events.exists()
 
 
-def test_a_bad_date_is_a_400(admin_client, month):
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"date": "明天"}, "date 应为日期，如 2026-01-01"),
+        ({"date": "2026-02-30"}, "date 应为日期，如 2026-01-01"),
+        ({"date": "0001-01-01"}, "date 应在 2000-01-01 到 2100-12-31 之间"),
+        ({"date": "2026-03-01", "time": "09:00"}, "请求体 含有未知字段：time"),
+        ("[" * 8000 + "]" * 8000, "请求体超过 1024 字节"),
+        ("[" * 500 + "]" * 500, "JSON 嵌套超过 32 层"),
+    ],
+)
+def test_a_bad_date_is_a_400(admin_client, month, body, error):
+    data = body if isinstance(body, str) else json.dumps(body)
     response = admin_client.post(
-        move_url(month["article"]), {"date": "明天"}, content_type="application/json"
+        move_url(month["article"]), data, content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["error"] == "日期无效"
+    assert response.json()["error"] == error

@@ -55,6 +55,10 @@ BROKEN = {
         {"body": "{not json", "content_type": "application/feed+json"},
         "JSON Feed 无法解析",
     ),
+    "deep-json": (
+        {"body": "[" * 8000 + "]" * 8000, "content_type": "application/feed+json"},
+        "JSON Feed 无法解析：JSON 嵌套超过 32 层",
+    ),
     "not-json-feed": (
         {"body": '{"items": []}', "content_type": "application/json"},
         "不是 JSON Feed 1.x",
