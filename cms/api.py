@@ -4,6 +4,7 @@ from pathlib import PurePosixPath
 
 from django.urls import reverse
 from rest_framework.fields import Field
+from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v2.views import PagesAPIViewSet
@@ -17,8 +18,20 @@ from cms.files import ApprovedFile, FileKind, public_versions, visible_revision_
 from cms.pages import expired_but_live_ids
 
 
+class BoundedPagination(WagtailPagination):
+    """Wagtail's, but an offset past the last row reads nothing instead of
+    handing the database a number beyond its range."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        rows = super().paginate_queryset(queryset, request, view)
+        past_the_end = int(request.GET.get("offset", 0)) >= self.total_count
+        return queryset.none() if past_the_end else rows
+
+
 class VisiblePagesAPIViewSet(PagesAPIViewSet):
     """Live, public pages, minus those past their expiry time."""
+
+    pagination_class = BoundedPagination
 
     def get_base_queryset(self):
         return super().get_base_queryset().exclude(pk__in=expired_but_live_ids())
@@ -66,6 +79,7 @@ class VisibleImagesAPIViewSet(ImagesAPIViewSet):
     """Images visible pages use, with their public addresses."""
 
     base_serializer_class = PublicImageSerializer
+    pagination_class = BoundedPagination
 
     def get_queryset(self):
         return super().get_queryset().filter(pk__in=shown_ids(FileKind.IMAGE))
@@ -75,6 +89,7 @@ class VisibleDocumentsAPIViewSet(DocumentsAPIViewSet):
     """Documents visible pages use, with their public addresses."""
 
     base_serializer_class = PublicDocumentSerializer
+    pagination_class = BoundedPagination
 
     def get_queryset(self):
         return super().get_queryset().filter(pk__in=shown_ids(FileKind.DOCUMENT))

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate, post_save
+from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +14,9 @@ class CmsConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished
 
         from cms import advisories, files
+        from cms.converters import RowIdConverter
+
+        register_converter(RowIdConverter, "id")
 
         page_published.connect(files.on_page_published, dispatch_uid="cms.files")
         page_published.connect(

@@ -7,22 +7,22 @@ from django.urls import path
 from cms import file_views
 
 app_name = "files"
-MEDIA = "feeds/media/<int:page_id>/<int:media_id>"
+MEDIA = "feeds/media/<id:page_id>/<id:media_id>"
 urlpatterns = [
     path(f"{MEDIA}/thumbnail/", file_views.thumbnail, name="thumbnail"),
     path(
-        f"{MEDIA}/renditions/<int:rendition_id>/<str:filename>",
+        f"{MEDIA}/renditions/<id:rendition_id>/<str:filename>",
         file_views.rendition,
         name="rendition",
     ),
     path(f"{MEDIA}/<str:filename>", file_views.enclosure, name="enclosure"),
     path(
-        "documents/<int:document_id>/<str:document_filename>",
+        "documents/<id:document_id>/<str:document_filename>",
         file_views.document,
         name="document",
     ),
     path(
-        "files/images/<int:image_id>/<str:variant>/<str:filename>",
+        "files/images/<id:image_id>/<str:variant>/<str:filename>",
         file_views.image,
         name="image",
     ),

@@ -15,7 +15,7 @@ from partners.api import (
 app_name = "partner_api"
 api_patterns = [
     path("items/", ItemListView.as_view(), name="items"),
-    path("items/<int:id>/", ItemDetailView.as_view(), name="item"),
+    path("items/<id:id>/", ItemDetailView.as_view(), name="item"),
     path("feeds/", FeedListView.as_view(), name="feeds"),
     path("advisories/", AdvisoryListView.as_view(), name="advisories"),
 ]

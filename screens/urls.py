@@ -13,12 +13,12 @@ urlpatterns = [
     path("player/", player.page, name="player"),
     path("player/sw.js", player.service_worker, name="player_sw"),
     path(
-        "big-screen/cards/articles/<int:page_id>/<int:revision_id>/<str:orientation>.png",
+        "big-screen/cards/articles/<id:page_id>/<id:revision_id>/<str:orientation>.png",
         card_views.article_card,
         name="article_card",
     ),
     path(
-        "big-screen/cards/emergencies/<int:emergency_id>/<str:version>/"
+        "big-screen/cards/emergencies/<id:emergency_id>/<str:version>/"
         "<str:orientation>.png",
         card_views.emergency_card,
         name="emergency_card",
