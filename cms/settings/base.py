@@ -4,15 +4,42 @@ and a cluster comes from the environment (see README)."""
 import copy
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.management.utils import get_random_secret_key
 from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+
+# The address the public reaches the site at: every absolute link the site
+# gives (feeds, APIs, sitemap, e-mails, QR codes) and the Wagtail Site record
+# (cms/public_address.py) follow it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS, or the public address's host and this machine's names."""
+    listed = [host for host in os.environ.get("ALLOWED_HOSTS", "").split(",") if host]
+    public = urlsplit(PUBLIC_BASE_URL).hostname or "127.0.0.1"
+    return listed or list(dict.fromkeys([public, "127.0.0.1", "localhost", "[::1]"]))
+
+
+ALLOWED_HOSTS = allowed_hosts()
+
+
+def secret_key_from_var() -> str:
+    """A key generated once into var/, for a single machine without SECRET_KEY."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
 
 INSTALLED_APPS = [
     # First, so that its db_worker (worker + scheduler) overrides the plain one.
@@ -181,7 +208,8 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 WAGTAIL_SITE_NAME = "科普全媒体"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", PUBLIC_BASE_URL)
+WAGTAILAPI_BASE_URL = PUBLIC_BASE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
