@@ -9,10 +9,11 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django_tasks.signals import task_finished, task_started
         from wagtail.models import Revision
         from wagtail.signals import page_published, page_unpublished
 
-        from cms import advisories, files, public_address
+        from cms import advisories, files, public_address, task_log
 
         page_published.connect(files.on_page_published, dispatch_uid="cms.files")
         page_published.connect(
@@ -30,3 +31,5 @@ class CmsConfig(AppConfig):
             sender=self,
             dispatch_uid="cms.public_address",
         )
+        task_started.connect(task_log.on_task_started, dispatch_uid="cms.task_log")
+        task_finished.connect(task_log.on_task_finished, dispatch_uid="cms.task_log")

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its time and status are what the client got.
+    "cms.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -238,14 +240,37 @@ SCHEDULER_JOBS = [
     "ingest.tasks.poll_due_feeds",
 ]
 
-# Django's own logging, plus our "cms" logger; partner keys may arrive as
-# ?key=, so they are masked in every request line logged.
+# Django's own logging, plus ours ("cms": requests, tasks, health) as JSON
+# lines on the standard error; partner keys may arrive as ?key=, so they are
+# masked in every line logged.
 LOGGING = copy.deepcopy(DEFAULT_LOGGING)
 LOGGING["filters"]["mask_partner_keys"] = {"()": "partners.logging.MaskPartnerKeys"}
-LOGGING["loggers"]["cms"] = {"handlers": ["console_info"], "level": "INFO"}
-LOGGING["handlers"]["console_info"] = {"class": "logging.StreamHandler"}
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    "json_ensure_ascii": False,
+}
+LOGGING["handlers"]["json"] = {
+    "class": "logging.StreamHandler",
+    "formatter": "json",
+    "filters": ["mask_partner_keys"],
+}
+LOGGING["loggers"]["cms"] = {"handlers": ["json"], "level": "INFO"}
+# Errors with their tracebacks, whether DEBUG is on or off; every request is
+# already in cms.requests, so Django's 4xx warnings are left out.
+LOGGING["loggers"]["django"]["handlers"] = ["json", "mail_admins"]
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 for request_logger in ("django.server", "django.request"):
     LOGGING["loggers"].setdefault(request_logger, {})["filters"] = ["mask_partner_keys"]
+
+# GET /metrics (Prometheus) answers a scraper sending this token as Bearer;
+# without one it does not exist. The apps above cms add their counts.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_COLLECTORS = [
+    "channels.metrics.placement_metrics",
+    "screens.metrics.screen_metrics",
+]
 
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).
@@ -277,3 +302,7 @@ OUTBOUND_ALLOWED_NETWORKS = [
 INGEST_DEADLINE_SECONDS = 30
 INGEST_MAX_BYTES = 5 * 1024 * 1024
 INGEST_MAX_NEW_PER_POLL = 50
+
+# Figures the health check gives staff beside its checks, from the apps above
+# cms: {name: dotted path of a function returning a JSON value}.
+HEALTH_FIGURES = {"failed_placements": "channels.metrics.failed_placement_count"}

@@ -1,6 +1,7 @@
 """`manage.py serve` as `make run` starts it: gunicorn and the worker under
 supervisord, production settings, a temporary VAR_DIR and a free port."""
 
+import json
 import os
 import signal
 import socket
@@ -9,13 +10,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cms.test_scheduling import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
+METRICS_TOKEN = "serve-test-metrics"
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
@@ -51,9 +55,10 @@ def is_running(pid: int) -> bool:
     return state != "Z"
 
 
-def fetch(url: str) -> tuple[int, str]:
+def fetch(url: str, headers: dict | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -103,6 +108,7 @@ def served(home, tmp_path):
         "SECRET_KEY": "serve-test",
         "WEB_CONCURRENCY": "2",
         "SCHEDULER_INTERVAL_SECONDS": "1",
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     log = tmp_path / "serve.log"
     process = subprocess.Popen(
@@ -132,6 +138,48 @@ def test_the_site_answers_through_gunicorn_with_debug_off(served):
     for path in ("/media/private.txt", "/private-files/private.txt"):
         status, body = fetch(served.base_url + path)
         assert status == 404 and "只给工作人员看" not in body
+
+
+def search_requests_counted(base_url: str) -> float:
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    status, text = fetch(base_url + "/metrics", headers)
+    assert status == 200, text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "kepu_http_requests_total"
+        and sample.labels["view"] == "search"
+    )
+
+
+def test_every_worker_reports_the_requests_of_all(served):
+    """Twenty searches spread over gunicorn's two workers: whichever worker
+    answers the scrape counts all of them."""
+    before = search_requests_counted(served.base_url)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda n: fetch(f"{served.base_url}/search/?q={n}"), range(20))
+        )
+    assert [status for status, _body in answers] == [200] * 20
+    scrapes = {search_requests_counted(served.base_url) - before for _ in range(6)}
+    assert scrapes == {20}
+
+
+def test_requests_are_logged_as_json_lines(served):
+    fetch(served.base_url + "/no-such-page/?key=kp_abcdefghijkl")
+
+    def logged() -> dict | None:
+        for line in served.log.read_text().splitlines():
+            if line.startswith("{") and "no-such-page" in line:
+                return json.loads(line)
+        return None
+
+    line = poll(logged, seconds=10)
+    assert line, served.log.read_text()
+    assert line["logger"] == "cms.requests" and line["status"] == 404
+    assert line["path"] == "/no-such-page/?key=***"
+    assert "kp_abcdefghijkl" not in served.log.read_text()
 
 
 def test_a_killed_worker_is_started_again_within_5_seconds(served):
