@@ -5,25 +5,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+BIND ?= 127.0.0.1:$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := ffmpeg fonts-noto-cjk fonts-noto-core gettext libpango-1.0-0 \
   libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
 
-.PHONY: run test check bench lock messages system-run system-test
+.PHONY: run dev test check bench lock messages system-run system-test
 
-# Links the site makes outside a request (e-mails, the demo's upstream feed)
-# point at the port it serves.
-run: export WAGTAILADMIN_BASE_URL ?= http://127.0.0.1:$(PORT)
+# `make run` is the product as production runs it on one machine (DEBUG off,
+# gunicorn and the workers under supervisord, see `manage.py serve`); every
+# absolute link it gives is at PUBLIC_BASE_URL.
+run: export DJANGO_SETTINGS_MODULE ?= cms.settings.production
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: system-run $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin
-	@echo "site: http://127.0.0.1:$(PORT)/  admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "site: $(PUBLIC_BASE_URL)/  admin: $(PUBLIC_BASE_URL)/admin/"
+	exec $(PY) manage.py serve --bind $(BIND)
+
+# The development server (DEBUG on, reloading on change) and the worker.
+dev: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+dev: system-run $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py ensure_admin
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -6,7 +6,6 @@ from django.urls import reverse
 from rest_framework.fields import Field
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.serializers import DocumentSerializer
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
@@ -16,6 +15,7 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from cms.file_views import image_url
 from cms.files import ApprovedFile, FileKind, public_versions, visible_revision_ids
 from cms.pages import expired_but_live_ids
+from cms.public_address import public_url
 
 
 class BoundedPagination(WagtailPagination):
@@ -64,7 +64,7 @@ class PublicFileUrlField(Field):
         else:
             filename = PurePosixPath(versions[0]).name
             path = reverse("files:document", args=[obj.pk, filename])
-        return get_full_url(self.context["request"], path)
+        return public_url(path)
 
 
 class PublicImageSerializer(ImageSerializer):

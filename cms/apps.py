@@ -10,10 +10,11 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django_tasks.signals import task_finished, task_started
         from wagtail.models import Revision
         from wagtail.signals import page_published, page_unpublished
 
-        from cms import advisories, files
+        from cms import advisories, files, public_address, task_log
         from cms.converters import RowIdConverter
 
         register_converter(RowIdConverter, "id")
@@ -29,3 +30,10 @@ class CmsConfig(AppConfig):
             files.on_revision_saved, sender=Revision, dispatch_uid="cms.files"
         )
         post_migrate.connect(files.on_migrated, sender=self, dispatch_uid="cms.files")
+        post_migrate.connect(
+            public_address.sync_default_site,
+            sender=self,
+            dispatch_uid="cms.public_address",
+        )
+        task_started.connect(task_log.on_task_started, dispatch_uid="cms.task_log")
+        task_finished.connect(task_log.on_task_finished, dispatch_uid="cms.task_log")

@@ -2,9 +2,11 @@
 
 Anyone gets the verdict: "status" and an "ok" per check, with 200 or 503.
 Signed-in admin users (Wagtail's access_admin) also get the details: the
-database vendor, the worker count and backend, the last scheduler tick, and
-the error text, which can name the database host and port. The error is
-logged (logger "cms.health") whoever asks."""
+database vendor, the worker count and backend, the queue lag (how long the
+oldest task ready to run has waited), the last scheduler tick, the error
+text, which can name the database host and port, and the figures the apps
+add (HEALTH_FIGURES: failed placements). The error is logged (logger
+"cms.health") whoever asks."""
 
 import logging
 from datetime import timedelta
@@ -13,10 +15,11 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from cms.models import WorkerHeartbeat
+from cms.queue_stats import backend_name, queue_lag_seconds, uses_rq
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +47,16 @@ def rq_worker_count() -> int:
 
 
 def worker_status() -> dict:
-    backend = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__name__
-    if backend == "RQBackend":
+    if uses_rq():
         count = rq_worker_count()
     else:
         count = fresh_heartbeats().filter(runs_tasks=True).count()
-    return {"ok": count > 0, "backend": backend, "workers": count}
+    return {
+        "ok": count > 0,
+        "backend": backend_name(),
+        "workers": count,
+        "queue_lag_seconds": round(queue_lag_seconds(), 1),
+    }
 
 
 def scheduler_status() -> dict:
@@ -80,7 +87,13 @@ def healthz(request):
     else:
         checks["worker"] = checks["scheduler"] = {"ok": False, "error": "database down"}
     healthy = all(check["ok"] for check in checks.values())
+    status = 200 if healthy else 503
+    body = {"status": "ok" if healthy else "down"}
     if not shows_details(request):
-        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
-    body = {"status": "ok" if healthy else "down", **checks}
-    return JsonResponse(body, status=200 if healthy else 503)
+        verdicts = {name: {"ok": check["ok"]} for name, check in checks.items()}
+        return JsonResponse(body | verdicts, status=status)
+    body |= checks
+    if checks["database"]["ok"]:
+        figures = settings.HEALTH_FIGURES.items()
+        body |= {name: import_string(path)() for name, path in figures}
+    return JsonResponse(body, status=status)

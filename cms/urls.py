@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.api import api_router
 from cms.health import healthz
+from cms.metrics import metrics
 from cms.views import search
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("search/", search, name="search"),
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("channels/podcast/", include("feeds.programme_urls")),
     path("channels/", include("channels.urls")),
     path("feeds/", include("feeds.urls")),

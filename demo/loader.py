@@ -36,6 +36,7 @@ from cms.pages import (
     HomePage,
     VideoPage,
 )
+from cms.public_address import site_address, sync_default_site
 from cms.review import REVIEW_GROUP_NAME, approve_review, submit_for_review
 from cms.snippets import Audience, Campaign, Expert, Topic
 from demo import content, media
@@ -108,15 +109,17 @@ def probe_facts(name: str) -> dict[str, object]:
 
 
 def make_default_site_root(home: HomePage) -> None:
-    """Serve the home page on every host (127.0.0.1:8000 included): it becomes
-    the default site's root, and Wagtail's initial Welcome page goes."""
+    """Serve the home page on every host (the public address included): it
+    becomes the default site's root, and Wagtail's initial Welcome page goes."""
+    hostname, port = site_address()
     site = Site.objects.filter(is_default_site=True).first() or Site(
-        hostname="localhost", port=80, is_default_site=True
+        hostname=hostname, port=port, is_default_site=True
     )
     if site.pk is None or site.root_page_id != home.pk:
         site.root_page = home
         site.site_name = site.site_name or content.HOME.title
         site.save()
+    sync_default_site()
     Page.objects.filter(
         depth=2,
         slug="home",

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 import nh3
-from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
@@ -33,6 +32,7 @@ from cms.advisories import Advisory
 from cms.file_views import image_url, mime_type_of
 from cms.files import ApprovedFile, FileKind, approved_files_of
 from cms.pages import ColumnEpisodePage, VideoPage, visible_pages
+from cms.public_address import public_url
 from feeds.enclosures import MediaFacts, media_facts
 from feeds.selection import content_type_of
 from media_pipeline.models import current_renditions
@@ -130,12 +130,6 @@ def item_guid(page_id: int) -> str:
     return f"urn:kepu:page:{page_id}"
 
 
-def absolute(request: HttpRequest | None, path: str) -> str:
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-
-
 def media_of(page: Page):
     if isinstance(page, VideoPage):
         return page.video
@@ -176,7 +170,7 @@ def fetch_linked(pages: list[Page], request: HttpRequest | None) -> Linked:
         page_urls={page.pk: page.get_full_url(request) for page in linked},
         approved=approved,
         image_urls={
-            (page_id, image_id): absolute(request, image_url(image_id, file.name))
+            (page_id, image_id): public_url(image_url(image_id, file.name))
             for (page_id, kind, image_id), file in approved.items()
             if kind == FileKind.IMAGE
         },
@@ -285,9 +279,7 @@ def fetch_corrections(pages: list[Page]) -> dict[int, tuple[CorrectionNote, ...]
     return found
 
 
-def enclosure_for(
-    page: Page, request: HttpRequest | None, linked: Linked
-) -> Enclosure | None:
+def enclosure_for(page: Page, linked: Linked) -> Enclosure | None:
     """The media in the version the page was approved with."""
     media = media_of(page)
     approved = media and linked.approved.get((page.pk, FileKind.MEDIA, media.pk))
@@ -301,9 +293,9 @@ def enclosure_for(
     thumbnail = None
     if (page.pk, FileKind.THUMBNAIL, media.pk) in linked.approved:
         path = reverse("files:thumbnail", args=[page.pk, media.pk])
-        thumbnail = absolute(request, path)
+        thumbnail = public_url(path)
     return Enclosure(
-        url=absolute(request, url),
+        url=public_url(url),
         length=facts.length,
         mime_type=facts.mime_type,
         kind=media.type,
@@ -311,26 +303,24 @@ def enclosure_for(
         width=facts.width,
         height=facts.height,
         thumbnail_url=thumbnail,
-        renditions=feed_renditions(page, media, facts, request),
+        renditions=feed_renditions(page, media, facts),
     )
 
 
-def feed_renditions(
-    page: Page, media, facts: MediaFacts, request: HttpRequest | None
-) -> tuple[MediaRendition, ...]:
+def feed_renditions(page: Page, media, facts: MediaFacts) -> tuple[MediaRendition, ...]:
     """The media's exports made from its approved version (prefetched)."""
     exports = current_renditions(media.renditions.all(), {media.pk: facts.version})
-    return tuple(rendition_of(page, media, export, request) for export in exports)
+    return tuple(rendition_of(page, media, export) for export in exports)
 
 
-def rendition_of(page: Page, media, export, request) -> MediaRendition:
+def rendition_of(page: Page, media, export) -> MediaRendition:
     info, name = export.info, PurePosixPath(export.file.name).name
     kind = "video" if info.get("has_video") else "audio"
     path = reverse("files:rendition", args=[page.pk, media.pk, export.pk, name])
     return MediaRendition(
         preset=export.preset,
         label=str(export.preset_label),
-        url=absolute(request, path),
+        url=public_url(path),
         mime_type=mime_type_of(name, kind),
         length=export.size,
         duration_seconds=info.get("duration"),
@@ -354,7 +344,7 @@ def build_item(
     corrections: tuple[CorrectionNote, ...] = (),
 ) -> FeedItem:
     html = body_html(page, linked)
-    enclosure = enclosure_for(page, request, linked)
+    enclosure = enclosure_for(page, linked)
     image = enclosure.thumbnail_url if enclosure else first_image_url(page, linked)
     published = page.first_published_at or page.last_published_at
     changes = [published, page.last_published_at or published]
@@ -398,7 +388,7 @@ def build_items(
     pages: Iterable[Page], request: HttpRequest | None = None
 ) -> list[FeedItem]:
     """Feed items for specific pages (as feed_pages gives them), in order.
-    Without a request, absolute URLs use WAGTAILADMIN_BASE_URL."""
+    Absolute URLs are at the public address (PUBLIC_BASE_URL)."""
     pages = list(pages)
     prefetch(pages)
     linked = fetch_linked(pages, request)

@@ -30,6 +30,7 @@ from wagtail.models import PageLogEntry
 
 from cms.http import conditional
 from cms.pages import ColumnEpisodePage, ColumnPage, visible_pages
+from cms.public_address import public_url
 from feeds.formats import FeedDocument
 from feeds.items import FeedItem, build_items
 from feeds.media_formats import PODCAST
@@ -110,7 +111,7 @@ def programme_document(request: HttpRequest, state: ProgrammeState) -> FeedDocum
             for item, episode in zip(items, episodes, strict=True)
         ],
         home_url=column.get_full_url(request),
-        format_url=request.build_absolute_uri(request.path),
+        format_url=public_url(request.path),
         page=1,
         has_older=False,
         cover_url=None,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from cms.http import conditional
 from cms.pages import ColumnEpisodePage, VideoPage
+from cms.public_address import public_url
 from feeds.access import AccessDenied, installed_gate
 from feeds.caching import (
     ACTIVE_FEEDS,
@@ -88,13 +89,11 @@ def render_document(
         author=settings.WAGTAIL_SITE_NAME,
         full_text=feed.full_text,
         items=items,
-        home_url=request.build_absolute_uri("/"),
-        format_url=request.build_absolute_uri(
-            reverse("feeds:feed", args=[feed.slug, fmt.name])
-        ),
+        home_url=public_url("/"),
+        format_url=public_url(reverse("feeds:feed", args=[feed.slug, fmt.name])),
         page=page,
         has_older=len(window) > size,
-        cover_url=request.build_absolute_uri(reverse("feeds:cover", args=[feed.slug])),
+        cover_url=public_url(reverse("feeds:cover", args=[feed.slug])),
         updated=max([*moments, feed.updated_at]),
         deleted=deleted,
     )

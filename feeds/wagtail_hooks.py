@@ -12,16 +12,17 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from channels.registry import channel_choices
+from cms.public_address import public_url
 from feeds.models import FeedDefinition
 
 FORMAT_NAMES = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
 
 
-def feed_addresses(feed: FeedDefinition, request=None) -> list[str]:
+def feed_addresses(feed: FeedDefinition, absolute: bool = False) -> list[str]:
     paths = [reverse("feeds:feed", args=[feed.slug, name]) for name in FORMAT_NAMES]
-    if request is None:
+    if not absolute:
         return paths
-    return [request.build_absolute_uri(path) for path in paths]
+    return [public_url(path) for path in paths]
 
 
 def addresses_html(addresses: list[str]):
@@ -41,7 +42,7 @@ class AddressesPanel(Panel):
             return bool(self.instance and self.instance.pk)
 
         def render_html(self, parent_context=None):
-            return addresses_html(feed_addresses(self.instance, self.request))
+            return addresses_html(feed_addresses(self.instance, absolute=True))
 
 
 class FeedDefinitionForm(WagtailAdminModelForm):

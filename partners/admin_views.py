@@ -21,6 +21,7 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.public_address import public_url
 from partners.models import ApiKey, Partner
 from partners.pull_log import flush_pull_logs
 from partners.serializers import ADDRESS_FORMATS
@@ -129,16 +130,16 @@ class KeyCreateView(generic.CreateView):
             header_title=_("密钥已创建"),
             key=self.object,
             clear_key=self.clear_key,
-            feeds=key_feed_addresses(self.request, self.object, self.clear_key),
-            api_url=self.request.build_absolute_uri(reverse("partner_api:items")),
-            schema_url=self.request.build_absolute_uri(reverse("partner_api:schema")),
+            feeds=key_feed_addresses(self.object, self.clear_key),
+            api_url=public_url(reverse("partner_api:items")),
+            schema_url=public_url(reverse("partner_api:schema")),
             index_url=reverse("partner_keys:index")
             + f"?partner={self.object.partner_id}",
         )
         return context
 
 
-def key_feed_addresses(request, key: ApiKey, clear: str) -> list[dict]:
+def key_feed_addresses(key: ApiKey, clear: str) -> list[dict]:
     """Each feed of the key with its addresses carrying ?key=, for feed
     readers that cannot send a header."""
     feeds = []
@@ -146,9 +147,7 @@ def key_feed_addresses(request, key: ApiKey, clear: str) -> list[dict]:
         addresses = [
             (
                 FORMAT_LABELS[field],
-                request.build_absolute_uri(
-                    reverse("feeds:feed", args=[feed.slug, name])
-                )
+                public_url(reverse("feeds:feed", args=[feed.slug, name]))
                 + f"?key={clear}",
             )
             for field, name in ADDRESS_FORMATS.items()

@@ -28,6 +28,7 @@ from wagtail.models import Page
 
 from cms.advisories import Advisory, withdrawal_of
 from cms.json_input import BadInput, moment
+from cms.public_address import public_url
 from feeds.access import AccessDenied
 from feeds.items import item_guid
 from feeds.models import FeedDefinition
@@ -325,7 +326,7 @@ class AdvisoryListView(PartnerAPIView, generics.ListAPIView):
         advisories = list(advisories.order_by("-at", "-pk"))
         entered = held_by(self.scope_feeds(), {a.page_id for a in advisories})
         readable = [
-            advisory_entry(advisory, request)
+            advisory_entry(advisory)
             for advisory in advisories
             if advisory.page_id in entered and entered[advisory.page_id] <= advisory.at
         ]
@@ -333,14 +334,14 @@ class AdvisoryListView(PartnerAPIView, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-def advisory_entry(advisory: Advisory, request) -> dict:
+def advisory_entry(advisory: Advisory) -> dict:
     return {
         "id": advisory.pk,
         "kind": advisory.kind,
         "page_id": advisory.page_id,
         "guid": item_guid(advisory.page_id),
         "title": advisory.title,
-        "url": request.build_absolute_uri(advisory.public_path or "/"),
+        "url": public_url(advisory.public_path or "/"),
         "at": advisory.at,
         "wrong": advisory.wrong,
         "right": advisory.right,
@@ -360,13 +361,13 @@ class FeedListView(PartnerAPIView, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         feeds = self.grant.key.feeds.filter(active=True).order_by("slug")
-        data = [feed_entry(feed, request) for feed in feeds]
+        data = [feed_entry(feed) for feed in feeds]
         return Response(self.get_serializer(data, many=True).data)
 
 
-def feed_entry(feed: FeedDefinition, request) -> dict:
+def feed_entry(feed: FeedDefinition) -> dict:
     addresses = {
-        field: request.build_absolute_uri(reverse("feeds:feed", args=[feed.slug, name]))
+        field: public_url(reverse("feeds:feed", args=[feed.slug, name]))
         for field, name in ADDRESS_FORMATS.items()
     }
     return {

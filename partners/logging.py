@@ -28,11 +28,14 @@ def mask_keys(text: str) -> str:
 
 
 class MaskPartnerKeys(logging.Filter):
-    """Rewrites the record's message with keys masked; never drops a record."""
+    """Rewrites the record's message, and the path a structured request line
+    carries (cms.request_log), with keys masked; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         safe = mask_keys(message)
         if safe != message:
             record.msg, record.args = safe, None
+        if isinstance(getattr(record, "path", None), str):
+            record.path = mask_keys(record.path)
         return True

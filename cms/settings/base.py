@@ -4,15 +4,42 @@ and a cluster comes from the environment (see README)."""
 import copy
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.management.utils import get_random_secret_key
 from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = False
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
+
+# The address the public reaches the site at: every absolute link the site
+# gives (feeds, APIs, sitemap, e-mails, QR codes) and the Wagtail Site record
+# (cms/public_address.py) follow it.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS, or the public address's host and this machine's names."""
+    listed = [host for host in os.environ.get("ALLOWED_HOSTS", "").split(",") if host]
+    public = urlsplit(PUBLIC_BASE_URL).hostname or "127.0.0.1"
+    return listed or list(dict.fromkeys([public, "127.0.0.1", "localhost", "[::1]"]))
+
+
+ALLOWED_HOSTS = allowed_hosts()
+
+
+def secret_key_from_var() -> str:
+    """A key generated once into var/, for a single machine without SECRET_KEY."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
 
 INSTALLED_APPS = [
     # First, so that its db_worker (worker + scheduler) overrides the plain one.
@@ -54,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its time and status are what the client got.
+    "cms.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,7 +210,8 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 WAGTAIL_SITE_NAME = "科普全媒体"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", PUBLIC_BASE_URL)
+WAGTAILAPI_BASE_URL = PUBLIC_BASE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 WAGTAILDOCS_EXTENSIONS = ["srt", "vtt", "pdf", "docx", "txt"]
@@ -211,14 +241,37 @@ SCHEDULER_JOBS = [
     "screens.pairing.remove_expired_requests",
 ]
 
-# Django's own logging, plus our "cms" logger; partner keys may arrive as
-# ?key=, so they are masked in every request line logged.
+# Django's own logging, plus ours ("cms": requests, tasks, health) as JSON
+# lines on the standard error; partner keys may arrive as ?key=, so they are
+# masked in every line logged.
 LOGGING = copy.deepcopy(DEFAULT_LOGGING)
 LOGGING["filters"]["mask_partner_keys"] = {"()": "partners.logging.MaskPartnerKeys"}
-LOGGING["loggers"]["cms"] = {"handlers": ["console_info"], "level": "INFO"}
-LOGGING["handlers"]["console_info"] = {"class": "logging.StreamHandler"}
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    "json_ensure_ascii": False,
+}
+LOGGING["handlers"]["json"] = {
+    "class": "logging.StreamHandler",
+    "formatter": "json",
+    "filters": ["mask_partner_keys"],
+}
+LOGGING["loggers"]["cms"] = {"handlers": ["json"], "level": "INFO"}
+# Errors with their tracebacks, whether DEBUG is on or off; every request is
+# already in cms.requests, so Django's 4xx warnings are left out.
+LOGGING["loggers"]["django"]["handlers"] = ["json", "mail_admins"]
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 for request_logger in ("django.server", "django.request"):
     LOGGING["loggers"].setdefault(request_logger, {})["filters"] = ["mask_partner_keys"]
+
+# GET /metrics (Prometheus) answers a scraper sending this token as Bearer;
+# without one it does not exist. The apps above cms add their counts.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_COLLECTORS = [
+    "channels.metrics.placement_metrics",
+    "screens.metrics.screen_metrics",
+]
 
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).
@@ -263,3 +316,7 @@ OUTBOUND_ALLOWED_NETWORKS = [
 INGEST_DEADLINE_SECONDS = 30
 INGEST_MAX_BYTES = 5 * 1024 * 1024
 INGEST_MAX_NEW_PER_POLL = 50
+
+# Figures the health check gives staff beside its checks, from the apps above
+# cms: {name: dotted path of a function returning a JSON value}.
+HEALTH_FIGURES = {"failed_placements": "channels.metrics.failed_placement_count"}

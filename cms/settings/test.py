@@ -24,7 +24,7 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-WAGTAILADMIN_BASE_URL = "http://testserver"
+PUBLIC_BASE_URL = WAGTAILADMIN_BASE_URL = WAGTAILAPI_BASE_URL = "http://testserver"
 # Pull logs are written by the request that fills the buffer (or by the test)
 # only: a timer's flush could land in a later test's database.
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = False

@@ -125,3 +125,56 @@ def test_the_database_error_is_logged(client, db, unreachable_database, caplog):
         client.get("/healthz")
     (record,) = [r for r in caplog.records if r.name == "cms.health"]
     assert '"127.0.0.1", port 1 failed' in record.getMessage()
+
+
+@pytest.fixture
+def waiting_task(db, settings):
+    """A task on the database backend, ready for ten minutes, none running."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.cms.tasks_for_tests import add
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result = add.enqueue(1, 2)
+    DBTaskResult.objects.filter(pk=result.id).update(
+        enqueued_at=timezone.now() - timedelta(minutes=10)
+    )
+    return result
+
+
+@pytest.fixture
+def failed_placement(make_article, folder_outlet, make_placement):
+    from channels.models import Placement
+
+    placement = make_placement(make_article(), folder_outlet)
+    Placement.objects.filter(pk=placement.pk).update(status=Placement.Status.FAILED)
+    return placement
+
+
+def test_admin_users_see_the_queue_lag_and_the_failed_placements(
+    admin_client, waiting_task, failed_placement
+):
+    beat(seconds_ago=5)
+    body = admin_client.get("/healthz").json()
+    assert 599 <= body["worker"]["queue_lag_seconds"] < 900
+    assert body["failed_placements"] == 1
+
+
+def test_the_queue_lag_is_zero_when_nothing_waits(admin_client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    beat(seconds_ago=5)
+    body = admin_client.get("/healthz").json()
+    assert body["worker"]["queue_lag_seconds"] == 0
+    assert body["failed_placements"] == 0
+
+
+def test_anonymous_callers_see_neither_lag_nor_failures(
+    client, waiting_task, failed_placement
+):
+    beat(seconds_ago=5)
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": {"ok": True},
+        "worker": {"ok": True},
+        "scheduler": {"ok": True},
+    }

@@ -78,5 +78,5 @@ def test_health_counts_rq_workers_when_tasks_go_to_redis(empty_queue):
         "shell", "-c", "from cms.health import worker_status as w; print(w())"
     )
     assert status.stdout.strip().endswith(
-        "{'ok': False, 'backend': 'RQBackend', 'workers': 0}"
+        "{'ok': False, 'backend': 'RQBackend', 'workers': 0, 'queue_lag_seconds': 0.0}"
     )
