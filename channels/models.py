@@ -167,6 +167,7 @@ class Placement(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     error = models.TextField(_("错误原因"), blank=True)
     advisory = models.ForeignKey(
         "cms.Advisory",

@@ -204,6 +204,9 @@ WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 # when its last tick is older than SCHEDULER_STALE_SECONDS.
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15"))
 SCHEDULER_STALE_SECONDS = 90
+# A placement being delivered is leased for this long and the lease renewed
+# every third of it, so a dead worker's placement is taken up within a lease.
+PLACEMENT_LEASE_SECONDS = float(os.environ.get("PLACEMENT_LEASE_SECONDS", "60"))
 # Called with the current time at every scheduler tick, after pages.
 SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",
