@@ -127,6 +127,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # (cms/file_views.py); the public only through the guarded doors.
 MEDIA_URL = "/private-files/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Behind nginx: its internal location for MEDIA_ROOT (e.g. /internal-media/),
+# so that it sends the local files the guarded doors let out.
+FILES_ACCEL_REDIRECT = os.environ.get("FILES_ACCEL_REDIRECT", "")
 
 
 def storages_from_env() -> dict:
