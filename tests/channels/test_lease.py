@@ -5,9 +5,7 @@ worker delivers, and the target still gets the item once."""
 import json
 import os
 import signal
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -37,41 +35,6 @@ def test_renewing_extends_only_the_holders_lease(due_placement, settings):
 
     due_placement.refresh_from_db()
     assert due_placement.claimed_until > timezone.now() + timedelta(seconds=50)
-
-
-class SlowReceiver(BaseHTTPRequestHandler):
-    """A webhook endpoint that holds its first request for `hold` seconds
-    (or until released) and records every request it reads."""
-
-    hold = 0.0
-    received: list[dict] = []
-    release = threading.Event()
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        received = type(self).received
-        received.append({"key": self.headers["Idempotency-Key"], "body": body})
-        if len(received) == 1:
-            type(self).release.wait(type(self).hold)
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def slow_webhook(settings):
-    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    SlowReceiver.received = []
-    SlowReceiver.release = threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", SlowReceiver
-    SlowReceiver.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
