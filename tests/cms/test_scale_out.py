@@ -129,6 +129,9 @@ def test_an_rq_worker_cut_from_redis_runs_the_next_task_when_it_returns(
 
         assert wait_until(indexed, 60), log.read_text()
         assert worker.poll() is None
+        worker.terminate()
+        worker.wait(timeout=20)  # and it still stops when told to
     finally:
-        worker.kill()
-        worker.wait()
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()

@@ -61,8 +61,8 @@ class Command(rqworker.Command):
                 reason = "the worker stopped"
             except redis.exceptions.RedisError as error:
                 reason = str(error)
-            if worker is not None and worker._stop_requested:
-                return
+            if worker is not None and worker._shutdown_requested_date:
+                return  # SIGTERM or SIGINT: RQ's warm shutdown is done
             if time.monotonic() - started > backoff.most:
                 backoff.reset()
             delay = backoff.next_delay()
