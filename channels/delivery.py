@@ -1,11 +1,20 @@
 """Delivering to an outlet: a folder, SFTP, e-mail or a signed HTTP webhook.
 What goes is a Shipment: a placement's rendered package, or an advisory
 (更正/撤回) about an item the outlet received. Each method raises
-DeliveryError with a reason."""
+DeliveryError with a reason.
+
+A delivery repeated (a worker died mid-way and the lease ran out) reaches its
+target at most once, keyed by the shipment's idempotency key: folder and
+SFTP write each file under a temporary name and rename it, and leave a
+finished file with the same content alone; an e-mail has a Message-ID made
+from the key and the outlet and is recorded (SentEmail) before it is sent,
+so a repeat is not sent; a webhook sends the key as Idempotency-Key for the
+receiver to drop a repeat."""
 
 import base64
 import hashlib
 import hmac
+import io
 import json
 import os
 import tempfile
@@ -18,10 +27,11 @@ from urllib.parse import unquote, urlsplit
 import paramiko
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from channels.folders import folder_problem
-from channels.models import Outlet, OutputFile, Placement
+from channels.models import Outlet, OutputFile, Placement, SentEmail
 from channels.outputs import signed_download_url
 from cms import outbound
 
@@ -50,7 +60,7 @@ class Shipment:
     subject: str  # e-mail
     body: str  # e-mail
     payload: dict[str, Any]  # webhook: the signed JSON body
-    idempotency_key: str  # webhook: a receiver drops a repeat
+    idempotency_key: str  # the same for every repeat of this delivery
     files: list[ShipmentFile] = field(default_factory=list)
 
 
@@ -106,7 +116,10 @@ def to_folder(shipment: Shipment) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         for item in shipment.files:
             with item.open() as source:
-                write_atomically(folder / item.name, source.read())
+                data = source.read()
+            path = folder / item.name
+            if not (path.is_file() and path.read_bytes() == data):
+                write_atomically(path, data)
     except OSError as error:
         message = gettext("无法写入文件夹 %(folder)s：%(reason)s")
         raise DeliveryError(
@@ -139,9 +152,12 @@ def to_sftp(shipment: Shipment) -> str:
             make_remote_folder(sftp, remote)
             for item in shipment.files:
                 with item.open() as source:
+                    data = source.read()
+                final = f"{remote}/{item.name}"
+                if remote_content(sftp, final) != data:
                     partial = f"{remote}/.part-{item.name}"
-                    sftp.putfo(source, partial)
-                    sftp.posix_rename(partial, f"{remote}/{item.name}")
+                    sftp.putfo(io.BytesIO(data), partial)
+                    sftp.posix_rename(partial, final)
         finally:
             transport.close()
     except (OSError, paramiko.SSHException) as error:
@@ -149,6 +165,14 @@ def to_sftp(shipment: Shipment) -> str:
         reason = {"host": url.hostname, "reason": error}
         raise DeliveryError(message % reason) from error
     return gettext("已上传到 %(url)s") % {"url": f"sftp://{url.hostname}{remote}"}
+
+
+def remote_content(sftp: paramiko.SFTPClient, path: str) -> bytes | None:
+    try:
+        with sftp.open(path, "rb") as remote:
+            return remote.read()
+    except FileNotFoundError:
+        return None
 
 
 def pinned_host_key(query: str) -> str:
@@ -185,19 +209,50 @@ def make_remote_folder(sftp: paramiko.SFTPClient, path: str) -> None:
 
 def to_email(shipment: Shipment) -> str:
     recipients = [a.strip() for a in shipment.outlet.delivery_target.split(",")]
-    return send_email(recipients, shipment.subject, shipment.body, shipment.files)
+    return send_email(
+        recipients,
+        shipment.subject,
+        shipment.body,
+        f"{shipment.idempotency_key}.outlet-{shipment.outlet.pk}",
+        shipment.files,
+    )
+
+
+def stable_message_id(idempotency_key: str) -> str:
+    """The same for every repeat of one delivery, whichever node sends it."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "kepu"
+    return f"<{idempotency_key}@{domain}>"
 
 
 def send_email(
-    recipients: list[str], subject: str, body: str, files: Sequence[ShipmentFile] = ()
+    recipients: list[str],
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    files: Sequence[ShipmentFile] = (),
 ) -> str:
-    message = EmailMessage(subject=subject, body=body, to=recipients)
+    """Send once per idempotency key: the record is written before the mail
+    server is asked, and removed only when it refuses."""
+    message_id = stable_message_id(idempotency_key)
+    message = EmailMessage(
+        subject=subject, body=body, to=recipients, headers={"Message-ID": message_id}
+    )
     for item in files:
         with item.open() as source:
             message.attach(item.name, source.read(), item.mime_type.split(";")[0])
+    record, created = SentEmail.objects.get_or_create(
+        message_id=message_id,
+        defaults={"recipients": ", ".join(recipients), "subject": subject[:255]},
+    )
+    if not created:
+        already = gettext("此前已发出（%(at)s 记录），不再重发")
+        return already % {
+            "at": f"{timezone.localtime(record.recorded_at):%Y-%m-%d %H:%M}"
+        }
     try:
         message.send()
     except OSError as error:
+        record.delete()
         failure = gettext("邮件发送失败：%(reason)s")
         raise DeliveryError(failure % {"reason": error}) from error
     return gettext("已发送给 %(recipients)s") % {"recipients": ", ".join(recipients)}

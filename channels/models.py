@@ -167,6 +167,7 @@ class Placement(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     error = models.TextField(_("错误原因"), blank=True)
     advisory = models.ForeignKey(
         "cms.Advisory",
@@ -399,3 +400,20 @@ class AdvisoryRecipient(models.Model):
             Placement.Status.CANCELLED: AdvisoryRecipient.State.CANCELLED,
         }
         return states.get(placement.status, AdvisoryRecipient.State.PENDING)
+
+
+class SentEmail(models.Model):
+    """An e-mail delivery, recorded before it is handed to the mail server:
+    a repeat of the same delivery (same Message-ID) is never sent again."""
+
+    message_id = models.CharField(_("邮件标识"), max_length=255, unique=True)
+    recipients = models.TextField(_("收件人"))
+    subject = models.CharField(_("主题"), max_length=255)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已发邮件")
+        verbose_name_plural = _("已发邮件")
+
+    def __str__(self) -> str:
+        return self.message_id

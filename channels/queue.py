@@ -2,17 +2,27 @@
 and delivered by the background worker, once each, with retries.
 
 The scheduler tick (cms.scheduling) calls enqueue_due_placements(). A due
-placement is claimed for LEASE in its own transaction (SKIP LOCKED on
-PostgreSQL, an exclusive write on SQLite) and handed to the process_placement
-task; a worker that dies mid-way lets the lease run out and the placement is
-taken up again. Delivery is therefore at-least-once; webhooks carry an
-Idempotency-Key so that a receiver can drop a repeat.
+placement is claimed for a short lease (PLACEMENT_LEASE_SECONDS) under a fresh
+claim token in its own transaction (SKIP LOCKED on PostgreSQL, an exclusive
+write on SQLite) and handed to the process_placement task with that token.
+The task renews the lease every third of it while it runs, so a live worker
+is never taken over, and a worker that dies lets the lease run out within one
+lease: the placement is claimed again under a new token, and a task still
+holding the old token (one that waited in a queue too long) does nothing.
+A repeat after a death mid-delivery reaches the target at most once: each
+delivery method carries an idempotency key (channels.delivery).
 """
 
 import logging
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import DatabaseError, connections
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -27,7 +37,6 @@ from cms.pages import visible_pages
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)
 RETRY_BASE = timedelta(minutes=1)
 MAX_ATTEMPTS = 5
 OPEN = (Placement.Status.PLANNED, Placement.Status.CHECKED, Placement.Status.RENDERED)
@@ -63,20 +72,78 @@ def enqueue_due_placements(now: datetime) -> int:
             )
             if placement is None:
                 continue  # another worker claimed it
-            placement.claimed_until = now + LEASE
-            placement.save(update_fields=["claimed_until"])
-        process_placement.enqueue(placement_id)  # after the claim is committed
+            placement.claimed_until = now + lease()
+            placement.claim_token = secrets.token_hex(16)
+            placement.save(update_fields=["claimed_until", "claim_token"])
+        # after the claim is committed
+        process_placement.enqueue(placement_id, placement.claim_token)
         claimed += 1
     return claimed
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=settings.PLACEMENT_LEASE_SECONDS)
+
+
+def renew_lease(placement_id: int, claim: str) -> bool:
+    """Extend the lease if this claim still holds it ("" renews any)."""
+    placements = Placement.objects.filter(pk=placement_id)
+    if claim:
+        placements = placements.filter(claim_token=claim)
+    return bool(placements.update(claimed_until=timezone.now() + lease()))
+
+
+def keep_renewing(placement_id: int, claim: str, done: threading.Event) -> None:
+    try:
+        while not done.wait(lease().total_seconds() / 3):
+            try:
+                if not renew_lease(placement_id, claim):
+                    logger.warning("placement %s: lease lost", placement_id)
+                    return
+            except DatabaseError as error:
+                logger.warning(
+                    "placement %s: lease not renewed: %s", placement_id, error
+                )
+    finally:
+        connections.close_all()  # this thread's own
+
+
+@contextmanager
+def lease_renewed(placement_id: int, claim: str) -> Iterator[None]:
+    done = threading.Event()
+    renewer = threading.Thread(
+        target=keep_renewing, args=(placement_id, claim, done), daemon=True
+    )
+    renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        renewer.join()
+
+
 @task()
-def process_placement(placement_id: int) -> str:
+def process_placement(placement_id: int, claim: str = "") -> str:
+    """Render and deliver the placement under `claim` (the token its lease
+    was claimed with; "" when called by hand)."""
     placement = Placement.objects.select_related("outlet", "page", "advisory").get(
         pk=placement_id
     )
     if placement.status not in OPEN:
         return placement.status
+    if claim and not renew_lease(placement_id, claim):
+        logger.info(
+            "placement %s: claimed again since; this run stands down", placement_id
+        )
+        return placement.status
+    with lease_renewed(placement_id, claim):
+        attempt(placement)
+    placement.claimed_until = None
+    placement.save()
+    return placement.status
+
+
+def attempt(placement: Placement) -> None:
     try:
         outputs = render_placement(placement)
         receipt = deliver(placement, outputs)
@@ -88,9 +155,6 @@ def process_placement(placement_id: int) -> str:
         placement.delivered_at = timezone.now()
         placement.error = ""
         placement.record(Placement.Status.DELIVERED, note=receipt)
-    placement.claimed_until = None
-    placement.save()
-    return placement.status
 
 
 def render_placement(placement: Placement) -> list[OutputFile]:

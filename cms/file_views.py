@@ -3,20 +3,27 @@ reviewer approved, only while a page (or another product's output, through
 the `public_file_names` hook) shows it now, and 404 otherwise. Staff with
 admin access read every stored file at MEDIA_URL. Media is answered with
 HEAD, byte ranges (206 / 416) and conditional GET, as podcast apps and video
-players expect; files are read through the storage API (local or S3)."""
+players expect; files are read through the storage API (local or S3).
+
+Behind nginx, FILES_ACCEL_REDIRECT names an internal location that maps onto
+MEDIA_ROOT: the guard still decides here, and a local file it lets out is
+then sent by nginx (X-Accel-Redirect), ranges included, instead of being
+streamed through a Python worker (deploy/nginx.conf)."""
 
 import hashlib
 import hmac
 import mimetypes
 import re
 from collections.abc import Iterator
+from functools import partial
 from io import BytesIO
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -112,11 +119,25 @@ def file_response(
         size = storage.size(name)
     except (OSError, ValueError, SuspiciousFileOperation):
         raise Http404 from None
-    return conditional(
-        request,
-        lambda: ranged_response(request, storage, name, size, mime_type),
-        etag=file_etag(name, size),
-    )
+    if location := accel_redirect_location(storage):
+        build = partial(accel_response, request, location, name, mime_type)
+    else:
+        build = partial(ranged_response, request, storage, name, size, mime_type)
+    return conditional(request, build, etag=file_etag(name, size))
+
+
+def accel_redirect_location(storage) -> str:
+    """nginx sends local files only; S3 objects are streamed as before."""
+    location = settings.FILES_ACCEL_REDIRECT
+    return location if location and isinstance(storage, FileSystemStorage) else ""
+
+
+def accel_response(
+    request: HttpRequest, location: str, name: str, mime_type: str
+) -> HttpResponse:
+    response = HttpResponse(content_type=mime_type)
+    response["X-Accel-Redirect"] = f"{location.rstrip('/')}/{quote(name)}"
+    return guarded(request, response)
 
 
 def ranged_response(
@@ -139,6 +160,10 @@ def ranged_response(
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
+    return guarded(request, response)
+
+
+def guarded(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     # What staff read may be a draft's: no shared cache keeps it.
     shared = "private" if can_see_drafts(request) else "public"
     response["Cache-Control"] = f"{shared}, no-cache"

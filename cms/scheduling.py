@@ -3,19 +3,21 @@
 Every worker runs the loop; each due revision or expiring page is claimed in its
 own transaction (row lock with SKIP LOCKED on PostgreSQL, an exclusive write
 transaction on SQLite) and re-checked after the claim, so a page is published
-or expired exactly once however many workers tick at the same moment.
+or expired exactly once however many workers tick at the same moment. A lost
+database only costs ticks: each is logged and the next one tries again.
 """
 
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 from wagtail.models import Page, Revision
 
@@ -78,6 +80,29 @@ def expire_due_pages(now: datetime) -> int:
     return expired
 
 
+class WorkerLost(Exception):
+    """The worker running a task stopped before it finished."""
+
+
+def fail_tasks_of_dead_workers(now: datetime) -> int:
+    """A task row left RUNNING by a worker whose heartbeat went stale is
+    marked failed; what it was doing is re-run by its own lease (a
+    placement's, a feed poll's), not by re-running the row."""
+    stale_before = now - timedelta(seconds=settings.SCHEDULER_STALE_SECONDS)
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_tick_at__gte=stale_before).values_list(
+            "worker_id", flat=True
+        )
+    )
+    failed = 0
+    for row in DBTaskResult.objects.running().filter(started_at__lt=stale_before):
+        worker = row.worker_ids[-1] if row.worker_ids else ""
+        if worker not in alive:
+            row.set_failed(WorkerLost(f"worker {worker or '?'} stopped"))
+            failed += 1
+    return failed
+
+
 def tick(worker_id: str, started_at: datetime, runs_tasks: bool = True) -> TickResult:
     now = timezone.now()
     result = TickResult(publish_due_revisions(now), expire_due_pages(now))
@@ -95,6 +120,7 @@ def tick(worker_id: str, started_at: datetime, runs_tasks: bool = True) -> TickR
         published=F("published") + result.published,
         expired=F("expired") + result.expired,
     )
+    fail_tasks_of_dead_workers(timezone.now())  # after this worker's own beat
     return result
 
 
@@ -102,9 +128,15 @@ def run_forever(worker_id: str, stop: threading.Event, runs_tasks: bool = True) 
     started_at = timezone.now()
     interval = settings.SCHEDULER_INTERVAL_SECONDS
     while not stop.is_set():
-        close_old_connections()
         try:
+            close_old_connections()
             result = tick(worker_id, started_at, runs_tasks)
+        except DatabaseError as error:
+            logger.warning(
+                "scheduler: database unavailable (%s); retrying in %s s",
+                str(error).strip(),
+                interval,
+            )
         except Exception:
             logger.exception("scheduler tick failed")
         else:

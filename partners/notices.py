@@ -130,6 +130,7 @@ def tell_partner(row: AdvisoryRecipient) -> tuple[str, str]:
             [partner.contact_email],
             advisory_subject(advisory),
             advisory_text(advisory, partner.name),
+            f"advisory-{advisory.pk}-partner-{partner.pk}",
         )
         return State.SENT, detail
     message = gettext(

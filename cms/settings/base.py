@@ -156,6 +156,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # (cms/file_views.py); the public only through the guarded doors.
 MEDIA_URL = "/private-files/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Behind nginx: its internal location for MEDIA_ROOT (e.g. /internal-media/),
+# so that it sends the local files the guarded doors let out.
+FILES_ACCEL_REDIRECT = os.environ.get("FILES_ACCEL_REDIRECT", "")
 
 
 def storages_from_env() -> dict:
@@ -234,6 +237,9 @@ WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 # when its last tick is older than SCHEDULER_STALE_SECONDS.
 SCHEDULER_INTERVAL_SECONDS = float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "15"))
 SCHEDULER_STALE_SECONDS = 90
+# A placement being delivered is leased for this long and the lease renewed
+# every third of it, so a dead worker's placement is taken up within a lease.
+PLACEMENT_LEASE_SECONDS = float(os.environ.get("PLACEMENT_LEASE_SECONDS", "60"))
 # Called with the current time at every scheduler tick, after pages.
 SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",

@@ -7,7 +7,7 @@ import asyncssh
 import pytest
 from django.utils import timezone
 
-from channels.delivery import pinned_host_key
+from channels.delivery import deliver, pinned_host_key
 from channels.queue import enqueue_due_placements
 from tests.conftest import SHORT_EPISODE, make_due
 
@@ -93,6 +93,36 @@ def test_package_is_uploaded_whole_to_the_sftp_drop(sftp_placement, sftp_server)
     assert [name.split(".", 1)[1] for name in names] == ["cues.csv", "script.txt"]
     assert not [name for name in names if name.startswith(".part-")]
     assert "台风来临前" in next(folder.glob("*.script.txt")).read_text()
+
+
+def files_by_identity(folder) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def test_a_repeated_upload_leaves_the_finished_files_alone(sftp_placement, sftp_server):
+    root, _, _ = sftp_server
+    enqueue_due_placements(timezone.now())
+    sftp_placement.refresh_from_db()
+    [folder] = (root / "incoming" / "kepu").iterdir()
+    before = files_by_identity(folder)
+
+    receipt = deliver(sftp_placement, list(sftp_placement.outputs.all()))
+
+    assert "已上传" in receipt
+    assert files_by_identity(folder) == before
+
+
+def test_a_different_file_under_the_same_name_is_replaced(sftp_placement, sftp_server):
+    root, _, _ = sftp_server
+    enqueue_due_placements(timezone.now())
+    sftp_placement.refresh_from_db()
+    [folder] = (root / "incoming" / "kepu").iterdir()
+    script = next(folder.glob("*.script.txt"))
+    script.write_text("半截")
+
+    deliver(sftp_placement, list(sftp_placement.outputs.all()))
+
+    assert "台风来临前" in script.read_text()
 
 
 def test_a_wrong_password_is_retried_with_the_reason(sftp_placement):

@@ -326,3 +326,29 @@ def test_a_live_copy_of_a_page_does_not_publish_its_unreviewed_draft_files(
     assert client.get(address).status_code == 404
     with pytest.raises(FileNotApproved):  # nor do channels render from them
         with_approved_files(copy.specific)
+
+
+def test_behind_nginx_a_guarded_file_is_sent_by_x_accel_redirect(
+    client, vtt_video, video_media, settings
+):
+    settings.FILES_ACCEL_REDIRECT = "/internal-media/"
+    enclosure = f"/feeds/media/{vtt_video.pk}/{video_media.pk}/{video_media.filename}"
+
+    response = client.get(enclosure)
+
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/internal-media/{video_media.file.name}"
+    assert response.content == b""
+    assert response["Cache-Control"] == "public, no-cache"
+    assert client.get(video_media.file.url).status_code == 404  # still guarded
+
+
+def test_without_the_setting_files_are_streamed_by_django(
+    client, vtt_video, video_media
+):
+    enclosure = f"/feeds/media/{vtt_video.pk}/{video_media.pk}/{video_media.filename}"
+
+    response = client.get(enclosure)
+
+    assert "X-Accel-Redirect" not in response
+    assert body(response)

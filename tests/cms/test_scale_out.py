@@ -3,30 +3,35 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import redis
 from wagtail.models import Page
 
-from tests.cms.test_scheduling import database_url
+from tests.cms.test_scheduling import database_url, wait_until
+from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
-def manage(*args: str) -> subprocess.CompletedProcess:
-    env = {
+def environment() -> dict[str, str]:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
         "DATABASE_URL": database_url(),
         "REDIS_URL": REDIS_URL,
         "SECRET_KEY": "scale-out-test",
     }
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
+        env=environment(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -80,3 +85,53 @@ def test_health_counts_rq_workers_when_tasks_go_to_redis(empty_queue):
     assert status.stdout.strip().endswith(
         "{'ok': False, 'backend': 'RQBackend', 'workers': 0, 'queue_lag_seconds': 0.0}"
     )
+
+
+@pytest.fixture
+def redis_proxy(empty_queue):
+    address = empty_queue.connection_pool.connection_kwargs
+    proxy = TcpProxy(address["host"], address["port"])
+    yield proxy
+    proxy.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_rq_worker_cut_from_redis_runs_the_next_task_when_it_returns(
+    make_article, empty_queue, redis_proxy, tmp_path
+):
+    page = make_article(title="地震知识")
+    database = empty_queue.connection_pool.connection_kwargs["db"]
+    proxied = f"redis://127.0.0.1:{redis_proxy.port}/{database}"
+    log = tmp_path / "rqworker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "rqworker", "default"],
+        cwd=ROOT,
+        env={**environment(), "REDIS_URL": proxied},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_until(lambda: "Listening on" in log.read_text(), 60)
+        redis_proxy.cut()
+        time.sleep(8)
+        assert worker.poll() is None, log.read_text()
+        redis_proxy.restore()
+
+        rename = (
+            "from cms.pages import ArticlePage; "
+            f"p = ArticlePage.objects.get(pk={page.pk}); "
+            "p.title = '地震预警系统'; p.save()"
+        )
+        manage("shell", "-c", rename)
+
+        def indexed() -> bool:
+            return Page.objects.live().search("预警").count() == 1
+
+        assert wait_until(indexed, 60), log.read_text()
+        assert worker.poll() is None
+        worker.terminate()
+        worker.wait(timeout=20)  # and it still stops when told to
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()

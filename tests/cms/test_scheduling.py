@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from wagtail.models import PageLogEntry, Revision
 
 from cms.models import WorkerHeartbeat
@@ -80,6 +81,32 @@ def test_tick_records_the_worker_heartbeat(db):
     assert timezone.now() - beat.last_tick_at < timedelta(seconds=5)
 
 
+def running_task(worker_id: str, started_at) -> DBTaskResult:
+    return DBTaskResult.objects.create(
+        status="RUNNING",
+        started_at=started_at,
+        args_kwargs={"args": [1], "kwargs": {}},
+        task_path="channels.queue.process_placement",
+        worker_ids=[worker_id],
+        backend_name="default",
+        run_after=started_at,
+    )
+
+
+def test_a_task_left_running_by_a_stopped_worker_is_marked_failed(db):
+    long_ago = timezone.now() - timedelta(minutes=5)
+    orphan = running_task("gone:2", long_ago)
+    busy = running_task("alive:1", long_ago)
+
+    tick("alive:1", long_ago)
+
+    orphan.refresh_from_db()
+    busy.refresh_from_db()
+    assert orphan.status == "FAILED"
+    assert "WorkerLost" in orphan.exception_class_path
+    assert busy.status == "RUNNING"
+
+
 def database_url() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -90,13 +117,16 @@ def database_url() -> str:
     )
 
 
-def start_worker(log_path: Path) -> subprocess.Popen:
+def start_worker(log_path: Path, **settings: str) -> subprocess.Popen:
+    """A db_worker process on the test database; `settings` adds to or
+    overrides its environment."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cms.settings.dev",
         "DATABASE_URL": database_url(),
         "SECRET_KEY": "worker-test",
         "SCHEDULER_INTERVAL_SECONDS": "1",
+        **settings,
     }
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval=1"]
     return subprocess.Popen(
