@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +28,7 @@ MONTH, WEEK, DAY = "month", "week", "day"
 VIEWS = (MONTH, WEEK, DAY)
 # Chips shown per day before "+N 更多"; the day view shows every placement.
 CHIPS_PER_DAY = {MONTH: 4, WEEK: 30, DAY: None}
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 GAP_CADENCES = (Outlet.Cadence.DAILY, Outlet.Cadence.WEEKLY)
 
 
@@ -88,10 +89,13 @@ def period_of(view: str, anchor: date) -> Period:
 
 
 def parse_day(value: str) -> date | None:
+    """The date asked for, or None when it is not one the calendar can page
+    around (year 1 or 9999 would overflow)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def day_start(day: date) -> datetime:
@@ -128,6 +132,19 @@ class Calendar:
     period: Period
     weeks: list[list[Day]]
     count: int
+
+
+def day_number(period: Period) -> Case:
+    """The index in period.days of a placement's local day (for placements
+    inside the period): range conditions the database evaluates itself, where
+    TruncDate would call Python once a row on SQLite."""
+    return Case(
+        *(
+            When(scheduled_at__lt=day_start(day + timedelta(1)), then=Value(number))
+            for number, day in enumerate(period.days)
+        ),
+        output_field=IntegerField(),
+    )
 
 
 def pages_where(**lookup) -> Q:
@@ -181,35 +198,35 @@ def placements_in(period: Period, filters: dict):
 
 def first_placements(period: Period, filters: dict):
     """The placements shown, in time order: every one, or the first few of
-    each local day."""
-    placements = placements_in(period, filters).select_related(
-        "page", "outlet", "advisory"
-    )
+    each local day (ranked on ids alone, then read with their page and
+    outlet)."""
+    placements = placements_in(period, filters)
     order = ["scheduled_at", "pk"]
-    if (limit := CHIPS_PER_DAY[period.view]) is None:
-        return placements.order_by(*order)
-    return (
-        placements.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=TruncDate("scheduled_at"),
-                order_by=[F(name).asc() for name in order],
+    if (limit := CHIPS_PER_DAY[period.view]) is not None:
+        ranked = (
+            placements.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=day_number(period),
+                    order_by=[F(name).asc() for name in order],
+                )
             )
+            .filter(rank__lte=limit)
+            .values_list("pk", flat=True)
         )
-        .filter(rank__lte=limit)
-        .order_by(*order)
-    )
+        placements = Placement.objects.filter(pk__in=list(ranked))
+    return placements.select_related("page", "outlet", "advisory").order_by(*order)
 
 
 def counts_per_day(period: Period, filters: dict) -> dict[date, int]:
     rows = (
         placements_in(period, filters)
-        .annotate(day=TruncDate("scheduled_at"))
+        .annotate(day=day_number(period))
         .values("day")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    return {row["day"]: row["count"] for row in rows}
+    return {period.days[row["day"]]: row["count"] for row in rows}
 
 
 def expects_issue(outlet: Outlet, day: date) -> bool:
@@ -230,17 +247,19 @@ def cadence_gaps(period: Period, filters: dict, today: date) -> dict[date, list]
             Q(channel=filters["channel"]) if "channel" in filters else Q(),
         )
     )
-    planned = set(
+    rows = (
         Placement.objects.filter(
             outlet__in=outlets,
             scheduled_at__gte=day_start(days[0]),
             scheduled_at__lt=day_start(period.end),
         )
         .exclude(status=Placement.Status.FAILED)
-        .annotate(day=TruncDate("scheduled_at"))
+        .annotate(day=day_number(period))
         .values_list("outlet_id", "day")
+        .order_by()
         .distinct()
     )
+    planned = {(outlet_id, period.days[day]) for outlet_id, day in rows}
     gaps: dict[date, list] = {}
     for day in days:
         missing = [

@@ -249,6 +249,14 @@ def test_the_day_view_pages_by_day(admin_client, busy_day):
     assert f"date={busy_day - timedelta(1):%Y-%m-%d}" in html
 
 
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "2026-02-30", "x"])
+def test_a_date_the_calendar_cannot_show_falls_back_to_today(admin_client, value):
+    for view in ("month", "week", "day"):
+        response = admin_client.get(f"{CALENDAR}?view={view}&date={value}")
+        assert response.status_code == 200
+        assert response.context["calendar"].period.anchor == timezone.localdate()
+
+
 def test_an_empty_day_opens_the_form_with_the_date(admin_client, newspaper):
     day = next_month() + timedelta(3)
     html = admin_client.get(
