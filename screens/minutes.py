@@ -14,11 +14,16 @@ For a screen and a day:
   使用率 stays ≤ 100% even when a player reports overlapping plays.
 
 开机率 = on ÷ opening, 使用率 = played ÷ on. The current opening hours apply
-to the whole period.
+to every day not rolled up yet.
 
-The work is two aggregate queries (heartbeats and plays grouped by screen and
-local day, with the opening hours turned into a SQL condition), whatever the
-number of screens; the rest is arithmetic in Python."""
+A finished day is read from its roll-up (screens.rollups: one row per screen
+and day, computed by the same queries when the day is rolled up); today, and
+any day not rolled up yet or with plays that arrived after its roll-up, from
+two aggregate queries over the raw rows (heartbeats and plays grouped by
+screen and local day, with the opening hours turned into a SQL condition).
+Either way the cost does not depend on the number of screens in queries; the
+rest is arithmetic in Python. A rolled-up day is settled: its opening minutes
+keep the opening hours, pairing and revocation of when it was rolled up."""
 
 import json
 from collections import defaultdict
@@ -49,7 +54,13 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
-from screens.models import Heartbeat, PlayRecord, Screen
+from screens.models import (
+    Heartbeat,
+    PlayRecord,
+    RolledUpDay,
+    Screen,
+    ScreenDayRollup,
+)
 from screens.schedule import MINUTES_PER_DAY, DayPart, parse_day_parts
 
 # Periods ------------------------------------------------------------------------------
@@ -211,23 +222,63 @@ def local_clock(queryset: QuerySet, field_name: str) -> QuerySet:
     )
 
 
-# The two aggregate queries ------------------------------------------------------------
+# Where each day is read from ---------------------------------------------------------
+
+Span = tuple[datetime, datetime]  # [start, end)
+
+
+@dataclass(frozen=True)
+class DaySources:
+    """The days of a period that read their roll-ups (rolled up and not
+    stale), and the runs of the others, which read the raw rows."""
+
+    rolled: list[date]
+    raw_spans: list[Span]
+
+
+def day_sources(period: Period) -> DaySources:
+    rolled = set(
+        RolledUpDay.objects.filter(
+            day__gte=period.first, day__lte=period.last, stale=False
+        ).values_list("day", flat=True)
+    )
+    spans: list[Span] = []
+    for day in period.days:
+        if day in rolled:
+            continue
+        start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return DaySources(sorted(rolled), spans)
+
+
+# The raw aggregates (also what a roll-up stores) --------------------------------------
 
 ScreenDay = tuple[int, date]
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One screen's local day: its heartbeats, those inside its opening
+    hours, and the seconds of its plays started inside them."""
+
+    beats: int = 0
+    inside: int = 0
+    played_seconds: float = 0.0
 
 
 def as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def on_minutes(
-    screens: list[Screen], period: Period, scope: QuerySet
-) -> dict[ScreenDay, tuple[int, int]]:
+def raw_beats(screens: list[Screen], span: Span, scope: QuerySet) -> dict:
     """(heartbeats inside opening hours, all heartbeats) per screen and day."""
     rows = (
         local_clock(
             Heartbeat.objects.filter(
-                screen__in=scope, minute__gte=period.start, minute__lt=period.end
+                screen__in=scope, minute__gte=span[0], minute__lt=span[1]
             ),
             "minute",
         )
@@ -241,16 +292,12 @@ def on_minutes(
     }
 
 
-def played_seconds(
-    screens: list[Screen], period: Period, scope: QuerySet
-) -> dict[ScreenDay, float]:
+def raw_seconds(screens: list[Screen], span: Span, scope: QuerySet) -> dict:
     """Seconds of plays started inside opening hours, per screen and day."""
     rows = (
         local_clock(
             PlayRecord.objects.filter(
-                screen__in=scope,
-                started_at__gte=period.start,
-                started_at__lt=period.end,
+                screen__in=scope, started_at__gte=span[0], started_at__lt=span[1]
             ),
             "started_at",
         )
@@ -265,6 +312,18 @@ def played_seconds(
     return {
         (row["screen_id"], as_date(row["day"])): row["seconds"] or 0.0 for row in rows
     }
+
+
+def raw_counts(
+    screens: list[Screen], span: Span, scope: QuerySet
+) -> dict[ScreenDay, DayCounts]:
+    beats = raw_beats(screens, span, scope)
+    seconds = raw_seconds(screens, span, scope)
+    counts = {}
+    for key in beats.keys() | seconds.keys():
+        inside, count = beats.get(key, (0, 0))
+        counts[key] = DayCounts(count, inside, seconds.get(key, 0.0))
+    return counts
 
 
 # A screen's day -----------------------------------------------------------------------
@@ -299,10 +358,40 @@ def in_service_minutes(screen: Screen, day: date, now: datetime, beats: int) -> 
     )
 
 
-def screen_day(
-    screen: Screen, day: date, now: datetime, beats: tuple[int, int], seconds: float
-) -> Minutes:
-    inside, count = beats
-    opening = in_service_minutes(screen, day, now, count)
+def settled(opening: int, inside: int, played_seconds: float) -> Minutes:
     on = min(inside, opening)
-    return Minutes(opening, on, min(seconds / 60, on))
+    return Minutes(opening, on, min(played_seconds / 60, on))
+
+
+def screen_day(screen: Screen, day: date, now: datetime, counts: DayCounts) -> Minutes:
+    opening = in_service_minutes(screen, day, now, counts.beats)
+    return settled(opening, counts.inside, counts.played_seconds)
+
+
+def span_days(span: Span) -> list[date]:
+    first = span[0].astimezone(local_zone()).date()
+    last = span[1].astimezone(local_zone()).date()
+    return [first + timedelta(days=n) for n in range((last - first).days)]
+
+
+def day_minutes(
+    screens: list[Screen], period: Period, scope: QuerySet, now: datetime
+) -> dict[ScreenDay, Minutes]:
+    """Every screen's minutes on each day of the period: the roll-ups where a
+    day has them, the raw rows for the rest. Absent: no minutes."""
+    sources = day_sources(period)
+    rollups = ScreenDayRollup.objects.filter(screen__in=scope, day__in=sources.rolled)
+    minutes = {
+        (screen_id, day): settled(opening, inside, seconds)
+        for screen_id, day, opening, inside, seconds in rollups.values_list(
+            "screen_id", "day", "opening", "inside", "played_seconds"
+        )
+    }
+    nothing = DayCounts()
+    for span in sources.raw_spans:
+        counts = raw_counts(screens, span, scope)
+        for day in span_days(span):
+            for screen in screens:
+                key = (screen.pk, day)
+                minutes[key] = screen_day(screen, day, now, counts.get(key, nothing))
+    return minutes

@@ -5,8 +5,8 @@ per item and per campaign: screens.report_plays).
 A group adds up the numerators and the denominators of every screen under it
 (descendants included) before dividing; so does a tier (its groups don't
 overlap). A report costs the same few queries whatever the number of screens:
-the screens, the two aggregates of screens.minutes, the groups and the scope's
-ancestors."""
+the screens, the days read from roll-ups and the raw aggregates of
+screens.minutes, the groups and the scope's ancestors."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,14 +15,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from screens.minutes import (
-    Minutes,
-    Period,
-    on_minutes,
-    played_seconds,
-    screen_day,
-    total,
-)
+from screens.minutes import Minutes, Period, day_minutes, total
 from screens.models import Screen, ScreenGroup
 
 OFFLINE_AFTER = timedelta(minutes=10)
@@ -162,17 +155,14 @@ def scoped_groups(scope: ScreenGroup | None) -> list[ScreenGroup]:
 def screen_lines(
     screens: list[Screen], period: Period, scope: QuerySet, now: datetime
 ) -> tuple[list[ScreenLine], list[DayLine]]:
-    beats = on_minutes(screens, period, scope)
-    seconds = played_seconds(screens, period, scope)
+    by_day = day_minutes(screens, period, scope, now)
+    nothing = Minutes()
     per_day: dict[date, Minutes] = defaultdict(Minutes)
     lines = []
     for screen in screens:
         minutes = Minutes()
         for day in period.days:
-            key = (screen.pk, day)
-            one = screen_day(
-                screen, day, now, beats.get(key, (0, 0)), seconds.get(key, 0.0)
-            )
+            one = by_day.get((screen.pk, day), nothing)
             minutes += one
             per_day[day] += one
         lines.append(ScreenLine(screen, minutes, is_offline(screen, now)))

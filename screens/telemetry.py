@@ -1,7 +1,8 @@
 """Telemetry: what screens send back to screens.api, heartbeats (one a minute,
 kept as one Heartbeat row per screen and minute) and proof-of-play batches
 (PlayRecord rows, idempotent by each play's UUID). A body is checked in full
-before anything is stored: one bad field refuses the whole body."""
+before anything is stored: one bad field refuses the whole body. Plays for a
+day already rolled up mark it to be rolled up again (screens.rollups)."""
 
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from screens.models import (
     PlayRecord,
     Screen,
 )
+from screens.rollups import plays_arrived
 
 HEARTBEAT_LIMIT = 16 * 1024
 PLAYS_LIMIT = 256 * 1024
@@ -241,4 +243,5 @@ def store_plays(screen: Screen, plays: list[Play]) -> tuple[int, int]:
             # A concurrent upload of the same batch got there first.
             PlayRecord.objects.bulk_create(new, ignore_conflicts=True)
             new = []
+        plays_arrived([play.started_at for play in new])
     return len(new), len(plays) - len(new)

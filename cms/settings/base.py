@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -208,6 +209,7 @@ SCHEDULER_STALE_SECONDS = 90
 SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",
     "ingest.tasks.poll_due_feeds",
+    "screens.rollups.roll_up_and_prune",
 ]
 
 # Django's own logging, plus our "cms" logger; partner keys may arrive as
@@ -222,6 +224,12 @@ for request_logger in ("django.server", "django.request"):
 # 科普大屏: how often players poll their playlist (an emergency reaches them
 # within this many seconds).
 BIG_SCREEN_POLL_SECONDS = int(os.environ.get("BIG_SCREEN_POLL_SECONDS", "30"))
+
+# 科普大屏: days of raw heartbeats and plays kept after they are rolled up
+# (the daily roll-ups the reports read are kept for ever).
+SCREENS_RAW_RETENTION_DAYS = int(os.environ.get("SCREENS_RAW_RETENTION_DAYS", "90"))
+if SCREENS_RAW_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("SCREENS_RAW_RETENTION_DAYS must be at least 1")
 
 # Partner feeds: how long a CDN may keep a public feed (keyed ones are
 # private), and an optional WebSub hub announced in every feed.
