@@ -19,10 +19,11 @@ to every day not rolled up yet.
 A finished day is read from its roll-up (screens.rollups: one row per screen
 and day, computed by the same queries when the day is rolled up); today, and
 any day not rolled up yet or with plays that arrived after its roll-up, from
-two aggregate queries over the raw rows (heartbeats and plays grouped by
-screen and local day, with the opening hours turned into a SQL condition).
-Either way the cost does not depend on the number of screens in queries; the
-rest is arithmetic in Python. A rolled-up day is settled: its opening minutes
+two aggregate queries a day over the raw rows (heartbeats and plays grouped
+by screen, the opening hours turned into ranges of the timestamps, which the
+database compares without converting each row to local time). Either way the
+number of queries does not depend on the number of screens; the rest is
+arithmetic in Python. A rolled-up day is settled: its opening minutes
 keep the opening hours, pairing and revocation of when it was rolled up."""
 
 import json
@@ -45,12 +46,6 @@ from django.db.models import (
     Sum,
     Value,
     When,
-)
-from django.db.models.functions import (
-    ExtractHour,
-    ExtractIsoWeekDay,
-    ExtractMinute,
-    TruncDate,
 )
 from django.utils import timezone
 
@@ -161,40 +156,48 @@ def opening_minutes(key: str, weekday: int, since: int = 0, until: int = 1440) -
     )
 
 
-def previous_days(days: frozenset[int]) -> list[int]:
-    """The weekdays after those in `days`: where a part past midnight ends."""
-    return sorted(day % 7 + 1 for day in days)
-
-
-def part_condition(part: DayPart) -> Q:
-    """The part as a condition on the `weekday`/`minute_of_day` annotations."""
-    days = sorted(part.days)
-    if part.start < part.end:
-        return Q(weekday__in=days, minute_of_day__gte=part.start) & Q(
-            minute_of_day__lt=part.end
-        )
-    return Q(weekday__in=days, minute_of_day__gte=part.start) | Q(
-        weekday__in=previous_days(part.days), minute_of_day__lt=part.end
-    )
-
-
-def hours_condition(key: str) -> Q:
+@lru_cache(maxsize=4096)
+def covered_runs(key: str, weekday: int) -> tuple[tuple[int, int], ...]:
+    """The minutes of a local day (Monday = 1) the opening hours cover, as
+    [start, end) runs, parts running past midnight included."""
     parts = parts_of(key)
     if not parts:
-        return Q(minute_of_day__gte=0)
+        return ((0, MINUTES_PER_DAY),)
+    runs, start = [], None
+    for minute in range(MINUTES_PER_DAY + 1):
+        inside = minute < MINUTES_PER_DAY and any(
+            part.covers(weekday, minute) for part in parts
+        )
+        if inside and start is None:
+            start = minute
+        elif not inside and start is not None:
+            runs.append((start, minute))
+            start = None
+    return tuple(runs)
+
+
+def one_inside(key: str, day: date, field_name: str) -> Case | Value:
+    """1 when the row's time is inside the opening hours on that local day:
+    ranges of the time field itself, which the database compares without
+    converting each row to local time."""
+    midnight = local_midnight(day)
     condition = Q()
-    for part in parts:
-        condition |= part_condition(part)
-    return condition
-
-
-def one_if(condition: Q) -> Case:
+    for start, end in covered_runs(key, day.isoweekday()):
+        condition |= Q(
+            **{
+                f"{field_name}__gte": midnight + timedelta(minutes=start),
+                f"{field_name}__lt": midnight + timedelta(minutes=end),
+            }
+        )
+    if not condition:
+        return Value(0)
     return Case(When(condition, then=Value(1)), default=Value(0))
 
 
-def inside_opening_hours(screens: list[Screen]) -> Case:
-    """1 when the row's local minute is inside its screen's opening hours: a
-    CASE over the distinct opening-hours lists, the commonest as default."""
+def inside_opening_hours(screens: list[Screen], day: date, field_name: str) -> Case:
+    """1 when the row (of that local day) is inside its screen's opening
+    hours: a CASE over the distinct opening-hours lists, the commonest as
+    default."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for screen in screens:
         by_key[hours_key(screen.opening_hours)].append(screen.pk)
@@ -202,23 +205,14 @@ def inside_opening_hours(screens: list[Screen]) -> Case:
         return Case(default=Value(0), output_field=IntegerField())
     common = max(by_key, key=lambda key: len(by_key[key]))
     whens = [
-        When(screen_id__in=ids, then=one_if(hours_condition(key)))
+        When(screen_id__in=ids, then=one_inside(key, day, field_name))
         for key, ids in by_key.items()
         if key != common
     ]
     return Case(
-        *whens, default=one_if(hours_condition(common)), output_field=IntegerField()
-    )
-
-
-def local_clock(queryset: QuerySet, field_name: str) -> QuerySet:
-    """Annotate the local day, ISO weekday and minute of day of a time field."""
-    zone = local_zone()
-    return queryset.annotate(
-        day=TruncDate(field_name, tzinfo=zone),
-        weekday=ExtractIsoWeekDay(field_name, tzinfo=zone),
-        minute_of_day=ExtractHour(field_name, tzinfo=zone) * 60
-        + ExtractMinute(field_name, tzinfo=zone),
+        *whens,
+        default=one_inside(common, day, field_name),
+        output_field=IntegerField(),
     )
 
 
@@ -269,60 +263,52 @@ class DayCounts:
     played_seconds: float = 0.0
 
 
-def as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def local_day(day: date) -> Span:
+    return local_midnight(day), local_midnight(day + timedelta(days=1))
 
 
-def raw_beats(screens: list[Screen], span: Span, scope: QuerySet) -> dict:
-    """(heartbeats inside opening hours, all heartbeats) per screen and day."""
+def raw_beats(screens: list[Screen], day: date, scope: QuerySet) -> dict:
+    """(heartbeats inside opening hours, all heartbeats) per screen."""
+    start, end = local_day(day)
     rows = (
-        local_clock(
-            Heartbeat.objects.filter(
-                screen__in=scope, minute__gte=span[0], minute__lt=span[1]
-            ),
-            "minute",
-        )
-        .values("screen_id", "day")
-        .annotate(inside=Sum(inside_opening_hours(screens)), beats=Count("id"))
-        .order_by()
-    )
-    return {
-        (row["screen_id"], as_date(row["day"])): (row["inside"], row["beats"])
-        for row in rows
-    }
-
-
-def raw_seconds(screens: list[Screen], span: Span, scope: QuerySet) -> dict:
-    """Seconds of plays started inside opening hours, per screen and day."""
-    rows = (
-        local_clock(
-            PlayRecord.objects.filter(
-                screen__in=scope, started_at__gte=span[0], started_at__lt=span[1]
-            ),
-            "started_at",
-        )
-        .values("screen_id", "day")
+        Heartbeat.objects.filter(screen__in=scope, minute__gte=start, minute__lt=end)
+        .values("screen_id")
         .annotate(
-            seconds=Sum(
-                F("seconds") * inside_opening_hours(screens), output_field=FloatField()
-            )
+            inside=Sum(inside_opening_hours(screens, day, "minute")),
+            beats=Count("id"),
         )
         .order_by()
     )
-    return {
-        (row["screen_id"], as_date(row["day"])): row["seconds"] or 0.0 for row in rows
-    }
+    return {row["screen_id"]: (row["inside"], row["beats"]) for row in rows}
+
+
+def raw_seconds(screens: list[Screen], day: date, scope: QuerySet) -> dict:
+    """Seconds of plays started inside opening hours, per screen."""
+    start, end = local_day(day)
+    inside = inside_opening_hours(screens, day, "started_at")
+    rows = (
+        PlayRecord.objects.filter(
+            screen__in=scope, started_at__gte=start, started_at__lt=end
+        )
+        .values("screen_id")
+        .annotate(
+            seconds=Sum(F("seconds") * inside, output_field=FloatField()),
+        )
+        .order_by()
+    )
+    return {row["screen_id"]: row["seconds"] or 0.0 for row in rows}
 
 
 def raw_counts(
-    screens: list[Screen], span: Span, scope: QuerySet
-) -> dict[ScreenDay, DayCounts]:
-    beats = raw_beats(screens, span, scope)
-    seconds = raw_seconds(screens, span, scope)
+    screens: list[Screen], day: date, scope: QuerySet
+) -> dict[int, DayCounts]:
+    """Each screen's local day from its raw rows, by screen id."""
+    beats = raw_beats(screens, day, scope)
+    seconds = raw_seconds(screens, day, scope)
     counts = {}
-    for key in beats.keys() | seconds.keys():
-        inside, count = beats.get(key, (0, 0))
-        counts[key] = DayCounts(count, inside, seconds.get(key, 0.0))
+    for screen_id in beats.keys() | seconds.keys():
+        inside, count = beats.get(screen_id, (0, 0))
+        counts[screen_id] = DayCounts(count, inside, seconds.get(screen_id, 0.0))
     return counts
 
 
@@ -388,10 +374,12 @@ def day_minutes(
         )
     }
     nothing = DayCounts()
+    today = timezone.localtime(now).date()
     for span in sources.raw_spans:
-        counts = raw_counts(screens, span, scope)
         for day in span_days(span):
+            # A day to come has no opening minutes, so nothing to count yet.
+            counts = raw_counts(screens, day, scope) if day <= today else {}
             for screen in screens:
-                key = (screen.pk, day)
-                minutes[key] = screen_day(screen, day, now, counts.get(key, nothing))
+                one = counts.get(screen.pk, nothing)
+                minutes[(screen.pk, day)] = screen_day(screen, day, now, one)
     return minutes

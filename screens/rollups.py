@@ -31,6 +31,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from screens.minutes import (
     DayCounts,
+    local_day,
     local_midnight,
     local_zone,
     raw_counts,
@@ -107,12 +108,11 @@ def due_days(now: datetime) -> list[date]:
 
 def screen_rows(day: date, now: datetime) -> list[ScreenDayRollup]:
     screens = list(Screen.objects.all())
-    span = (local_midnight(day), local_midnight(day + timedelta(days=1)))
-    counts = raw_counts(screens, span, Screen.objects.all())
+    counts = raw_counts(screens, day, Screen.objects.all())
     nothing = DayCounts()
     rows = []
     for screen in screens:
-        one = counts.get((screen.pk, day), nothing)
+        one = counts.get(screen.pk, nothing)
         minutes = screen_day(screen, day, now, one)
         if minutes.opening or one.beats or one.played_seconds:
             rows.append(
@@ -129,10 +129,8 @@ def screen_rows(day: date, now: datetime) -> list[ScreenDayRollup]:
 
 
 def plays_of(day: date):
-    return PlayRecord.objects.filter(
-        started_at__gte=local_midnight(day),
-        started_at__lt=local_midnight(day + timedelta(days=1)),
-    )
+    start, end = local_day(day)
+    return PlayRecord.objects.filter(started_at__gte=start, started_at__lt=end)
 
 
 def play_rows(day: date) -> list[PlayDayRollup]:
