@@ -9,7 +9,8 @@
    by the same queries the report runs on raw rows (screens.minutes), so a
    report gives the same figures before and after. A day marked stale
    because plays for it arrived later (screens.telemetry: a player that was
-   offline) is rolled up again while its raw rows are still kept.
+   offline) is rolled up again while its raw rows are still kept; plays that
+   arrive after that are stored but not counted.
 2. When no older day waits, raw heartbeats and plays from before the last
    SCREENS_RAW_RETENTION_DAYS local days are deleted, BATCH rows at a time
    and at most MAX_BATCHES per tick. Roll-ups are kept for ever.
@@ -181,8 +182,10 @@ def roll_up_day(day: date, now: datetime) -> bool:
 
 
 def plays_arrived(started: list[datetime]) -> None:
-    """Plays just stored: the rolled-up days they started on are stale."""
-    days = {local_date(moment) for moment in started}
+    """Plays just stored: the rolled-up days they started on are stale, if
+    their raw rows are still kept (older ones are not counted)."""
+    kept_from = retention_start(timezone.now())
+    days = {day for day in map(local_date, started) if day >= kept_from}
     RolledUpDay.objects.filter(day__in=days, stale=False).update(stale=True)
 
 
@@ -205,7 +208,10 @@ def delete_before(model, field: str, cutoff: datetime) -> int:
 
 
 def prune_raw(now: datetime) -> int:
-    cutoff = local_midnight(retention_start(now))
+    kept_from = retention_start(now)
+    # A day that went stale just before leaving the window keeps its roll-up.
+    RolledUpDay.objects.filter(stale=True, day__lt=kept_from).update(stale=False)
+    cutoff = local_midnight(kept_from)
     return delete_before(Heartbeat, "minute", cutoff) + delete_before(
         PlayRecord, "started_at", cutoff
     )

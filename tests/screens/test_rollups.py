@@ -3,10 +3,12 @@ from roll-ups as from the raw rows, today still reads the raw rows, late plays
 roll a day up again, raw rows are deleted after the retention window in
 batches, and running the job again changes nothing."""
 
+import threading
 import uuid
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 
 from cms.scheduling import tick
 from screens import rollups
@@ -206,7 +208,8 @@ def test_a_day_is_rolled_up_a_quarter_of_an_hour_after_it_ends(make_screen):
 # Late plays -------------------------------------------------------------------------
 
 
-def test_plays_that_arrive_after_the_roll_up_roll_the_day_up_again(march):
+def test_plays_that_arrive_after_the_roll_up_roll_the_day_up_again(march, settings):
+    settings.SCREENS_RAW_RETENTION_DAYS = 1000  # March 2025 is still kept today
     square, *_ = march
     now = at(date(2025, 3, 31), 12)
     roll_up_everything(now)
@@ -296,3 +299,42 @@ def test_the_first_run_on_an_empty_database_marks_yesterday_only(db):
     assert roll_up_and_prune(now).rolled_up == [date(2025, 3, 30)]
     assert roll_up_and_prune(now).rolled_up == []
     assert roll_up_and_prune(now + timedelta(days=1)).rolled_up == [date(2025, 3, 31)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_rolling_up_the_same_day_write_it_once(make_screen):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time")
+    screen = make_screen()
+    beat(screen, at(MARCH, 9), 30)
+    play(screen, at(MARCH, 9), 20)
+    start = threading.Barrier(2)
+    results = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            results.append(roll_up_day(MARCH, NOW))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert ScreenDayRollup.objects.filter(day=MARCH).count() == 1
+    assert PlayDayRollup.objects.filter(day=MARCH).count() == 1
+
+
+def test_plays_older_than_the_window_leave_the_roll_up_as_it_is(march, settings):
+    settings.SCREENS_RAW_RETENTION_DAYS = 10
+    square, *_ = march
+    roll_up_everything(NOW)
+    day = MARCH  # its raw rows are gone
+    before = figures(period_of("day", day))
+    card = PlaylistItem.objects.get(kind="card")
+    store_plays(square, [Play(uuid.uuid4(), card, None, at(day, 10), 20.5)])
+    assert not RolledUpDay.objects.get(day=day).stale
+    assert figures(period_of("day", day)) == before
