@@ -376,9 +376,9 @@ def day_minutes(
     nothing = DayCounts()
     today = timezone.localtime(now).date()
     for span in sources.raw_spans:
-        for day in span_days(span):
-            # A day to come has no opening minutes, so nothing to count yet.
-            counts = raw_counts(screens, day, scope) if day <= today else {}
+        # A day to come has no minutes yet.
+        for day in (day for day in span_days(span) if day <= today):
+            counts = raw_counts(screens, day, scope)
             for screen in screens:
                 one = counts.get(screen.pk, nothing)
                 minutes[(screen.pk, day)] = screen_day(screen, day, now, one)

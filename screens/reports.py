@@ -155,17 +155,21 @@ def scoped_groups(scope: ScreenGroup | None) -> list[ScreenGroup]:
 def screen_lines(
     screens: list[Screen], period: Period, scope: QuerySet, now: datetime
 ) -> tuple[list[ScreenLine], list[DayLine]]:
-    by_day = day_minutes(screens, period, scope, now)
-    nothing = Minutes()
+    per_screen: dict[int, Minutes] = defaultdict(Minutes)
     per_day: dict[date, Minutes] = defaultdict(Minutes)
-    lines = []
-    for screen in screens:
-        minutes = Minutes()
-        for day in period.days:
-            one = by_day.get((screen.pk, day), nothing)
-            minutes += one
-            per_day[day] += one
-        lines.append(ScreenLine(screen, minutes, is_offline(screen, now)))
+    position = {screen.pk: n for n, screen in enumerate(screens)}
+    # By day, then screen: every sum adds the same figures in the same order
+    # whether they come from roll-ups or raw rows.
+    for (screen_id, day), minutes in sorted(
+        day_minutes(screens, period, scope, now).items(),
+        key=lambda item: (item[0][1], position.get(item[0][0], -1)),
+    ):
+        per_screen[screen_id] += minutes
+        per_day[day] += minutes
+    lines = [
+        ScreenLine(screen, per_screen[screen.pk], is_offline(screen, now))
+        for screen in screens
+    ]
     return lines, [DayLine(day, per_day[day]) for day in period.days]
 
 
