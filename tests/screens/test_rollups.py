@@ -301,7 +301,7 @@ def test_the_first_run_on_an_empty_database_marks_yesterday_only(db):
     assert roll_up_and_prune(now + timedelta(days=1)).rolled_up == [date(2025, 3, 31)]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_rolling_up_the_same_day_write_it_once(make_screen):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one write transaction at a time")
