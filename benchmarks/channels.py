@@ -123,6 +123,7 @@ def view_paths(year: int) -> dict[str, str]:
         + f"?year={year}",
         "calendar month": f"{calendar}?view=month&date={today}",
         "calendar week": f"{calendar}?view=week&date={today}",
+        "calendar day": f"{calendar}?view=day&date={today}",
     }
 
 
@@ -304,6 +305,12 @@ def run(_var_dir: Path) -> None:
         loaded = total
         samples[size] = measure_views(client, paths)
     growing = report_views(paths, samples)
+    month = [samples[size]["calendar month"].ms for size in SIZES]
+    say(
+        f"calendar month at {list(SIZES.values())[-1]:,} placements: "
+        f"{month[-1]:.0f} ms (target < 300 ms), {month[-1] / month[0]:.1f} × its "
+        f"time at {list(SIZES.values())[0]:,} (baseline)"
+    )
     totals = targets_report(year).total.counts
     say(
         f"report at {Placement.objects.count():,} placements: planned "

@@ -1,8 +1,12 @@
 """Database growth per screen per day: bytes per heartbeat and per play row
-measured by inserting a day of them. Import only after django.setup()."""
+measured by inserting a day of them (raw rows, kept SCREENS_RAW_RETENTION_DAYS),
+then bytes per roll-up row (kept for ever) measured by rolling up yesterday
+with the scheduler's job and copying its roll-ups to the days before it, so
+that the month's reports read roll-ups. Import only after django.setup()."""
 
 import time
 import uuid
+from copy import copy
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -113,6 +117,56 @@ class Growth:
     def per_screen_day(self, open_hours: float, on_hours: float) -> float:
         plays = open_hours * 3600 / self.seconds_per_item
         return on_hours * 60 * self.heartbeat_bytes + plays * self.play_bytes
+
+
+@dataclass(frozen=True)
+class RollupGrowth:
+    roll_up_seconds: float  # the job rolling up yesterday
+    screen_day_bytes: float
+    play_day_bytes: float
+    sources_per_day: int  # play roll-up rows per screen and day: its loop
+    copied_days: int
+
+    @property
+    def per_screen_day(self) -> float:
+        return self.screen_day_bytes + self.sources_per_day * self.play_day_bytes
+
+
+def copies_of(model, day, days: int):
+    """The day's roll-up rows again on each of the `days` days before it."""
+    rows = list(model.objects.filter(day=day))
+    for back in range(1, days + 1):
+        for row in rows:
+            row = copy(row)
+            row.pk, row.day = None, day - timedelta(days=back)
+            yield row
+
+
+def measure_rollup_growth(fleet: Fleet, days: int = 29) -> RollupGrowth:
+    """Roll up yesterday, then copy its roll-ups to the `days` days before."""
+    from django.utils import timezone
+
+    from screens.models import PlayDayRollup, RolledUpDay, ScreenDayRollup
+    from screens.rollups import roll_up_day
+
+    say(f"rolling up yesterday, then copying its roll-ups to the {days} days before …")
+    yesterday = yesterday_at(8).date()
+    started = time.monotonic()
+    roll_up_day(yesterday, timezone.now())
+    roll_up_seconds = time.monotonic() - started
+    screen_bytes, _rows = bytes_per_row(
+        ScreenDayRollup, copies_of(ScreenDayRollup, yesterday, days)
+    )
+    play_bytes, _rows = bytes_per_row(
+        PlayDayRollup, copies_of(PlayDayRollup, yesterday, days)
+    )
+    RolledUpDay.objects.bulk_create(
+        RolledUpDay(day=yesterday - timedelta(days=back), rolled_up_at=timezone.now())
+        for back in range(1, days + 1)
+    )
+    return RollupGrowth(
+        roll_up_seconds, screen_bytes, play_bytes, len(fleet.items) + 1, days
+    )
 
 
 def measure_growth(fleet: Fleet) -> Growth:

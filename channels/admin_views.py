@@ -23,7 +23,9 @@ from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from channels.calendar import (
+    DAY,
     MONTH,
+    VIEWS,
     WEEK,
     build_calendar,
     parse_day,
@@ -213,10 +215,18 @@ class CalendarView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
             params[key] = value
         return f"?{params.urlencode()}"
 
+    def day_link(self) -> str:
+        """This view's filters in the day view, less the date (the template
+        adds each day's)."""
+        params = self.request.GET.copy()
+        params.pop("date", None)
+        params["view"] = DAY
+        return f"?{params.urlencode()}&date="
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query, user = self.request.GET, self.request.user
-        view = WEEK if query.get("view") == WEEK else MONTH
+        view = query.get("view") if query.get("view") in VIEWS else MONTH
         period = period_of(
             view, parse_day(query.get("date", "")) or timezone.localdate()
         )
@@ -231,12 +241,18 @@ class CalendarView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
             filter_form=form,
             filtered=bool(filters),
             legend=[(label, channel_colour(key)) for key, label in channel_choices()],
-            weekdays=[label for _number, label in WEEKDAYS],
+            weekdays=[
+                label
+                for number, label in WEEKDAYS
+                if view != DAY or number == period.anchor.isoweekday()
+            ],
             previous_url=self.link(date=period.previous.isoformat()),
             next_url=self.link(date=period.next.isoformat()),
             today_url=self.link(date=timezone.localdate().isoformat()),
             month_url=self.link(view=MONTH),
             week_url=self.link(view=WEEK),
+            day_url=self.link(view=DAY),
+            day_link=self.day_link(),
             can_move=can_move,
             add_url=(
                 f"{reverse('channel_placements:add')}?{urlencode(add_query)}"

@@ -1,7 +1,11 @@
-"""The editorial calendar: the days shown, the placements on them (read with a
-constant number of queries however many there are), theme-day bands, the days
-where an outlet's cadence expects an issue that is not planned, and moving a
-placement to another day."""
+"""The editorial calendar: the days shown, the placements on them, theme-day
+bands, the days where an outlet's cadence expects an issue that is not
+planned, and moving a placement to another day.
+
+A day of the month or week view shows only its first placements and how many
+more there are ("+N 更多", a link to the day view, which shows them all); the
+placements cost two queries (the first few per day by a window function, and
+the count per day) however many there are."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,15 +24,19 @@ from channels.queue import OPEN
 from channels.registry import channel_colour
 from cms.snippets import Campaign, Topic
 
-MONTH, WEEK = "month", "week"
+MONTH, WEEK, DAY = "month", "week", "day"
+VIEWS = (MONTH, WEEK, DAY)
+# Chips shown per day before "+N 更多"; the day view shows every placement.
+CHIPS_PER_DAY = {MONTH: 4, WEEK: 30, DAY: None}
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 GAP_CADENCES = (Outlet.Cadence.DAILY, Outlet.Cadence.WEEKLY)
 
 
 @dataclass(frozen=True)
 class Period:
-    view: str  # MONTH or WEEK
+    view: str  # MONTH, WEEK or DAY
     anchor: date
-    start: date  # the first day shown, a Monday
+    start: date  # the first day shown: a Monday, or the day itself
     end: date  # the day after the last day shown
 
     @property
@@ -37,12 +45,16 @@ class Period:
 
     @property
     def previous(self) -> date:
+        if self.view == DAY:
+            return self.start - timedelta(1)
         if self.view == WEEK:
             return self.start - timedelta(7)
         return (self.anchor.replace(day=1) - timedelta(1)).replace(day=1)
 
     @property
     def next(self) -> date:
+        if self.view == DAY:
+            return self.end
         if self.view == WEEK:
             return self.start + timedelta(7)
         return (self.anchor.replace(day=28) + timedelta(4)).replace(day=1)
@@ -54,6 +66,8 @@ class Period:
                 "year": self.anchor.year,
                 "month": self.anchor.month,
             }
+        if self.view == DAY:
+            return f"{self.start:%Y-%m-%d}"
         last = self.end - timedelta(1)
         return _("%(start)s 至 %(end)s") % {
             "start": f"{self.start:%Y-%m-%d}",
@@ -62,6 +76,8 @@ class Period:
 
 
 def period_of(view: str, anchor: date) -> Period:
+    if view == DAY:
+        return Period(DAY, anchor, anchor, anchor + timedelta(1))
     if view == WEEK:
         start = anchor - timedelta(anchor.weekday())
         return Period(WEEK, anchor, start, start + timedelta(7))
@@ -73,10 +89,13 @@ def period_of(view: str, anchor: date) -> Period:
 
 
 def parse_day(value: str) -> date | None:
+    """The date asked for, or None when it is not one the calendar can page
+    around (year 1 or 9999 would overflow)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def day_start(day: date) -> datetime:
@@ -103,6 +122,7 @@ class Day:
     past: bool
     today: bool
     chips: list[Chip] = field(default_factory=list)
+    more: int = 0  # placements of the day beyond the chips shown
     bands: list[Band] = field(default_factory=list)
     gaps: list[Outlet] = field(default_factory=list)
 
@@ -112,6 +132,25 @@ class Calendar:
     period: Period
     weeks: list[list[Day]]
     count: int
+
+
+def day_number(period: Period, first: int = 0, end: int | None = None):
+    """The index in period.days of a placement's local day (for placements
+    inside the period): a binary search of range conditions that the database
+    evaluates itself, where TruncDate would call Python once a row on
+    SQLite."""
+    end = len(period.days) if end is None else end
+    if end - first == 1:
+        return Value(first)
+    middle = (first + end) // 2
+    return Case(
+        When(
+            scheduled_at__lt=day_start(period.days[middle]),
+            then=day_number(period, first, middle),
+        ),
+        default=day_number(period, middle, end),
+        output_field=IntegerField(),
+    )
 
 
 def pages_where(**lookup) -> Q:
@@ -157,15 +196,43 @@ def filtered_placements(filters: dict):
 
 
 def placements_in(period: Period, filters: dict):
-    return (
-        filtered_placements(filters)
-        .filter(
-            scheduled_at__gte=day_start(period.start),
-            scheduled_at__lt=day_start(period.end),
-        )
-        .select_related("page", "outlet", "advisory")
-        .order_by("scheduled_at", "pk")
+    return filtered_placements(filters).filter(
+        scheduled_at__gte=day_start(period.start),
+        scheduled_at__lt=day_start(period.end),
     )
+
+
+def first_placements(period: Period, filters: dict):
+    """The placements shown, in time order: every one, or the first few of
+    each local day (ranked on ids alone in a subquery, then read with their
+    page and outlet)."""
+    placements = placements_in(period, filters)
+    order = ["scheduled_at", "pk"]
+    if (limit := CHIPS_PER_DAY[period.view]) is not None:
+        ranked = (
+            placements.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=day_number(period),
+                    order_by=[F(name).asc() for name in order],
+                )
+            )
+            .filter(rank__lte=limit)
+            .values_list("pk", flat=True)
+        )
+        placements = Placement.objects.filter(pk__in=ranked)
+    return placements.select_related("page", "outlet", "advisory").order_by(*order)
+
+
+def counts_per_day(period: Period, filters: dict) -> dict[date, int]:
+    rows = (
+        placements_in(period, filters)
+        .annotate(day=day_number(period))
+        .values("day")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {period.days[row["day"]]: row["count"] for row in rows}
 
 
 def expects_issue(outlet: Outlet, day: date) -> bool:
@@ -186,17 +253,20 @@ def cadence_gaps(period: Period, filters: dict, today: date) -> dict[date, list]
             Q(channel=filters["channel"]) if "channel" in filters else Q(),
         )
     )
-    planned = set(
+    # Every outlet's days, narrowed here: a condition on the outlet would
+    # lead SQLite to read each outlet's placements of every year.
+    rows = (
         Placement.objects.filter(
-            outlet__in=outlets,
             scheduled_at__gte=day_start(days[0]),
             scheduled_at__lt=day_start(period.end),
         )
         .exclude(status=Placement.Status.FAILED)
-        .annotate(day=TruncDate("scheduled_at"))
+        .annotate(day=day_number(period))
         .values_list("outlet_id", "day")
+        .order_by()
         .distinct()
     )
+    planned = {(outlet_id, period.days[day]) for outlet_id, day in rows}
     gaps: dict[date, list] = {}
     for day in days:
         missing = [
@@ -226,28 +296,28 @@ def campaign_bands(period: Period) -> dict[date, list[Band]]:
 def build_calendar(period: Period, filters: dict, can_move: bool) -> Calendar:
     today = timezone.localdate()
     chips: dict[date, list[Chip]] = defaultdict(list)
-    count = 0
-    for placement in placements_in(period, filters):
+    for placement in first_placements(period, filters):
         movable = can_move and placement.status in OPEN
         chip = Chip(placement, channel_colour(placement.outlet.channel), movable)
         chips[timezone.localdate(placement.scheduled_at)].append(chip)
-        count += 1
+    counts = counts_per_day(period, filters)
     bands = campaign_bands(period)
     gaps = cadence_gaps(period, filters, today)
     days = [
         Day(
             date=day,
-            in_period=period.view == WEEK or day.month == period.anchor.month,
+            in_period=period.view != MONTH or day.month == period.anchor.month,
             past=day < today,
             today=day == today,
             chips=chips[day],
+            more=counts.get(day, 0) - len(chips[day]),
             bands=bands[day],
             gaps=gaps.get(day, []),
         )
         for day in period.days
     ]
     weeks = [days[n : n + 7] for n in range(0, len(days), 7)]
-    return Calendar(period, weeks, count)
+    return Calendar(period, weeks, sum(counts.values()))
 
 
 def reschedule(placement: Placement, day: date, user) -> None:

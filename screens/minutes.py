@@ -14,11 +14,17 @@ For a screen and a day:
   使用率 stays ≤ 100% even when a player reports overlapping plays.
 
 开机率 = on ÷ opening, 使用率 = played ÷ on. The current opening hours apply
-to the whole period.
+to every day not rolled up yet.
 
-The work is two aggregate queries (heartbeats and plays grouped by screen and
-local day, with the opening hours turned into a SQL condition), whatever the
-number of screens; the rest is arithmetic in Python."""
+A finished day is read from its roll-up (screens.rollups: one row per screen
+and day, computed by the same queries when the day is rolled up); today, and
+any day not rolled up yet or with plays that arrived after its roll-up, from
+two aggregate queries a day over the raw rows (heartbeats and plays grouped
+by screen, the opening hours turned into ranges of the timestamps, which the
+database compares without converting each row to local time). Either way the
+number of queries does not depend on the number of screens; the rest is
+arithmetic in Python. A rolled-up day is settled: its opening minutes
+keep the opening hours, pairing and revocation of when it was rolled up."""
 
 import json
 from collections import defaultdict
@@ -41,15 +47,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import (
-    ExtractHour,
-    ExtractIsoWeekDay,
-    ExtractMinute,
-    TruncDate,
-)
 from django.utils import timezone
 
-from screens.models import Heartbeat, PlayRecord, Screen
+from screens.models import (
+    Heartbeat,
+    PlayRecord,
+    RolledUpDay,
+    Screen,
+    ScreenDayRollup,
+)
 from screens.schedule import MINUTES_PER_DAY, DayPart, parse_day_parts
 
 # Periods ------------------------------------------------------------------------------
@@ -150,40 +156,48 @@ def opening_minutes(key: str, weekday: int, since: int = 0, until: int = 1440) -
     )
 
 
-def previous_days(days: frozenset[int]) -> list[int]:
-    """The weekdays after those in `days`: where a part past midnight ends."""
-    return sorted(day % 7 + 1 for day in days)
-
-
-def part_condition(part: DayPart) -> Q:
-    """The part as a condition on the `weekday`/`minute_of_day` annotations."""
-    days = sorted(part.days)
-    if part.start < part.end:
-        return Q(weekday__in=days, minute_of_day__gte=part.start) & Q(
-            minute_of_day__lt=part.end
-        )
-    return Q(weekday__in=days, minute_of_day__gte=part.start) | Q(
-        weekday__in=previous_days(part.days), minute_of_day__lt=part.end
-    )
-
-
-def hours_condition(key: str) -> Q:
+@lru_cache(maxsize=4096)
+def covered_runs(key: str, weekday: int) -> tuple[tuple[int, int], ...]:
+    """The minutes of a local day (Monday = 1) the opening hours cover, as
+    [start, end) runs, parts running past midnight included."""
     parts = parts_of(key)
     if not parts:
-        return Q(minute_of_day__gte=0)
+        return ((0, MINUTES_PER_DAY),)
+    runs, start = [], None
+    for minute in range(MINUTES_PER_DAY + 1):
+        inside = minute < MINUTES_PER_DAY and any(
+            part.covers(weekday, minute) for part in parts
+        )
+        if inside and start is None:
+            start = minute
+        elif not inside and start is not None:
+            runs.append((start, minute))
+            start = None
+    return tuple(runs)
+
+
+def one_inside(key: str, day: date, field_name: str) -> Case | Value:
+    """1 when the row's time is inside the opening hours on that local day:
+    ranges of the time field itself, which the database compares without
+    converting each row to local time."""
+    midnight = local_midnight(day)
     condition = Q()
-    for part in parts:
-        condition |= part_condition(part)
-    return condition
-
-
-def one_if(condition: Q) -> Case:
+    for start, end in covered_runs(key, day.isoweekday()):
+        condition |= Q(
+            **{
+                f"{field_name}__gte": midnight + timedelta(minutes=start),
+                f"{field_name}__lt": midnight + timedelta(minutes=end),
+            }
+        )
+    if not condition:
+        return Value(0)
     return Case(When(condition, then=Value(1)), default=Value(0))
 
 
-def inside_opening_hours(screens: list[Screen]) -> Case:
-    """1 when the row's local minute is inside its screen's opening hours: a
-    CASE over the distinct opening-hours lists, the commonest as default."""
+def inside_opening_hours(screens: list[Screen], day: date, field_name: str) -> Case:
+    """1 when the row (of that local day) is inside its screen's opening
+    hours: a CASE over the distinct opening-hours lists, the commonest as
+    default."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for screen in screens:
         by_key[hours_key(screen.opening_hours)].append(screen.pk)
@@ -191,80 +205,111 @@ def inside_opening_hours(screens: list[Screen]) -> Case:
         return Case(default=Value(0), output_field=IntegerField())
     common = max(by_key, key=lambda key: len(by_key[key]))
     whens = [
-        When(screen_id__in=ids, then=one_if(hours_condition(key)))
+        When(screen_id__in=ids, then=one_inside(key, day, field_name))
         for key, ids in by_key.items()
         if key != common
     ]
     return Case(
-        *whens, default=one_if(hours_condition(common)), output_field=IntegerField()
+        *whens,
+        default=one_inside(common, day, field_name),
+        output_field=IntegerField(),
     )
 
 
-def local_clock(queryset: QuerySet, field_name: str) -> QuerySet:
-    """Annotate the local day, ISO weekday and minute of day of a time field."""
-    zone = local_zone()
-    return queryset.annotate(
-        day=TruncDate(field_name, tzinfo=zone),
-        weekday=ExtractIsoWeekDay(field_name, tzinfo=zone),
-        minute_of_day=ExtractHour(field_name, tzinfo=zone) * 60
-        + ExtractMinute(field_name, tzinfo=zone),
+# Where each day is read from ---------------------------------------------------------
+
+Span = tuple[datetime, datetime]  # [start, end)
+
+
+@dataclass(frozen=True)
+class DaySources:
+    """The days of a period that read their roll-ups (rolled up and not
+    stale), and the runs of the others, which read the raw rows."""
+
+    rolled: list[date]
+    raw_spans: list[Span]
+
+
+def day_sources(period: Period) -> DaySources:
+    rolled = set(
+        RolledUpDay.objects.filter(
+            day__gte=period.first, day__lte=period.last, stale=False
+        ).values_list("day", flat=True)
     )
+    spans: list[Span] = []
+    for day in period.days:
+        if day in rolled:
+            continue
+        start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return DaySources(sorted(rolled), spans)
 
 
-# The two aggregate queries ------------------------------------------------------------
+# The raw aggregates (also what a roll-up stores) --------------------------------------
 
 ScreenDay = tuple[int, date]
 
 
-def as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+@dataclass(frozen=True)
+class DayCounts:
+    """One screen's local day: its heartbeats, those inside its opening
+    hours, and the seconds of its plays started inside them."""
+
+    beats: int = 0
+    inside: int = 0
+    played_seconds: float = 0.0
 
 
-def on_minutes(
-    screens: list[Screen], period: Period, scope: QuerySet
-) -> dict[ScreenDay, tuple[int, int]]:
-    """(heartbeats inside opening hours, all heartbeats) per screen and day."""
+def local_day(day: date) -> Span:
+    return local_midnight(day), local_midnight(day + timedelta(days=1))
+
+
+def raw_beats(screens: list[Screen], day: date, scope: QuerySet) -> dict:
+    """(heartbeats inside opening hours, all heartbeats) per screen."""
+    start, end = local_day(day)
     rows = (
-        local_clock(
-            Heartbeat.objects.filter(
-                screen__in=scope, minute__gte=period.start, minute__lt=period.end
-            ),
-            "minute",
-        )
-        .values("screen_id", "day")
-        .annotate(inside=Sum(inside_opening_hours(screens)), beats=Count("id"))
-        .order_by()
-    )
-    return {
-        (row["screen_id"], as_date(row["day"])): (row["inside"], row["beats"])
-        for row in rows
-    }
-
-
-def played_seconds(
-    screens: list[Screen], period: Period, scope: QuerySet
-) -> dict[ScreenDay, float]:
-    """Seconds of plays started inside opening hours, per screen and day."""
-    rows = (
-        local_clock(
-            PlayRecord.objects.filter(
-                screen__in=scope,
-                started_at__gte=period.start,
-                started_at__lt=period.end,
-            ),
-            "started_at",
-        )
-        .values("screen_id", "day")
+        Heartbeat.objects.filter(screen__in=scope, minute__gte=start, minute__lt=end)
+        .values("screen_id")
         .annotate(
-            seconds=Sum(
-                F("seconds") * inside_opening_hours(screens), output_field=FloatField()
-            )
+            inside=Sum(inside_opening_hours(screens, day, "minute")),
+            beats=Count("id"),
         )
         .order_by()
     )
-    return {
-        (row["screen_id"], as_date(row["day"])): row["seconds"] or 0.0 for row in rows
-    }
+    return {row["screen_id"]: (row["inside"], row["beats"]) for row in rows}
+
+
+def raw_seconds(screens: list[Screen], day: date, scope: QuerySet) -> dict:
+    """Seconds of plays started inside opening hours, per screen."""
+    start, end = local_day(day)
+    inside = inside_opening_hours(screens, day, "started_at")
+    rows = (
+        PlayRecord.objects.filter(
+            screen__in=scope, started_at__gte=start, started_at__lt=end
+        )
+        .values("screen_id")
+        .annotate(
+            seconds=Sum(F("seconds") * inside, output_field=FloatField()),
+        )
+        .order_by()
+    )
+    return {row["screen_id"]: row["seconds"] or 0.0 for row in rows}
+
+
+def raw_counts(
+    screens: list[Screen], day: date, scope: QuerySet
+) -> dict[int, DayCounts]:
+    """Each screen's local day from its raw rows, by screen id."""
+    beats = raw_beats(screens, day, scope)
+    seconds = raw_seconds(screens, day, scope)
+    counts = {}
+    for screen_id in beats.keys() | seconds.keys():
+        inside, count = beats.get(screen_id, (0, 0))
+        counts[screen_id] = DayCounts(count, inside, seconds.get(screen_id, 0.0))
+    return counts
 
 
 # A screen's day -----------------------------------------------------------------------
@@ -299,10 +344,42 @@ def in_service_minutes(screen: Screen, day: date, now: datetime, beats: int) -> 
     )
 
 
-def screen_day(
-    screen: Screen, day: date, now: datetime, beats: tuple[int, int], seconds: float
-) -> Minutes:
-    inside, count = beats
-    opening = in_service_minutes(screen, day, now, count)
+def settled(opening: int, inside: int, played_seconds: float) -> Minutes:
     on = min(inside, opening)
-    return Minutes(opening, on, min(seconds / 60, on))
+    return Minutes(opening, on, min(played_seconds / 60, on))
+
+
+def screen_day(screen: Screen, day: date, now: datetime, counts: DayCounts) -> Minutes:
+    opening = in_service_minutes(screen, day, now, counts.beats)
+    return settled(opening, counts.inside, counts.played_seconds)
+
+
+def span_days(span: Span) -> list[date]:
+    first = span[0].astimezone(local_zone()).date()
+    last = span[1].astimezone(local_zone()).date()
+    return [first + timedelta(days=n) for n in range((last - first).days)]
+
+
+def day_minutes(
+    screens: list[Screen], period: Period, scope: QuerySet, now: datetime
+) -> dict[ScreenDay, Minutes]:
+    """Every screen's minutes on each day of the period: the roll-ups where a
+    day has them, the raw rows for the rest. Absent: no minutes."""
+    sources = day_sources(period)
+    rollups = ScreenDayRollup.objects.filter(screen__in=scope, day__in=sources.rolled)
+    minutes = {
+        (screen_id, day): settled(opening, inside, seconds)
+        for screen_id, day, opening, inside, seconds in rollups.values_list(
+            "screen_id", "day", "opening", "inside", "played_seconds"
+        )
+    }
+    nothing = DayCounts()
+    today = timezone.localtime(now).date()
+    for span in sources.raw_spans:
+        # A day to come has no minutes yet.
+        for day in (day for day in span_days(span) if day <= today):
+            counts = raw_counts(screens, day, scope)
+            for screen in screens:
+                one = counts.get(screen.pk, nothing)
+                minutes[(screen.pk, day)] = screen_day(screen, day, now, one)
+    return minutes

@@ -340,10 +340,16 @@ class AdvisoryConfirmation(models.Model):
 
 
 class Heartbeat(models.Model):
-    """One per screen per minute (the minute the server received it in)."""
+    """One per screen per minute (the minute the server received it in). Raw:
+    rolled up daily into ScreenDayRollup and deleted after
+    SCREENS_RAW_RETENTION_DAYS (screens.rollups)."""
 
-    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
-    minute = models.DateTimeField()
+    # Looked up by screen through the unique constraint; by time (roll-ups,
+    # retention, today's report) through the index on `minute`.
+    screen = models.ForeignKey(
+        Screen, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    minute = models.DateTimeField(db_index=True)
     playing_item = models.PositiveBigIntegerField(null=True)
     storage_free_bytes = models.PositiveBigIntegerField(null=True)
     errors = models.JSONField(default=list, blank=True)
@@ -358,7 +364,9 @@ class Heartbeat(models.Model):
 
 class PlayRecord(models.Model):
     """Proof of play: one item played on one screen, sent by the player with
-    its own id so that a batch sent twice is stored once."""
+    its own id so that a batch sent twice is stored once. Raw: rolled up daily
+    into PlayDayRollup and deleted after SCREENS_RAW_RETENTION_DAYS
+    (screens.rollups)."""
 
     play_id = models.UUIDField(unique=True)
     screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
@@ -374,12 +382,59 @@ class PlayRecord(models.Model):
     campaign = models.ForeignKey(
         "cms.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    started_at = models.DateTimeField()
+    started_at = models.DateTimeField(db_index=True)
     seconds = models.FloatField()
     received_at = models.DateTimeField(auto_now_add=True)
 
+
+class RolledUpDay(models.Model):
+    """A finished local day whose heartbeats and plays are rolled up; stale
+    when plays for it arrived afterwards (a player that was offline), until
+    it is rolled up again."""
+
+    day = models.DateField(unique=True)
+    rolled_up_at = models.DateTimeField()
+    stale = models.BooleanField(default=False)
+
+
+class ScreenDayRollup(models.Model):
+    """One screen's local day, settled as the 开机率/使用率 report reads it
+    (screens.minutes): kept for ever. No row: no minutes that day."""
+
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    opening = models.PositiveIntegerField()  # opening minutes in service
+    beats = models.PositiveIntegerField()  # heartbeats that day
+    inside = models.PositiveIntegerField()  # of them inside the opening hours
+    played_seconds = models.FloatField()  # plays started inside opening hours
+
     class Meta:
-        indexes = [models.Index(fields=["screen", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "screen"], name="one_screen_day")
+        ]
+
+
+class PlayDayRollup(models.Model):
+    """One screen's plays of one source (item or emergency, page, campaign) on
+    a local day, as the plays per item and campaign read them
+    (screens.report_plays): kept for ever."""
+
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(db_index=True)
+    item = models.ForeignKey(
+        PlaylistItem, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    emergency = models.ForeignKey(
+        EmergencyItem, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "cms.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    plays = models.PositiveIntegerField()
+    seconds = models.FloatField()
 
 
 class LoopGeneration(Generation):

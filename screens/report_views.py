@@ -9,7 +9,7 @@ Whoever has any permission on screens may read it."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -35,19 +35,33 @@ UPTIME = Series("uptime", _("开机率"))
 USAGE = Series("usage", _("使用率"))
 DAILY_LAYOUT = Layout(left=48, top=16, bottom=32)
 PERIOD_KINDS = {"day": _("日"), "week": _("周"), "month": _("月")}
+FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 # Request parameters -------------------------------------------------------------------
 
 
+class BadReportQuery(ValueError):
+    """The period or date asked for is not one a report can cover."""
+
+
 def requested_period(request) -> Period:
-    """?period=day|week|month and ?date=YYYY-MM-DD (this week by default)."""
-    kind = request.GET.get("period", "week")
+    """?period=day|week|month and ?date=YYYY-MM-DD (this week by default);
+    BadReportQuery says in Chinese what is wrong with any other."""
+    kind = request.GET.get("period") or "week"
+    if kind not in PERIOD_KINDS:
+        raise BadReportQuery(_("周期只能是日、周或月（day、week、month）"))
+    text = request.GET.get("date") or timezone.localdate().isoformat()
     try:
-        day = date.fromisoformat(request.GET.get("date", ""))
+        day = date.fromisoformat(text)
     except ValueError:
-        day = timezone.localdate()
-    return period_of(kind if kind in PERIOD_KINDS else "week", day)
+        raise BadReportQuery(_("日期格式应为 YYYY-MM-DD，例如 2026-03-01")) from None
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise BadReportQuery(
+            _("日期应在 %(first)s 至 %(last)s 之间")
+            % {"first": FIRST_REPORT_DAY, "last": LAST_REPORT_DAY}
+        )
+    return period_of(kind, day)
 
 
 def requested_scope(request) -> ScreenGroup | None:
@@ -280,9 +294,22 @@ class ScreenReportView(ReportPermission, WagtailAdminTemplateMixin, TemplateView
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
+    def get(self, request, *args, **kwargs):
+        try:
+            self.period = requested_period(request)
+        except BadReportQuery as problem:
+            context = self.get_context_data(
+                problem=str(problem), index_url=reverse("screen_reports:index")
+            )
+            self.template_name = "big_screen/reports/bad_query.html"
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(**kwargs))
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        period = requested_period(self.request)
+        if "problem" in kwargs:
+            return context
+        period = self.period
         board = dashboard(period, requested_scope(self.request))
         report = board.report
         query = period_query(period, report.scope)
@@ -305,8 +332,17 @@ class ScreenReportView(ReportPermission, WagtailAdminTemplateMixin, TemplateView
 class ScreenExportView(ReportPermission, ExportView):
     file_name = "大屏开机率使用率"
 
+    def get(self, request, file_format: str) -> HttpResponse:
+        try:
+            self.period = requested_period(request)
+        except BadReportQuery as problem:
+            return HttpResponseBadRequest(
+                str(problem), content_type="text/plain; charset=utf-8"
+            )
+        return super().get(request, file_format)
+
     def get_export(self):
-        period = requested_period(self.request)
+        period = self.period
         board = dashboard(period, requested_scope(self.request))
         return period_title(period), board.sheets()
 

@@ -5,8 +5,8 @@ per item and per campaign: screens.report_plays).
 A group adds up the numerators and the denominators of every screen under it
 (descendants included) before dividing; so does a tier (its groups don't
 overlap). A report costs the same few queries whatever the number of screens:
-the screens, the two aggregates of screens.minutes, the groups and the scope's
-ancestors."""
+the screens, the days read from roll-ups and the raw aggregates of
+screens.minutes, the groups and the scope's ancestors."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,14 +15,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from screens.minutes import (
-    Minutes,
-    Period,
-    on_minutes,
-    played_seconds,
-    screen_day,
-    total,
-)
+from screens.minutes import Minutes, Period, day_minutes, total
 from screens.models import Screen, ScreenGroup
 
 OFFLINE_AFTER = timedelta(minutes=10)
@@ -162,20 +155,21 @@ def scoped_groups(scope: ScreenGroup | None) -> list[ScreenGroup]:
 def screen_lines(
     screens: list[Screen], period: Period, scope: QuerySet, now: datetime
 ) -> tuple[list[ScreenLine], list[DayLine]]:
-    beats = on_minutes(screens, period, scope)
-    seconds = played_seconds(screens, period, scope)
+    per_screen: dict[int, Minutes] = defaultdict(Minutes)
     per_day: dict[date, Minutes] = defaultdict(Minutes)
-    lines = []
-    for screen in screens:
-        minutes = Minutes()
-        for day in period.days:
-            key = (screen.pk, day)
-            one = screen_day(
-                screen, day, now, beats.get(key, (0, 0)), seconds.get(key, 0.0)
-            )
-            minutes += one
-            per_day[day] += one
-        lines.append(ScreenLine(screen, minutes, is_offline(screen, now)))
+    position = {screen.pk: n for n, screen in enumerate(screens)}
+    # By day, then screen: every sum adds the same figures in the same order
+    # whether they come from roll-ups or raw rows.
+    for (screen_id, day), minutes in sorted(
+        day_minutes(screens, period, scope, now).items(),
+        key=lambda item: (item[0][1], position.get(item[0][0], -1)),
+    ):
+        per_screen[screen_id] += minutes
+        per_day[day] += minutes
+    lines = [
+        ScreenLine(screen, per_screen[screen.pk], is_offline(screen, now))
+        for screen in screens
+    ]
     return lines, [DayLine(day, per_day[day]) for day in period.days]
 
 

@@ -2,7 +2,8 @@
 kept as one Heartbeat row per screen and minute) and proof-of-play batches
 (PlayRecord rows, idempotent by each play's UUID). A body is checked in full
 before anything is stored, with the readers of cms.json_input: one bad field
-refuses the whole body with a BadInput naming it."""
+refuses the whole body with a BadInput naming it. Plays for a day already
+rolled up mark it to be rolled up again (screens.rollups)."""
 
 import uuid
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from screens.models import (
     PlayRecord,
     Screen,
 )
+from screens.rollups import plays_arrived
 
 HEARTBEAT_LIMIT = 16 * 1024
 PLAYS_LIMIT = 256 * 1024
@@ -214,4 +216,5 @@ def store_plays(screen: Screen, plays: list[Play]) -> tuple[int, int]:
             # A concurrent upload of the same batch got there first.
             PlayRecord.objects.bulk_create(new, ignore_conflicts=True)
             new = []
+        plays_arrived([play.started_at for play in new])
     return len(new), len(plays) - len(new)

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from django.utils.log import DEFAULT_LOGGING
 
@@ -245,6 +246,7 @@ SCHEDULER_JOBS = [
     "channels.queue.enqueue_due_placements",
     "ingest.tasks.poll_due_feeds",
     "screens.pairing.remove_expired_requests",
+    "screens.rollups.roll_up_and_prune",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON
@@ -295,6 +297,12 @@ BIG_SCREEN_PAIRINGS_PER_MINUTE = int(
 # (X-Real-IP, or X-Forwarded-For whose last entry it wrote). Unset: the
 # connection's address, and no header is believed.
 CLIENT_ADDRESS_HEADER = os.environ.get("CLIENT_ADDRESS_HEADER", "")
+
+# 科普大屏: days of raw heartbeats and plays kept after they are rolled up
+# (the daily roll-ups the reports read are kept for ever).
+SCREENS_RAW_RETENTION_DAYS = int(os.environ.get("SCREENS_RAW_RETENTION_DAYS", "90"))
+if SCREENS_RAW_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("SCREENS_RAW_RETENTION_DAYS must be at least 1")
 
 # Partner feeds: how long a CDN may keep a public feed (keyed ones are
 # private), and an optional WebSub hub announced in every feed.

@@ -1,5 +1,6 @@
-"""The editorial calendar: month and week views, filters, theme days, cadence
-gaps, constant queries, and rescheduling by drag and drop."""
+"""The editorial calendar: month, week and day views, busy days, filters,
+theme days, cadence gaps, constant queries, and rescheduling by drag and
+drop."""
 
 import json
 import re
@@ -188,6 +189,72 @@ def test_calendar_queries_stay_constant_with_the_number_of_placements(
         assert f"共 {size} 条排期" in html
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.fixture
+def busy_day(make_article, newspaper, radio):
+    """Six placements on one day next month, the 07:00 one failed; a seventh
+    on the radio at 20:00."""
+    day = next_month() + timedelta(4)
+    pages = [make_article(title=f"第{n}篇", slug=f"busy{n}") for n in range(7)]
+    Placement.objects.bulk_create(
+        Placement(
+            page=pages[n],
+            outlet=newspaper if n < 6 else radio,
+            scheduled_at=at(day, 6 + n if n < 6 else 20, 0),
+            status=Placement.Status.FAILED if n == 1 else Placement.Status.PLANNED,
+        )
+        for n in range(7)
+    )
+    return day
+
+
+def chip_titles(cell: str) -> list[str]:
+    return re.findall(r'class="kc-chip-title">([^<]*)<', cell)
+
+
+def test_a_busy_day_of_the_month_shows_its_first_chips_and_links_to_the_rest(
+    admin_client, busy_day
+):
+    html = admin_client.get(f"{CALENDAR}?date={busy_day}").content.decode()
+    cell = day_cell(html, busy_day)
+    assert chip_titles(cell) == ["第0篇", "第1篇", "第2篇", "第3篇"]
+    assert "kc-chip--failed" in cell  # the problem marker stays on its chip
+    more = re.search(r'class="kc-more" href="([^"]*)">\+3 更多<', cell)
+    assert more is not None
+    assert "共 7 条排期" in html
+
+    day_view = admin_client.get(CALENDAR + more.group(1).replace("&amp;", "&")).content
+    cell = day_cell(day_view.decode(), busy_day)
+    assert chip_titles(cell) == [f"第{n}篇" for n in range(7)]
+    assert "kc-more" not in cell
+    assert day_view.decode().count('data-date="') == 1
+
+
+def test_the_more_link_keeps_the_filters(admin_client, busy_day, newspaper):
+    query = f"date={busy_day}&outlet={newspaper.pk}"
+    cell = day_cell(admin_client.get(f"{CALENDAR}?{query}").content.decode(), busy_day)
+    more = re.search(r'class="kc-more" href="([^"]*)">\+2 更多<', cell)
+    assert more is not None
+    day_view = admin_client.get(
+        CALENDAR + more.group(1).replace("&amp;", "&")
+    ).content.decode()
+    assert chip_titles(day_cell(day_view, busy_day)) == [f"第{n}篇" for n in range(6)]
+
+
+def test_the_day_view_pages_by_day(admin_client, busy_day):
+    html = admin_client.get(f"{CALENDAR}?view=day&date={busy_day}").content.decode()
+    assert f"{busy_day:%Y-%m-%d}" in html
+    assert f"date={busy_day + timedelta(1):%Y-%m-%d}" in html
+    assert f"date={busy_day - timedelta(1):%Y-%m-%d}" in html
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "2026-02-30", "x"])
+def test_a_date_the_calendar_cannot_show_falls_back_to_today(admin_client, value):
+    for view in ("month", "week", "day"):
+        response = admin_client.get(f"{CALENDAR}?view={view}&date={value}")
+        assert response.status_code == 200
+        assert response.context["calendar"].period.anchor == timezone.localdate()
 
 
 def test_an_empty_day_opens_the_form_with_the_date(admin_client, newspaper):

@@ -3,6 +3,7 @@
 (with a screen rendition), a live article card and an image."""
 
 from dataclasses import dataclass
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -221,3 +222,21 @@ def screen_loop(
         day_parts=[{"days": [1, 2, 3, 4, 5], "start": "07:00", "end": "09:00"}],
     )
     return ScreenLoop(video, card, image, video_page, article)
+
+
+@pytest.fixture
+def make_screen(screen_tree):
+    """A screen in service since New Year 2025, last seen just now."""
+    from django.utils import timezone
+
+    from screens.models import Screen
+    from tests.screens.telemetry_data import EVERY_DAY, at
+
+    def make(group=None, name="文化广场大屏", hours=EVERY_DAY, **fields) -> Screen:
+        fields.setdefault("paired_at", at(date(2025, 1, 1), 0))
+        fields.setdefault("last_seen_at", timezone.now())
+        return Screen.objects.create(
+            group=group or screen_tree.site, name=name, opening_hours=hours, **fields
+        )
+
+    return make

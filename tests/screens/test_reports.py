@@ -2,9 +2,7 @@
 (weekdays only, past midnight, closed days), aggregation to groups and tiers,
 offline highlighting, plays per item and campaign, constant queries."""
 
-import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -12,56 +10,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from screens.minutes import Minutes, hours_key, opening_minutes, period_of
-from screens.models import Heartbeat, PlaylistItem, PlayRecord, Screen
+from screens.models import PlaylistItem, Screen
 from screens.report_plays import campaign_lines, item_lines
 from screens.report_views import percent
 from screens.reports import screen_report
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-MONDAY = date(2025, 3, 3)
-SATURDAY = MONDAY + timedelta(days=5)
-EVERY_DAY = [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "08:00", "end": "20:00"}]
-WEEKDAYS = [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "17:00"}]
-FRIDAY_NIGHT = [{"days": [5], "start": "22:00", "end": "02:00"}]
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)
-
-
-def beat(screen: Screen, start: datetime, count: int) -> None:
-    """A heartbeat in each of `count` minutes from `start` on."""
-    Heartbeat.objects.bulk_create(
-        Heartbeat(screen=screen, minute=start + timedelta(minutes=n))
-        for n in range(count)
-    )
-
-
-def play(screen, start: datetime, seconds: float, item=None, **fields) -> None:
-    PlayRecord.objects.create(
-        play_id=uuid.uuid4(),
-        screen=screen,
-        item=item,
-        page_id=item.page_id if item else None,
-        campaign_id=item.campaign_id if item else None,
-        started_at=start,
-        seconds=seconds,
-        **fields,
-    )
-
-
-@pytest.fixture
-def make_screen(screen_tree):
-    """A screen in service since New Year 2025, last seen just now."""
-
-    def make(group=None, name="文化广场大屏", hours=EVERY_DAY, **fields) -> Screen:
-        fields.setdefault("paired_at", at(date(2025, 1, 1), 0))
-        fields.setdefault("last_seen_at", timezone.now())
-        return Screen.objects.create(
-            group=group or screen_tree.site, name=name, opening_hours=hours, **fields
-        )
-
-    return make
+from tests.screens.telemetry_data import (
+    EVERY_DAY,
+    FRIDAY_NIGHT,
+    MONDAY,
+    SATURDAY,
+    WEEKDAYS,
+    at,
+    beat,
+    play,
+)
 
 
 def only_screen(report):

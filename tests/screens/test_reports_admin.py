@@ -110,11 +110,32 @@ def test_unknown_group_is_not_found(admin_client, db):
     assert admin_client.get(URL + "?group=abc").status_code == 404
 
 
-def test_nonsense_period_falls_back_to_this_week(admin_client, db):
-    response = admin_client.get(URL + "?period=year&date=nonsense")
+def test_no_period_or_date_shows_this_week(admin_client, db):
+    response = admin_client.get(URL)
     period = response.context["period"]
     assert period.kind == "week"
     assert period.first <= timezone.localdate() <= period.last
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?date=0001-01-01", "日期应在 2000-01-01 至 2099-12-31 之间"),
+        ("?period=month&date=9999-12-31", "日期应在 2000-01-01 至 2099-12-31 之间"),
+        ("?period=day&date=nonsense", "日期格式应为 YYYY-MM-DD"),
+        ("?period=day&date=2026-02-30", "日期格式应为 YYYY-MM-DD"),
+        ("?period=year&date=2026-03-01", "周期只能是日、周或月"),
+    ],
+)
+def test_a_period_or_date_out_of_range_is_refused_with_a_message(
+    admin_client, db, query, message
+):
+    page = admin_client.get(URL + query)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    export = admin_client.get(URL + "export.xlsx" + query)
+    assert export.status_code == 400
+    assert message in export.content.decode()
 
 
 def test_csv_export_has_every_table_with_chinese_headers(monday, admin_client):
