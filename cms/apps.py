@@ -12,7 +12,7 @@ class CmsConfig(AppConfig):
         from wagtail.models import Revision
         from wagtail.signals import page_published, page_unpublished
 
-        from cms import advisories, files
+        from cms import advisories, files, frontend_purge, page_cache
 
         page_published.connect(files.on_page_published, dispatch_uid="cms.files")
         page_published.connect(
@@ -25,3 +25,5 @@ class CmsConfig(AppConfig):
             files.on_revision_saved, sender=Revision, dispatch_uid="cms.files"
         )
         post_migrate.connect(files.on_migrated, sender=self, dispatch_uid="cms.files")
+        page_cache.connect_signals()
+        frontend_purge.connect_signals()
