@@ -256,7 +256,7 @@ FEEDS_FINGERPRINT_SECONDS = float(os.environ.get("FEEDS_FINGERPRINT_SECONDS", "1
 # after the first one buffered (by a timer thread when no request follows).
 # A process reuses what it read of a partner key for this long, so a revoked
 # key is refused everywhere within it (partners/access.py).
-PARTNERS_KEY_SECONDS = 0.5
+PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
 PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True
