@@ -144,6 +144,24 @@ def load_targets(paths: dict[str, str], key: str) -> dict[str, str]:
     return static | pages | feeds
 
 
+def write_static_copies(targets: dict[str, str]) -> dict[str, str]:
+    """The bytes of each targeted page and of the public feed, as files
+    WhiteNoise serves (it reads STATIC_ROOT when the server starts): the
+    yardstick with the same body, by label."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(SERVER_NAME=HOST)
+    copies = {}
+    for label in (*TARGET_PAGES, "public feed"):
+        name = f"site-bench/{label.replace(' ', '-')}.copy"
+        target = Path(settings.STATIC_ROOT) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(client.get(targets[label]).content)
+        copies[label] = settings.STATIC_URL + name
+    return copies
+
+
 def uncached(path: str) -> PathSequence:
     """The path with a new query parameter on every request: each one
     misses the page cache and renders."""
@@ -162,11 +180,12 @@ def uncached_load(port: int, path: str) -> LoadResult:
     return load_sequence(HOST, port, paths, MEASURE_SECONDS, CONCURRENCY)
 
 
-# target label -> (path, result, the static file's rate on the same server)
-Results = dict[str, tuple[str, LoadResult, float]]
+# target label -> (path, result, the static file's rate on the same server,
+# the rate of a static copy of the same bytes or None)
+Results = dict[str, tuple[str, LoadResult, float, float | None]]
 
 
-def throughput(targets: dict[str, str], log: Path) -> Results:
+def throughput(targets: dict[str, str], copies: dict[str, str], log: Path) -> Results:
     report()
     report(
         f"throughput: gunicorn, {SERVER_WORKERS} workers × {SERVER_THREADS} "
@@ -176,30 +195,37 @@ def throughput(targets: dict[str, str], log: Path) -> Results:
     static_path = targets["static file"]
     results: Results = {}
     with gunicorn(SERVER_WORKERS, SERVER_THREADS, static_path, log) as port:
-        static = timed_load(port, static_path)
-        results["static file"] = (static_path, static, static.rate)
+        static_load = timed_load(port, static_path)
+        static = static_load.rate
+        results["static file"] = (static_path, static_load, static, None)
+        same = {}
+        for label, path in copies.items():
+            copy = timed_load(port, path)
+            results[f"{label}, static copy"] = (path, copy, static, None)
+            same[label] = copy.rate
+        same["keyed feed"] = same["public feed"]
         for label in LOADED_PAGES:
             path = targets[label]
-            results[label] = (path, timed_load(port, path), static.rate)
+            cached = timed_load(port, path)
+            results[label] = (path, cached, static, same.get(label))
+            rendered = uncached_load(port, path)
             shown = unquote(path) + " (+ ?uncached=n)"
-            results[f"{label} uncached"] = (
-                shown,
-                uncached_load(port, path),
-                static.rate,
-            )
+            results[f"{label} uncached"] = (shown, rendered, static, same.get(label))
         for label in ("public feed", "keyed feed"):
             path = targets[label]
-            results[label] = (path, timed_load(port, path), static.rate)
+            results[label] = (path, timed_load(port, path), static, same[label])
     every_pull = {"PARTNERS_KEY_SECONDS": "0"}
     with gunicorn(
         SERVER_WORKERS, SERVER_THREADS, static_path, log, **every_pull
     ) as port:
-        static = timed_load(port, static_path)
+        static = timed_load(port, static_path).rate
+        same_bytes = timed_load(port, copies["public feed"]).rate
         path = targets["keyed feed"]
         results["keyed, key read every pull"] = (
             path,
             timed_load(port, path),
-            static.rate,
+            static,
+            same_bytes,
         )
     return results
 
@@ -207,17 +233,19 @@ def throughput(targets: dict[str, str], log: Path) -> Results:
 def report_throughput(results: Results) -> None:
     report(
         f"  {'target':<28}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'failed':>8}"
-        f"{'× static':>10}  path"
+        f"{'× static':>10}{'× same':>8}  path"
     )
-    for label, (path, result, static) in results.items():
+    for label, (path, result, static, same) in results.items():
+        versus_same = f"{result.rate / same:>8.3f}" if same else f"{'':>8}"
         report(
             f"  {label:<28}{result.rate:>8.1f}{result.percentile(50):>9.1f}"
             f"{result.percentile(95):>9.1f}{result.failed:>8}"
-            f"{result.rate / static:>10.3f}  {unquote(path)}"
+            f"{result.rate / static:>10.3f}{versus_same}  {unquote(path)}"
         )
     report(
-        "  (the last line is a second server with PARTNERS_KEY_SECONDS=0, its "
-        "ratio against its own static file)"
+        f"  × static: against {STATIC_FILE}; × same: against a static copy of "
+        "the same bytes (the feeds: of the public feed). The last line is a "
+        "second server with PARTNERS_KEY_SECONDS=0, against its own static files."
     )
 
 
@@ -239,8 +267,13 @@ def report_growth(measurements: Measurements) -> None:
 
 
 def ratio(results: Results, label: str) -> float:
-    _path, result, static = results[label]
+    _path, result, static, _same = results[label]
     return result.rate / static
+
+
+def same_bytes_ratio(results: Results, label: str) -> float:
+    _path, result, _static, same = results[label]
+    return result.rate / same
 
 
 def met(value: float) -> str:
@@ -257,15 +290,22 @@ def report_summary(measurements: Measurements, results: Results) -> None:
         target = (
             f"; target ≥ {TARGET_RATIO} {met(cached)}" if label in TARGET_PAGES else ""
         )
-        report(
-            f"  {label}: cached {cached:.3f} × static, rendered {rendered:.3f} × "
-            f"static{target}"
+        same = (
+            f" ({same_bytes_ratio(results, label):.3f} × the same bytes)"
+            if label in TARGET_PAGES
+            else ""
         )
-    keyed = ratio(results, "keyed feed")
+        report(
+            f"  {label}: cached {cached:.3f} × static{same}, rendered "
+            f"{rendered:.3f} × static{target}"
+        )
+    keyed = same_bytes_ratio(results, "keyed feed")
     report(
-        f"  keyed feed: {keyed:.3f} × static; target ≥ {TARGET_RATIO} {met(keyed)} "
-        f"(public feed {ratio(results, 'public feed'):.3f}, key read every pull "
-        f"{ratio(results, 'keyed, key read every pull'):.3f})"
+        f"  keyed feed: {keyed:.3f} × the same bytes static, "
+        f"{ratio(results, 'keyed feed'):.3f} × {STATIC_FILE}; target ≥ "
+        f"{TARGET_RATIO} {met(keyed)} (public feed "
+        f"{same_bytes_ratio(results, 'public feed'):.3f}, key read every pull "
+        f"{same_bytes_ratio(results, 'keyed, key read every pull'):.3f})"
     )
 
 
@@ -292,7 +332,9 @@ def run(var_dir: Path) -> None:
     report_search_hits(hits, generated)
     connections.close_all()
     targets = load_targets(paths, key)
-    results = throughput(targets, var_dir / "gunicorn.log")
+    copies = write_static_copies(targets)
+    connections.close_all()
+    results = throughput(targets, copies, var_dir / "gunicorn.log")
     report_throughput(results)
     report_summary(measurements, results)
 

@@ -33,6 +33,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,7 +55,7 @@ from cms.http import conditional
 
 CACHE_SECONDS = 60 * 60  # entries are keyed by fingerprint; this only frees space
 CACHED_VIEWS = frozenset({"wagtail_serve", "search"})
-PURGEABLE_VIEWS = frozenset({"wagtail_serve"})  # the frontend cache is purged of
+PURGEABLE_VIEWS = frozenset({"wagtail_serve"})  # addresses frontend_purge reaches
 CACHED_STATUSES = frozenset({200, 410})
 UNCACHED_DIRECTIVES = ("private", "no-store", "no-cache")
 
@@ -98,6 +99,18 @@ class CachedPage:
         return response
 
 
+@lru_cache(maxsize=4096)
+def cached_view_at(path: str) -> str | None:
+    """The name of the cached view at this path, or None. Remembered: the
+    pages' catch-all pattern comes last, so resolving a page's path walks
+    every other pattern first (most of a hit's cost)."""
+    try:
+        name = resolve(path).url_name
+    except Resolver404:
+        return None
+    return name if name in CACHED_VIEWS else None
+
+
 def cached_view(request: HttpRequest) -> str | None:
     """The name of the cached view this request is for, if it may be
     answered from the cache."""
@@ -105,13 +118,9 @@ def cached_view(request: HttpRequest) -> str | None:
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
-    if "Authorization" in request.headers:
+    if "HTTP_AUTHORIZATION" in request.META:  # request.headers parses them all
         return None
-    try:
-        name = resolve(request.path_info).url_name
-    except Resolver404:
-        return None
-    return name if name in CACHED_VIEWS else None
+    return cached_view_at(request.path_info)
 
 
 def may_keep(response: HttpResponse) -> bool:
@@ -164,7 +173,10 @@ class PageCacheMiddleware:
         if view is None:
             return self.get_response(request)
         fingerprint = current_fingerprint()
-        address = (request.scheme, request.get_host(), request.get_full_path())
+        # The Host header as sent: get_host() validates it on every call, and
+        # a host it refuses renders a 400, which is never kept.
+        host = request.META.get("HTTP_HOST", "")
+        address = (request.scheme, host, request.get_full_path())
         key = fingerprint.cache_key("pages", *address)
         page = cache.get(key)
         if page is None:

@@ -181,6 +181,14 @@ def test_signed_in_users_are_never_served_or_stored(client, article, editor):
     assert "悄悄改掉的标题" in text(client, url)  # nothing was stored for them
 
 
+def test_a_request_with_credentials_is_never_served_or_stored(client, article):
+    url = url_of(article)
+    with_credentials = client.get(url, headers={"Authorization": "Bearer x"})
+    assert "ETag" not in with_credentials
+    ArticlePage.objects.filter(pk=article.pk).update(title="悄悄改掉的标题")
+    assert "悄悄改掉的标题" in text(client, url)
+
+
 def test_errors_and_other_methods_are_never_stored(client, article):
     client.get("/no-such-page/")
     with CaptureQueriesContext(connection) as queries:
