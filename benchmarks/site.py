@@ -11,6 +11,7 @@ Run: make bench  (or .venv/bin/python benchmarks/site.py); see README.md.
 """
 
 import time
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -37,7 +38,8 @@ SERVER_WORKERS = 2  # one per core of the machine the figures come from
 SERVER_THREADS = 2
 CONCURRENCY = 4
 WARM_UP_SECONDS = 2
-MEASURE_SECONDS = 10
+MEASURE_SECONDS = 10  # per target, in ROUNDS turns
+ROUNDS = 4
 
 
 # size label ("demo", "+1k", …) -> page label -> sample
@@ -169,19 +171,42 @@ def uncached(path: str) -> PathSequence:
     return PathSequence(f"{path}{separator}uncached={n}" for n in count())
 
 
-def timed_load(port: int, path: str) -> LoadResult:
-    load(HOST, port, path, WARM_UP_SECONDS, CONCURRENCY)
-    return load(HOST, port, path, MEASURE_SECONDS, CONCURRENCY)
+Run = Callable[[float], LoadResult]  # load for so many seconds
 
 
-def uncached_load(port: int, path: str) -> LoadResult:
+def fixed(port: int, path: str) -> Run:
+    return lambda seconds: load(HOST, port, path, seconds, CONCURRENCY)
+
+
+def renders(port: int, path: str) -> Run:
     paths = uncached(path)
-    load_sequence(HOST, port, paths, WARM_UP_SECONDS, CONCURRENCY)
-    return load_sequence(HOST, port, paths, MEASURE_SECONDS, CONCURRENCY)
+    return lambda seconds: load_sequence(HOST, port, paths, seconds, CONCURRENCY)
 
 
-# target label -> (path, result, the static file's rate on the same server,
-# the rate of a static copy of the same bytes or None)
+def merged(results: list[LoadResult]) -> LoadResult:
+    return LoadResult(
+        ok=sum(r.ok for r in results),
+        failed=sum(r.failed for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies_ms=tuple(sorted(ms for r in results for ms in r.latencies_ms)),
+    )
+
+
+def alternating(runs: dict[str, Run]) -> dict[str, LoadResult]:
+    """Each run warmed up, then measured in ROUNDS turns taken in rotation,
+    so that load from elsewhere on the machine falls on a target and its
+    yardsticks alike."""
+    for run in runs.values():
+        run(WARM_UP_SECONDS)
+    turns: dict[str, list[LoadResult]] = {label: [] for label in runs}
+    for _round in range(ROUNDS):
+        for label, run in runs.items():
+            turns[label].append(run(MEASURE_SECONDS / ROUNDS))
+    return {label: merged(results) for label, results in turns.items()}
+
+
+# target label -> (path, result, the static file's rate measured alongside,
+# the rate of a static copy of the same bytes measured alongside, or None)
 Results = dict[str, tuple[str, LoadResult, float, float | None]]
 
 
@@ -189,43 +214,64 @@ def throughput(targets: dict[str, str], copies: dict[str, str], log: Path) -> Re
     report()
     report(
         f"throughput: gunicorn, {SERVER_WORKERS} workers × {SERVER_THREADS} "
-        f"threads, {CONCURRENCY} keep-alive connections, {WARM_UP_SECONDS} s "
-        f"warm-up + {MEASURE_SECONDS} s per target …"
+        f"threads, {CONCURRENCY} keep-alive connections; each target with its "
+        f"yardsticks, {WARM_UP_SECONDS} s warm-up each, then {ROUNDS} rounds "
+        f"of {MEASURE_SECONDS / ROUNDS:g} s each in turn …"
     )
     static_path = targets["static file"]
     results: Results = {}
     with gunicorn(SERVER_WORKERS, SERVER_THREADS, static_path, log) as port:
-        static_load = timed_load(port, static_path)
-        static = static_load.rate
-        results["static file"] = (static_path, static_load, static, None)
-        same = {}
-        for label, path in copies.items():
-            copy = timed_load(port, path)
-            results[f"{label}, static copy"] = (path, copy, static, None)
-            same[label] = copy.rate
-        same["keyed feed"] = same["public feed"]
         for label in LOADED_PAGES:
             path = targets[label]
-            cached = timed_load(port, path)
-            results[label] = (path, cached, static, same.get(label))
-            rendered = uncached_load(port, path)
+            runs = {"static": fixed(port, static_path)}
+            if label in copies:
+                runs["same"] = fixed(port, copies[label])
+            runs |= {"cached": fixed(port, path), "rendered": renders(port, path)}
+            got = alternating(runs)
+            static = got["static"].rate
+            same = got["same"].rate if "same" in got else None
+            results.setdefault(
+                "static file", (static_path, got["static"], static, None)
+            )
+            if same:
+                copy = (copies[label], got["same"], static, None)
+                results[f"{label}, static copy"] = copy
+            results[label] = (path, got["cached"], static, same)
             shown = unquote(path) + " (+ ?uncached=n)"
-            results[f"{label} uncached"] = (shown, rendered, static, same.get(label))
+            results[f"{label} uncached"] = (shown, got["rendered"], static, same)
+        feeds = alternating(
+            {
+                "static": fixed(port, static_path),
+                "same": fixed(port, copies["public feed"]),
+                "public feed": fixed(port, targets["public feed"]),
+                "keyed feed": fixed(port, targets["keyed feed"]),
+            }
+        )
+        static, same = feeds["static"].rate, feeds["same"].rate
+        results["public feed, static copy"] = (
+            copies["public feed"],
+            feeds["same"],
+            static,
+            None,
+        )
         for label in ("public feed", "keyed feed"):
-            path = targets[label]
-            results[label] = (path, timed_load(port, path), static, same[label])
+            results[label] = (targets[label], feeds[label], static, same)
     every_pull = {"PARTNERS_KEY_SECONDS": "0"}
     with gunicorn(
         SERVER_WORKERS, SERVER_THREADS, static_path, log, **every_pull
     ) as port:
-        static = timed_load(port, static_path).rate
-        same_bytes = timed_load(port, copies["public feed"]).rate
-        path = targets["keyed feed"]
+        got = alternating(
+            {
+                "static": fixed(port, static_path),
+                "same": fixed(port, copies["public feed"]),
+                "keyed": fixed(port, targets["keyed feed"]),
+            }
+        )
         results["keyed, key read every pull"] = (
-            path,
-            timed_load(port, path),
-            static,
-            same_bytes,
+            targets["keyed feed"],
+            got["keyed"],
+            got["static"].rate,
+            got["same"].rate,
         )
     return results
 
@@ -244,8 +290,9 @@ def report_throughput(results: Results) -> None:
         )
     report(
         f"  × static: against {STATIC_FILE}; × same: against a static copy of "
-        "the same bytes (the feeds: of the public feed). The last line is a "
-        "second server with PARTNERS_KEY_SECONDS=0, against its own static files."
+        "the same bytes (the feeds: of the public feed); each measured in turn "
+        "with the target (the static file's row: its first measurement). The "
+        "last line is a second server with PARTNERS_KEY_SECONDS=0."
     )
 
 
