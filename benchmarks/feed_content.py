@@ -253,3 +253,23 @@ def publish_reviewed(
         approve_review(page, reviewer, comment="基准测试：内容准确")
 
     return page, approve
+
+
+def create_keyed_feed(slug: str, like: str) -> str:
+    """A partner feed selecting what the feed `like` does, and a key for it
+    (with a rate limit the load cannot reach); returns the key in clear."""
+    from feeds.models import FeedDefinition
+    from partners.models import ApiKey, Partner
+
+    feed = FeedDefinition.objects.create(
+        slug=slug,
+        title="基准测试合作方订阅源",
+        item_count=FeedDefinition.objects.get(slug=like).item_count,
+        access=FeedDefinition.Access.PARTNER,
+    )
+    partner = Partner.objects.create(name="基准测试合作方", contact_name="张丽")
+    key = ApiKey(partner=partner, label="基准测试", rate_limit_per_minute=10**9)
+    clear = key.assign_key()
+    key.save()
+    key.feeds.add(feed)
+    return clear

@@ -1,7 +1,7 @@
 """Partner-feed benchmark over the demo content plus 100,000 generated
 articles. Prints SQL queries per feed request at 1,000 and at 100,000 items
 (they must not grow), requests per second for the public feed `all` cached
-and uncached and for a keyed partner feed under waitress, relative to a
+and uncached and for a keyed partner feed under gunicorn, relative to a
 static file of the same bytes served by the same server in the same run
 (target: the cached feed at least half the static file's rate), and the
 time from a reviewer's approval publishing an article to the article being
@@ -21,7 +21,7 @@ from feed_load import PathSequence, load_sequence, wait_for
 from loadgen import LoadResult, load
 from sampling import TIMED_REPEATS, Sample, measure
 from sampling import report as say
-from server import HOST, waitress
+from server import HOST, gunicorn
 
 SIZES = {"1k": 1_000, "100k": 100_000}  # generated articles at each step
 FEED = "all"  # the demo's public feed of everything published
@@ -29,7 +29,8 @@ KEYED_FEED = "feed-bench-keyed"
 FORMATS = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
 STATIC_COPY = "feed-bench/all-rss.xml"  # under STATIC_ROOT
 TARGET_RATIO = 0.5  # cached feed ÷ static file
-SERVER_THREADS = 4
+SERVER_WORKERS = 2  # one per core of the machine the figures come from
+SERVER_THREADS = 2
 CONCURRENCY = 4
 WARM_UP_SECONDS = 2
 MEASURE_SECONDS = 10
@@ -171,26 +172,6 @@ def last_page() -> int:
     return ceil(feed_pages(feed).count() / feed.item_count)
 
 
-def create_keyed_feed() -> str:
-    """A partner feed selecting what `all` does, and a key for it (with a
-    rate limit the load cannot reach); returns the key in clear."""
-    from feeds.models import FeedDefinition
-    from partners.models import ApiKey, Partner
-
-    feed = FeedDefinition.objects.create(
-        slug=KEYED_FEED,
-        title="基准测试合作方订阅源",
-        item_count=FeedDefinition.objects.get(slug=FEED).item_count,
-        access=FeedDefinition.Access.PARTNER,
-    )
-    partner = Partner.objects.create(name="基准测试合作方", contact_name="张丽")
-    key = ApiKey(partner=partner, label="基准测试", rate_limit_per_minute=10**9)
-    clear = key.assign_key()
-    key.save()
-    key.feeds.add(feed)
-    return clear
-
-
 # Under load ---------------------------------------------------------------------------
 
 
@@ -297,11 +278,12 @@ def under_load(section, key: str, pages: int, log: Path) -> tuple[dict, list]:
     }
     say()
     say(
-        f"throughput: waitress with {SERVER_THREADS} threads, {CONCURRENCY} "
+        f"throughput: gunicorn, {SERVER_WORKERS} workers × {SERVER_THREADS} "
+        f"threads, {CONCURRENCY} "
         f"keep-alive connections, {WARM_UP_SECONDS} s warm-up + {MEASURE_SECONDS} s "
         "per target; uncached: archive pages 2, 3, … each once …"
     )
-    with waitress(SERVER_THREADS, static_path, log) as port:
+    with gunicorn(SERVER_WORKERS, SERVER_THREADS, static_path, log) as port:
         sizes = {label: body_size(port, path) for label, path in targets.items()}
         sizes["uncached feed"] = body_size(port, feed_path(FEED, page=pages))
         results = throughput(port, targets, pages)
@@ -358,6 +340,7 @@ def report_summary(
 
 def run(var_dir: Path) -> None:
     from content import set_up_demo
+    from feed_content import create_keyed_feed
 
     from partners.pull_log import flush_pull_logs
 
@@ -366,8 +349,8 @@ def run(var_dir: Path) -> None:
     demo = set_up_demo()
     say(f"  {demo.summary}")
     say(f"  done in {time.monotonic() - started:.0f} s")
-    say(environment_line("waitress"))
-    key = create_keyed_feed()
+    say(environment_line("gunicorn"))
+    key = create_keyed_feed(KEYED_FEED, like=FEED)
     measurements: Measurements = {}
     last_pages: dict[str, int] = {}
     generated = 0
@@ -379,7 +362,7 @@ def run(var_dir: Path) -> None:
     report_queries(measurements, last_pages)
     largest = list(SIZES)[-1]
     results, publishing = under_load(
-        demo.section, key, last_pages[largest], var_dir / "waitress.log"
+        demo.section, key, last_pages[largest], var_dir / "gunicorn.log"
     )
     report_summary(measurements, results, publishing)
     flush_pull_logs()  # this process's pulls, before its database goes

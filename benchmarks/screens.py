@@ -59,11 +59,12 @@ from screen_players import (
     prime,
     run_figures,
 )
-from server import HOST, waitress
+from server import HOST, gunicorn
 
 STATIC_FILE = "cms/site.css"
 RUN_SECONDS = int(os.environ.get("SCREENS_BENCH_SECONDS", "90"))
-SERVER_THREADS = 4
+SERVER_WORKERS = 2  # one per core of the machine the figures come from
+SERVER_THREADS = 2
 CAPACITY_SECONDS = 8
 CAPACITY_KINDS = ("playlist 304", "playlist 200", "heartbeat")
 TIMED_REPEATS = 3
@@ -380,8 +381,11 @@ def under_load(fleet: Fleet, log: Path) -> tuple[dict, RunFigures]:
     connections.close_all()
     static_path = staticfiles_storage.url(STATIC_FILE)
     say()
-    say(f"serving with waitress ({SERVER_THREADS} threads) on {HOST} …")
-    with waitress(SERVER_THREADS, static_path, log) as port:
+    say(
+        f"serving with gunicorn ({SERVER_WORKERS} workers × {SERVER_THREADS} "
+        f"threads) on {HOST} …"
+    )
+    with gunicorn(SERVER_WORKERS, SERVER_THREADS, static_path, log) as port:
         static, capacity = capacity_phase(port, fleet, static_path)
         figures = fleet_phase(port, fleet, static)
     return capacity, figures
@@ -398,7 +402,7 @@ def run(var_dir: Path) -> None:
     demo = set_up_demo()
     say(f"  {demo.summary}")
     say(f"  done in {time.monotonic() - started:.0f} s")
-    say(environment_line("waitress"))
+    say(environment_line("gunicorn"))
     fleet, sites, image = small_fleet()
     sizes = {"10 screens": f"{fleet.groups} groups, {len(fleet.screens)} screens"}
     measurements = {"10 screens": measure_requests(fleet)}
@@ -406,7 +410,7 @@ def run(var_dir: Path) -> None:
     sizes["1k screens"] = f"{fleet.groups} groups, {len(fleet.screens):,} screens"
     measurements["1k screens"] = measure_requests(fleet)
     report_queries(measurements, sizes)
-    capacity, figures = under_load(fleet, var_dir / "waitress.log")
+    capacity, figures = under_load(fleet, var_dir / "gunicorn.log")
     growth = measure_growth(fleet)
     report_growth(growth)
     raw = timed_reports()

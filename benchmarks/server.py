@@ -1,4 +1,5 @@
-"""The site under a real WSGI server (waitress) in a child process, on loopback."""
+"""The site under gunicorn, the production server, in a child process on
+loopback: `workers` processes of `threads` threads each (gthread)."""
 
 import os
 import socket
@@ -39,26 +40,35 @@ def wait_until_ready(
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not responds(port, path):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"waitress did not serve {path}:\n{log.read_text()}")
+            raise RuntimeError(f"gunicorn did not serve {path}:\n{log.read_text()}")
         time.sleep(0.2)
 
 
 @contextmanager
-def waitress(threads: int, ready_path: str, log: Path) -> Iterator[int]:
-    """Serve cms.wsgi with the current environment; yields the port once
-    ready_path answers 200, and stops the server on exit."""
+def gunicorn(
+    workers: int, threads: int, ready_path: str, log: Path, **env: str
+) -> Iterator[int]:
+    """Serve cms.wsgi with the current environment (and `env` on top);
+    yields the port once ready_path answers 200, and stops the server on
+    exit."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
-        "waitress",
-        f"--listen={HOST}:{port}",
+        "gunicorn",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
         f"--threads={threads}",
         "cms.wsgi:application",
     ]
-    with log.open("w") as log_file:
+    with log.open("a") as log_file:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=os.environ, stdout=log_file, stderr=log_file
+            command,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log_file,
+            stderr=log_file,
         )
     try:
         wait_until_ready(process, port, ready_path, log)

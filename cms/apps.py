@@ -14,7 +14,14 @@ class CmsConfig(AppConfig):
         from wagtail.models import Revision
         from wagtail.signals import page_published, page_unpublished
 
-        from cms import advisories, files, public_address, task_log
+        from cms import (
+            advisories,
+            files,
+            frontend_purge,
+            page_cache,
+            public_address,
+            task_log,
+        )
         from cms.converters import RowIdConverter
 
         register_converter(RowIdConverter, "id")
@@ -37,3 +44,5 @@ class CmsConfig(AppConfig):
         )
         task_started.connect(task_log.on_task_started, dispatch_uid="cms.task_log")
         task_finished.connect(task_log.on_task_finished, dispatch_uid="cms.task_log")
+        page_cache.connect_signals()
+        frontend_purge.connect_signals()

@@ -8,7 +8,10 @@ TTL: its cache entries are keyed by a fingerprint read from the database.
   one query. Each is read off an index or a table of a few rows, so the
   cost does not grow with pages, log, placements or items. A sub-query may
   compare with %(now)s, the moment of reading, so that time passing (an
-  expiry, a placement coming due) moves the fingerprint too.
+  expiry, a placement coming due) moves the fingerprint too. Its `upcoming`
+  sub-queries name future moments (the next expiry); the earliest is the
+  fingerprint's next_change, which bounds how long anything may keep an
+  output made under it.
 - RecentFingerprint: the reading this process made last, reused while it
   is younger than max_age() seconds (0: a new reading on every call). A
   reading from the future (the clock went back) counts as stale. Threads
@@ -76,6 +79,7 @@ class Generation(models.Model):
 class Fingerprint:
     key: str  # hash of every part
     changed_at: datetime | None  # the latest moment any part changed
+    next_change: datetime | None = None  # the earliest upcoming moment
 
     def cache_key(self, namespace: str, *parts: object) -> str:
         """The key of what `parts` name under this fingerprint."""
@@ -104,10 +108,12 @@ def as_datetime(value) -> datetime | None:
 class FingerprintQuery:
     counters: tuple[str, ...]  # sub-queries of ever-growing numbers
     moments: tuple[str, ...]  # sub-queries of datetimes
+    upcoming: tuple[str, ...] = ()  # sub-queries of future datetimes
 
     @property
     def sql(self) -> str:
-        parts = ", ".join(f"({query})" for query in (*self.counters, *self.moments))
+        queries = (*self.counters, *self.moments, *self.upcoming)
+        parts = ", ".join(f"({query})" for query in queries)
         return f"SELECT {parts}"
 
     def read(self, now: datetime) -> Fingerprint:
@@ -118,10 +124,17 @@ class FingerprintQuery:
         counters = list(row[: len(self.counters)])
         moments = [as_datetime(value) for value in row[len(self.counters) :]]
         key = hashlib.sha256(repr((counters, moments)).encode()).hexdigest()[:24]
-        return Fingerprint(key, max((m for m in moments if m), default=None))
+        past, upcoming = moments[: len(self.moments)], moments[len(self.moments) :]
+        return Fingerprint(
+            key,
+            max((m for m in past if m), default=None),
+            min((m for m in upcoming if m), default=None),
+        )
 
 
-def page_fingerprint(generation: type[Generation], *moments: str) -> FingerprintQuery:
+def page_fingerprint(
+    generation: type[Generation], *moments: str, upcoming: tuple[str, ...] = ()
+) -> FingerprintQuery:
     """What every output of pages moves with — any page log entry (publish,
     unpublish, move, privacy, delete: Wagtail logs each), a live page
     passing its expiry time, the output's generation — and its own moments."""
@@ -133,7 +146,13 @@ def page_fingerprint(generation: type[Generation], *moments: str) -> Fingerprint
             latest(generation, "changed_at"),
             *moments,
         ),
+        upcoming=upcoming,
     )
+
+
+def earliest(model: type[models.Model], column: str, where: str) -> str:
+    """A sub-query for the minimum of one column of a model's table."""
+    return f"SELECT MIN({column}) FROM {model._meta.db_table} WHERE {where}"
 
 
 class RecentFingerprint:

@@ -40,7 +40,9 @@ def conditional(
 
 def bearer_token(request: HttpRequest) -> str | None:
     """The token of an `Authorization: Bearer <token>` header, or None."""
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+    # META, not request.headers: that would parse every header of the request.
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
     return token.strip() or None

@@ -3,14 +3,20 @@ and per-key rate limits.
 
 A key comes as `Authorization: Bearer <key>` or `?key=<key>`. A keyless
 request for a public feed costs no query; a keyed one costs one (the key, its
-partner and whether the feed is in its scope, together). Rate limits count
-requests per key in one-minute windows (cms.rate_limit). The key a request presented is
+partner and whether the feed is in its scope, together), at most once per
+PARTNERS_KEY_SECONDS (0.5 s) per key, feed and process: a key revoked or a
+partner stopped is refused everywhere within that, while a key's expiry
+time is checked on every request. Rate limits count requests per key in
+one-minute windows (cms.rate_limit). The key a request presented is
 kept on it (KEY_ATTRIBUTE) for the pull log (pull_log.py). `authorise` and
 the pull log are the feeds' access gate (feeds/access.py, installed in
 apps.py)."""
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
@@ -39,10 +45,8 @@ def unauthorised(message: str) -> AccessDenied:
     return AccessDenied(401, message)
 
 
-def find_key(request: HttpRequest, clear: str, feed: FeedDefinition | None) -> ApiKey:
-    """The key with its partner (and, given a feed, `may_read`), or 401."""
-    if not KEY_PATTERN.match(clear):
-        raise unauthorised(_("密钥无效"))
+def read_key(key_hash: str, feed: FeedDefinition | None) -> ApiKey | None:
+    """The key with its partner (and, given a feed, `may_read`)."""
     keys = ApiKey.objects.select_related("partner")
     if feed is not None:
         scope = ApiKey.feeds.through.objects.filter(
@@ -50,7 +54,41 @@ def find_key(request: HttpRequest, clear: str, feed: FeedDefinition | None) -> A
         )
         keys = keys.annotate(may_read=Exists(scope))
     # Unordered: the default ordering (by partner) would join for nothing.
-    key = next(iter(keys.filter(key_hash=hash_key(clear)).order_by()), None)
+    return next(iter(keys.filter(key_hash=key_hash).order_by()), None)
+
+
+class RecentKeys:
+    """The keys this process read lately, each reused while its reading is
+    younger than PARTNERS_KEY_SECONDS. Only keys that exist are kept, so
+    made-up keys cannot grow it. `clock` is settable for the tests of the
+    window."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._readings: dict[tuple[str, int | None], tuple[float, ApiKey]] = {}
+
+    def get(self, key_hash: str, feed: FeedDefinition | None) -> ApiKey | None:
+        slot = (key_hash, feed.pk if feed else None)
+        now = self.clock()
+        read_at, key = self._readings.get(slot, (None, None))
+        if read_at is not None and 0 <= now - read_at < settings.PARTNERS_KEY_SECONDS:
+            return key
+        key = read_key(key_hash, feed)
+        if key is None:
+            self._readings.pop(slot, None)
+        else:
+            self._readings[slot] = (now, key)
+        return key
+
+
+RECENT_KEYS = RecentKeys()
+
+
+def find_key(request: HttpRequest, clear: str, feed: FeedDefinition | None) -> ApiKey:
+    """The key with its partner (and, given a feed, `may_read`), or 401."""
+    if not KEY_PATTERN.match(clear):
+        raise unauthorised(_("密钥无效"))
+    key = RECENT_KEYS.get(hash_key(clear), feed)
     if key is None:
         raise unauthorised(_("密钥无效"))
     setattr(request, KEY_ATTRIBUTE, key)

@@ -144,7 +144,7 @@ def log_pull(
         at=timezone.now(),
         status=status,
         bytes=size,
-        user_agent=request.headers.get("User-Agent", "")[:300],
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
     if not PULLS.add(connection.settings_dict["NAME"], row):
         FLUSH_TIMER.schedule()

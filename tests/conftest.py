@@ -7,6 +7,7 @@ from pathlib import Path
 import ffmpeg
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.utils import timezone
 from wagtail.models import Page, Site
 from wagtail.test.utils.form_data import (
@@ -297,3 +298,10 @@ def run_export(django_capture_on_commit_callbacks, admin_user):
         return request
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached pages and feeds are keyed by database state that a later test
+    can repeat after a rollback (SQLite reuses ids): each test starts empty."""
+    cache.clear()

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "cms.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cms.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,6 +214,27 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Public pages are cached under a fingerprint a process re-reads once its
+# reading is this old: a change is on every page within it (cms/page_cache.py).
+PAGE_CACHE_FINGERPRINT_SECONDS = float(
+    os.environ.get("PAGE_CACHE_FINGERPRINT_SECONDS", "1")
+)
+# A CDN or reverse proxy in front answers PURGE at this address (Varnish,
+# nginx with a purge module); it is purged on publish, unpublish, moves and
+# taxonomy changes (cms/frontend_purge.py) and may keep a page this long.
+FRONTEND_CACHE_PURGE_URL = os.environ.get("FRONTEND_CACHE_PURGE_URL", "")
+WAGTAILFRONTENDCACHE = (
+    {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_PURGE_URL,
+        }
+    }
+    if FRONTEND_CACHE_PURGE_URL
+    else {}
+)
+PAGE_CACHE_CDN_SECONDS = int(os.environ.get("PAGE_CACHE_CDN_SECONDS", "600"))
+
 WAGTAIL_SITE_NAME = "科普全媒体"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", PUBLIC_BASE_URL)
 WAGTAILAPI_BASE_URL = PUBLIC_BASE_URL
@@ -313,6 +335,9 @@ FEEDS_WEBSUB_HUB = os.environ.get("FEEDS_WEBSUB_HUB", "")
 FEEDS_FINGERPRINT_SECONDS = float(os.environ.get("FEEDS_FINGERPRINT_SECONDS", "1"))
 # Pulls are written in batches of this many rows, or this many seconds
 # after the first one buffered (by a timer thread when no request follows).
+# A process reuses what it read of a partner key for this long, so a revoked
+# key is refused everywhere within it (partners/access.py).
+PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
 PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True

@@ -30,6 +30,8 @@ PUBLIC_BASE_URL = WAGTAILADMIN_BASE_URL = WAGTAILAPI_BASE_URL = "http://testserv
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = False
 # Every request reads what feeds depend on (one test keeps the 1 s memory).
 FEEDS_FINGERPRINT_SECONDS = 0
+PAGE_CACHE_FINGERPRINT_SECONDS = 0
+PARTNERS_KEY_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker processes started by tests share it.
