@@ -36,8 +36,12 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Two test processes (pytest-xdist): much of the suite waits on browsers,
+# servers and subprocesses. Tests sharing a Redis database are grouped onto
+# one process (xdist_group "redis"). PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
 test: system-test $(VENV)/.installed
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The shape of the code: lint, format, import layers (pyproject.toml's
 # import-linter contracts) and no model change without its migration.

@@ -25,7 +25,7 @@ class BoundedPagination(WagtailPagination):
     def paginate_queryset(self, queryset, request, view=None):
         rows = super().paginate_queryset(queryset, request, view)
         past_the_end = int(request.GET.get("offset", 0)) >= self.total_count
-        return queryset.none() if past_the_end else rows
+        return [] if past_the_end else rows
 
 
 class VisiblePagesAPIViewSet(PagesAPIViewSet):

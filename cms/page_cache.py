@@ -38,7 +38,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Revision
@@ -100,20 +100,20 @@ class CachedPage:
 
 
 @lru_cache(maxsize=4096)
-def cached_view_at(path: str) -> str | None:
-    """The name of the cached view at this path, or None. Remembered: the
-    pages' catch-all pattern comes last, so resolving a page's path walks
-    every other pattern first (most of a hit's cost)."""
+def cached_view_at(path: str) -> ResolverMatch | None:
+    """The cached view at this path, or None. Remembered: the pages'
+    catch-all pattern comes last, so resolving a page's path walks every
+    other pattern first (most of a hit's cost)."""
     try:
-        name = resolve(path).url_name
+        match = resolve(path)
     except Resolver404:
         return None
-    return name if name in CACHED_VIEWS else None
+    return match if match.url_name in CACHED_VIEWS else None
 
 
-def cached_view(request: HttpRequest) -> str | None:
-    """The name of the cached view this request is for, if it may be
-    answered from the cache."""
+def cached_view(request: HttpRequest) -> ResolverMatch | None:
+    """The cached view this request is for, if it may be answered from the
+    cache."""
     if request.method not in ("GET", "HEAD"):
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
@@ -169,9 +169,10 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        view = cached_view(request)
-        if view is None:
+        match = cached_view(request)
+        if match is None:
             return self.get_response(request)
+        view = match.url_name
         fingerprint = current_fingerprint()
         # The Host header as sent: get_host() validates it on every call, and
         # a host it refuses renders a 400, which is never kept.
@@ -187,6 +188,8 @@ class PageCacheMiddleware:
             lifetime = seconds_until(fingerprint.next_change, CACHE_SECONDS)
             if lifetime > 0:
                 cache.set(key, page, lifetime)
+        else:
+            request.resolver_match = match  # so a hit is logged and counted by view
         return conditional(request, page.response, etag=page.etag)
 
 

@@ -14,7 +14,11 @@ def test_notice_placements_are_named_on_the_calendar_and_placement_page(
 ):
     article = make_article(title="台风来了怎么办")
     paper = make_outlet("newspaper", name="求证·科学")
-    item = make_placement(article, paper)
+    # The item and both notices on one day, whatever the time the test runs.
+    tomorrow_morning = (timezone.localtime() + timezone.timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    item = make_placement(article, paper, scheduled_at=tomorrow_morning)
     correction = Advisory.objects.create(
         kind="correction", page=article, title=article.title, wrong="三", right="七"
     )

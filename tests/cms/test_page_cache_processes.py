@@ -21,6 +21,8 @@ from tests.cms.test_scheduling import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_PAGE_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12")
+# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("redis")
 START_SECONDS = 60
 CHANGE_SECONDS = 10
 READS = 10

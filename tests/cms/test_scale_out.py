@@ -15,6 +15,8 @@ from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 def environment() -> dict[str, str]:
@@ -70,11 +72,12 @@ def test_an_rq_worker_runs_the_index_update_that_an_edit_enqueues(
     assert empty_queue.llen("rq:queue:default") > 0
     assert not Page.objects.live().search("预警").count()
 
-    manage(
+    worker = manage(
         "rqworker", "default", "--burst", "--job-class", "django_tasks_rq.backend.Job"
     )
     assert empty_queue.llen("rq:queue:default") == 0
-    assert [p.title for p in Page.objects.live().search("预警")] == ["地震预警系统"]
+    found = [p.title for p in Page.objects.live().search("预警")]
+    assert found == ["地震预警系统"], worker.stdout + worker.stderr
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

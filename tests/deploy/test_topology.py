@@ -37,6 +37,7 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)"
     ),
+    pytest.mark.xdist_group("redis"),  # see tests/cms/test_scale_out.py
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

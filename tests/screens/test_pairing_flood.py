@@ -22,6 +22,8 @@ from screens.models import PairingRequest
 PAIR = "/api/screens/pair/"
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_PAIRING_REDIS_URL", "redis://127.0.0.1:6379/12")
+# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 @pytest.fixture(autouse=True)
