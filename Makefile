@@ -37,9 +37,10 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Two test processes (pytest-xdist): much of the suite waits on browsers,
-# servers and subprocesses. Tests sharing a Redis database are grouped onto
-# one process (xdist_group "redis"). PYTEST_WORKERS= runs in one process.
-PYTEST_WORKERS ?= -n 2 --dist loadgroup
+# servers and subprocesses. A module's tests stay in one process (loadfile):
+# each module that uses Redis owns its database number (11–14).
+# PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

@@ -20,9 +20,7 @@ from cms.pages import ArticlePage
 from tests.cms.test_scheduling import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_PAGE_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12")
-# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("redis")
+REDIS_URL = os.environ.get("TEST_PAGE_CACHE_REDIS_URL", "redis://127.0.0.1:6379/13")
 START_SECONDS = 60
 CHANGE_SECONDS = 10
 READS = 10
@@ -69,7 +67,7 @@ def gunicorn(request, tmp_path):
     }
     env.pop("REDIS_URL", None)
     if request.param == "redis":
-        redis.Redis.from_url(REDIS_URL).flushdb()  # database 12 is this test's
+        redis.Redis.from_url(REDIS_URL).flushdb()  # database 13 belongs to this module
         env["REDIS_URL"] = REDIS_URL
     port = free_port()
     log = tmp_path / "gunicorn.log"

@@ -15,8 +15,6 @@ from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
-# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("redis")
 
 
 def environment() -> dict[str, str]:
@@ -45,7 +43,7 @@ def manage(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def empty_queue():
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()  # database 11 belongs to this test
+    connection.flushdb()  # database 11 belongs to this module
     yield connection
     connection.flushdb()
 

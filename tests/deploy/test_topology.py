@@ -37,7 +37,6 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)"
     ),
-    pytest.mark.xdist_group("redis"),  # see tests/cms/test_scale_out.py
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,6 +220,7 @@ def deployment(fresh_database, s3_endpoint, queue, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "cms.settings.production",
         "SECRET_KEY": "deployment-test",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "SECURE_COOKIES": "0",
         "DATABASE_URL": f"postgresql://{settings['USER']}@127.0.0.1:{proxy.port}/{name}",
         "REDIS_URL": REDIS_URL,

@@ -21,9 +21,7 @@ from screens.models import PairingRequest
 
 PAIR = "/api/screens/pair/"
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_PAIRING_REDIS_URL", "redis://127.0.0.1:6379/12")
-# Redis databases 11 and 12 serve several modules: all run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("redis")
+REDIS_URL = os.environ.get("TEST_PAIRING_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +107,7 @@ print("refused", refused)
 @pytest.fixture
 def shared_cache():
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()  # database 12 belongs to this test
+    connection.flushdb()  # database 14 belongs to this module
     yield
     connection.flushdb()
 
