@@ -37,10 +37,11 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Two test processes (pytest-xdist): much of the suite waits on browsers,
-# servers and subprocesses. A module's tests stay in one process (loadfile):
-# each module that uses Redis owns its database number (11–14).
+# servers and subprocesses. Tests are handed out in pytest-django's order
+# (database tests before the transactional ones that empty the database);
+# each process owns a Redis database (tests/redis_db.py).
 # PYTEST_WORKERS= runs in one process.
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+PYTEST_WORKERS ?= -n 2
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

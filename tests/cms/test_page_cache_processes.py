@@ -18,9 +18,10 @@ import redis
 
 from cms.pages import ArticlePage
 from tests.cms.test_scheduling import database_url
+from tests.redis_db import redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_PAGE_CACHE_REDIS_URL", "redis://127.0.0.1:6379/13")
+REDIS_URL = redis_url()
 START_SECONDS = 60
 CHANGE_SECONDS = 10
 READS = 10
@@ -67,7 +68,7 @@ def gunicorn(request, tmp_path):
     }
     env.pop("REDIS_URL", None)
     if request.param == "redis":
-        redis.Redis.from_url(REDIS_URL).flushdb()  # database 13 belongs to this module
+        redis.Redis.from_url(REDIS_URL).flushdb()
         env["REDIS_URL"] = REDIS_URL
     port = free_port()
     log = tmp_path / "gunicorn.log"

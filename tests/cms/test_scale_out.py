@@ -11,10 +11,11 @@ import redis
 from wagtail.models import Page
 
 from tests.cms.test_scheduling import database_url, wait_until
+from tests.redis_db import redis_url
 from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+REDIS_URL = redis_url()
 
 
 def environment() -> dict[str, str]:
@@ -43,7 +44,7 @@ def manage(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def empty_queue():
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()  # database 11 belongs to this module
+    connection.flushdb()
     yield connection
     connection.flushdb()
 

@@ -30,6 +30,7 @@ from rq import Worker
 from tests.cms.test_scheduling import wait_until
 from tests.cms.test_storage import free_port
 from tests.deploy.seed import REVIEWER_PASSWORD
+from tests.redis_db import redis_url
 from tests.tcp_proxy import TcpProxy
 from tests.webhooks import slow_receiver
 
@@ -40,7 +41,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_DEPLOY_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = redis_url()
 BUCKET = "kepu-deploy"
 LEASE_SECONDS = 6
 TEMPLATE_PREFIX = "kepu_deploy_template_"
@@ -204,7 +205,7 @@ def s3_endpoint():
 @pytest.fixture(scope="module")
 def queue():
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()  # this database number belongs to this test
+    connection.flushdb()
     yield connection
     connection.flushdb()
 

@@ -18,10 +18,11 @@ from cms.rate_limit import address_bucket
 from cms.scheduling import tick
 from screens import pairing
 from screens.models import PairingRequest
+from tests.redis_db import redis_url
 
 PAIR = "/api/screens/pair/"
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_PAIRING_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = redis_url()
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +108,7 @@ print("refused", refused)
 @pytest.fixture
 def shared_cache():
     connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()  # database 14 belongs to this module
+    connection.flushdb()
     yield
     connection.flushdb()
 
