@@ -9,7 +9,11 @@ BIND ?= 127.0.0.1:$(PORT)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := ffmpeg fonts-noto-cjk fonts-noto-core gettext libpango-1.0-0 \
   libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils
+# The screen box's kit (deploy/screen-box) is tested under Xvfb with openbox
+# and checked by shellcheck, systemd-analyze and desktop-file-validate.
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver poppler-utils \
+  xvfb openbox python3-xdg x11-utils x11-xserver-utils curl jq shellcheck \
+  desktop-file-utils systemd
 
 .PHONY: run dev test check bench lock messages system-run system-test
 

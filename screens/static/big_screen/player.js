@@ -853,6 +853,20 @@ async function keepAwake() {
 
 document.addEventListener("visibilitychange", keepAwake);
 
+// The box's watchdog ------------------------------------------------------------------
+
+/* deploy/screen-box/kepu-kiosk reads this page's title through Chromium's
+ * debugging port and restarts the browser once it stops changing: so it
+ * changes every second, from the moment the player has left "starting". */
+const pageTitle = document.title;
+let aliveSeconds = 0;
+
+setInterval(() => {
+    if (body.dataset.state === "starting") return;
+    aliveSeconds += 1;
+    document.title = `${pageTitle} · ${aliveSeconds}`;
+}, 1000);
+
 // Start ---------------------------------------------------------------------------------
 
 async function run() {
