@@ -26,6 +26,9 @@ from screens.loops import cached_loop
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
 PAIR_BODY_LIMIT = 1024
 PAIR_FIELD_LIMIT = 100
+# The playlist body's layout; bumped on any change an older player would
+# misread. A player refuses a newer one and keeps the loop it has.
+PLAYLIST_FORMAT = 1
 
 
 def error(status: int, message: str) -> JsonResponse:
@@ -123,6 +126,7 @@ def pair_status(request):
 def playlist_body(screen) -> dict:
     loop = cached_loop(screen.group, screen.orientation)
     return {
+        "format": PLAYLIST_FORMAT,
         "poll_seconds": poll_seconds(),
         "player_version": player_version(),
         "screen": {

@@ -11,7 +11,8 @@ Worker. Kiosk flags that help: --kiosk --autoplay-policy=no-user-gesture-require
 A query parameter of the page, ?heartbeat=SECONDS, shortens the heartbeat
 interval (default 60, minimum 2) for tests and for checking a new screen;
 the playlist's poll_seconds (settings.BIG_SCREEN_POLL_SECONDS) sets how
-often the player polls.
+often the player polls. For tests only, ?test_storage_budget=BYTES makes
+the player fill no more storage than that, as on a nearly full disk.
 """
 
 import json
@@ -57,6 +58,13 @@ def messages() -> dict[str, str]:
         "wakeLock": _("无法保持屏幕常亮：%(reason)s"),
         "noOffline": _("浏览器不支持离线缓存（需要 HTTPS）：%(reason)s"),
         "playlistFailed": _("获取播放列表失败：HTTP %(status)s"),
+        "unknownFormat": _(
+            "播放列表格式 %(format)s 比本播放器支持的格式 %(supported)s 新，"
+            "继续播放现有轮播，请更新播放器"
+        ),
+        "lastLoopUnreadable": _("无法读取上次缓存的播放列表：%(reason)s"),
+        "loopNotKept": _("无法缓存播放列表，断网重启后将无法播放：%(reason)s"),
+        "downloadStalled": _("下载超过 %(seconds)s 秒没有进展"),
     }
 
 

@@ -1,6 +1,7 @@
 """A TCP proxy on 127.0.0.1 that a test can cut and restore, to take a
 server (PostgreSQL, Redis) away from the processes that use it and give it
-back, as a network outage would."""
+back, as a network outage would, or silence it, as a network that loses
+every packet would."""
 
 import socket
 import threading
@@ -13,6 +14,8 @@ class TcpProxy:
         self.port = self.listener.getsockname()[1]
         self.open = threading.Event()
         self.open.set()
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.sockets: set[socket.socket] = set()
         self.lock = threading.Lock()
         threading.Thread(target=self.accept, daemon=True).start()
@@ -25,8 +28,15 @@ class TcpProxy:
                 shut(sock)
             self.sockets.clear()
 
+    def silence(self) -> None:
+        """Pass nothing either way until restore(), new connections included:
+        clients wait for their own timeouts, and what was held goes through
+        on restore, as TCP's retransmissions would carry it."""
+        self.flowing.clear()
+
     def restore(self) -> None:
         self.open.set()
+        self.flowing.set()
 
     def close(self) -> None:
         self.cut()
@@ -56,6 +66,7 @@ class TcpProxy:
     def pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()
                 sink.sendall(data)
         except OSError:
             pass

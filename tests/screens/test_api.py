@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from screens import pairing
+from screens import api, pairing
 from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
@@ -104,6 +104,13 @@ def test_playlist_sends_the_resolved_loop_with_server_time(
         item["url"].startswith((settings.MEDIA_URL, "/media/"))
         for item in body["items"]
     )
+
+
+def test_playlist_names_its_format_for_the_player_to_refuse_a_newer_one(
+    client, paired_screen, screen_loop
+):
+    body = client.get(PLAYLIST, **paired_screen.headers).json()
+    assert body["format"] == api.PLAYLIST_FORMAT == 1
 
 
 def test_playlist_answers_304_to_its_etag_and_changes_when_the_loop_does(

@@ -15,7 +15,14 @@
  * The page state is visible on <body>: data-state (starting, pairing,
  * playing, idle), data-playing (the playlist item's id, or "emergency"
  * with data-emergency holding the emergency's id), data-kind and
- * data-online. Query parameter: ?heartbeat=SECONDS (default 60, minimum 2).
+ * data-online (false while polls fail, which shows the offline mark in a
+ * corner). Query parameter: ?heartbeat=SECONDS (default 60, minimum 2).
+ *
+ * A start (a reload, a reboot) plays the loop last taken at once, from
+ * Cache Storage, before its first poll: with no network that poll may
+ * only fail after REQUEST_TIMEOUT_MS. Only a loop whose playlist format
+ * this player reads (PLAYLIST_FORMAT) is taken or kept; a newer one is
+ * reported and the loop playing goes on.
  */
 
 const config = JSON.parse(document.getElementById("player-config").textContent);
@@ -33,6 +40,8 @@ const MAX_MESSAGE = 500;
 const PLAYS_PER_BATCH = 500;
 const MAX_QUEUED_PLAYS = 20000; // about a week of plays offline
 const RELOADED_FOR = "kepu-player-reloaded-for";
+const PLAYLIST_FORMAT = 1; // the playlist layout this player reads (api.PLAYLIST_FORMAT)
+const CACHE_STALL_SECONDS = 30; // a download that stops moving is given up
 
 const body = document.body;
 const heartbeatSeconds = Math.max(
@@ -40,6 +49,9 @@ const heartbeatSeconds = Math.max(
     Number(new URLSearchParams(location.search).get("heartbeat")) ||
         config.heartbeatSeconds,
 );
+// For tests only: a storage budget in bytes, as if the disk were that small.
+const testStorageBudget =
+    Number(new URLSearchParams(location.search).get("test_storage_budget")) || Infinity;
 
 function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
@@ -332,6 +344,8 @@ let idleTimer = null;
 let reloadFor = null;
 let confirmedEmergency = null;
 let loopTaken = null; // the ETag of the loop whose stale files have left the cache
+let idleUntilDue = false; // idle because nothing is due: start once something is
+let refusedLoop = null; // the ETag of the last playlist refused for its format
 
 function emergencyEntry() {
     const emergency = playlist?.emergency;
@@ -393,6 +407,7 @@ function showIdle() {
     delete body.dataset.kind;
     delete body.dataset.emergency;
     body.dataset.state = "idle";
+    idleUntilDue = peekNext() === null;
     showNotice(playlist ? messages.empty : messages.loading);
     clearTimeout(idleTimer);
     idleTimer = setTimeout(advance, RETRY_MS);
@@ -511,17 +526,20 @@ slots.forEach((slot) => {
     slot.video.addEventListener("error", (event) => onVideoEvent(slot, event));
 });
 
-/* Once a second: an emergency that began or ended interrupts at once, and
- * a video that stopped moving is skipped. */
+/* Once a second: an emergency that began or ended interrupts at once, so
+ * does the end of the playing item's day part or date window (the start
+ * of one ends an idle wait), and a video that stopped moving is skipped. */
 function watch() {
     const emergency = emergencyEntry();
     const playing = current?.entry;
     if (!playing) {
-        if (emergency && body.dataset.state === "idle") advance();
+        const due = emergency || (idleUntilDue && peekNext());
+        if (due && body.dataset.state === "idle") advance();
         return;
     }
     const wrongEmergency = emergency && (!playing.emergency || playing.id !== emergency.id);
     if (wrongEmergency || (!emergency && playing.emergency)) return advance();
+    if (!playing.emergency && !playsNow(playing)) return advance();
     if (playing.kind === "video") watchForStall();
 }
 
@@ -551,9 +569,15 @@ async function pollPlaylist() {
         setOnline(!fromCache);
         if (response.status === 200) {
             const fresh = await response.json();
-            if (!fromCache) learnClock(fresh.server_time, sentAt, Date.now());
-            etag = response.headers.get("ETag");
-            usePlaylist(fresh, fromCache);
+            const tag = response.headers.get("ETag");
+            if (readable(fresh, tag)) {
+                if (!fromCache) learnClock(fresh.server_time, sentAt, Date.now());
+                etag = tag;
+                usePlaylist(fresh, fromCache);
+                if (!fromCache) rememberLoop(fresh, tag).catch(loopNotKept);
+            } else if (!fromCache) {
+                followVersion(fresh.player_version); // the newer player reads it
+            }
         } else if (response.status !== 304) {
             reportError(null, format(messages.playlistFailed, { status: response.status }));
         }
@@ -575,11 +599,52 @@ function usePlaylist(fresh, fromCache) {
     playlist = fresh;
     const index = fresh.items.findIndex((item) => item.id === playingId);
     position = index >= 0 ? index : Math.min(position, fresh.items.length - 1);
-    if (!fromCache && fresh.player_version !== config.version) newVersion(fresh.player_version);
+    if (!fromCache) followVersion(fresh.player_version);
     if (!current || !inLoop(current.entry)) advance(); // withdrawn or corrected: off now
     else watch();
     if (current) preloadNext();
     cacheLoop();
+}
+
+/* Whether this player reads the playlist's format. A newer one is refused
+ * (reported once) and the loop playing goes on. */
+function readable(fresh, tag) {
+    if (fresh.format === PLAYLIST_FORMAT) return true;
+    if (tag !== refusedLoop) {
+        refusedLoop = tag;
+        const values = { format: fresh.format, supported: PLAYLIST_FORMAT };
+        reportError(null, format(messages.unknownFormat, values));
+    }
+    return false;
+}
+
+/* Keep the loop taken where sw.js answers the playlist from while offline
+ * and where a start finds it. */
+async function rememberLoop(fresh, tag) {
+    if (!("caches" in window)) return;
+    const cache = await caches.open(config.caches.data);
+    const headers = { "Content-Type": "application/json", ETag: tag };
+    await cache.put(config.api.playlist, new Response(JSON.stringify(fresh), { headers }));
+}
+
+function loopNotKept(error) {
+    reportError(null, format(messages.loopNotKept, { reason: reason(error) }));
+}
+
+/* Play the loop last taken at once, whatever the network. */
+async function resumeLastLoop() {
+    try {
+        const options = { cacheName: config.caches.data };
+        const cached = await window.caches?.match(config.api.playlist, options);
+        if (!cached) return;
+        const tag = cached.headers.get("ETag");
+        const last = await cached.json();
+        if (!readable(last, tag)) return;
+        etag = tag;
+        usePlaylist(last, true);
+    } catch (error) {
+        reportError(null, format(messages.lastLoopUnreadable, { reason: reason(error) }));
+    }
 }
 
 /* Whether the loop still has this entry with the same file. */
@@ -589,6 +654,10 @@ function inLoop(entry) {
         return emergency !== null && entryKey(emergency) === entryKey(entry);
     }
     return playlist.items.some((item) => entryKey(item) === entryKey(entry));
+}
+
+function followVersion(version) {
+    if (typeof version === "string" && version !== config.version) newVersion(version);
 }
 
 /* A new deploy: reload after the current item, once per version (a page
@@ -645,35 +714,73 @@ function tookLoop(tag) {
     sendHeartbeat();
 }
 
+/* Cache one file of the loop unless it would take more than the room
+ * left; a file that does not fit is reported and plays from the network
+ * while there is one. */
 async function cacheOne(cache, url, entry) {
+    const download = new AbortController();
+    const noRoom = () => reportError(entry, format(messages.noRoom, { title: entry.title }));
     try {
-        const response = await fetch(url, { cache: "no-store" });
+        const response = await fetchWatched(url, download);
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const size = Number(response.headers.get("Content-Length")) || 0;
-        if (!(await roomFor(size))) {
-            await response.body?.cancel();
-            return reportError(entry, format(messages.noRoom, { title: entry.title }));
-        }
+        if (!(await roomFor(size))) return noRoom(); // the abort below drops the body
         await cache.put(url, response);
-    } catch (error) {
-        if (error.name === "QuotaExceededError") {
-            return reportError(entry, format(messages.noRoom, { title: entry.title }));
+        if (!(await roomFor(0))) {
+            await cache.delete(url); // its size was not announced, and too large
+            noRoom();
         }
+    } catch (error) {
+        if (error.name === "QuotaExceededError") return noRoom();
         mediaCache.incomplete = true; // offline or server trouble: retry later
         reportError(entry, format(messages.cacheFailed, { title: entry.title, reason: reason(error) }));
+    } finally {
+        // Never awaited: a cancelled body's promise need not settle.
+        download.abort();
     }
 }
 
-async function roomFor(bytes) {
-    if (!navigator.storage?.estimate) return true;
+/* fetch() given up once no byte has come for CACHE_STALL_SECONDS: a network
+ * gone silent never ends a body, and would hold the cache's filling. */
+async function fetchWatched(url, controller) {
+    let timer;
+    const stalled = new Error(format(messages.downloadStalled, { seconds: CACHE_STALL_SECONDS }));
+    const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(stalled), CACHE_STALL_SECONDS * 1000);
+    };
+    controller.signal.addEventListener("abort", () => clearTimeout(timer));
+    arm();
+    const response = await fetch(url, { cache: "no-store", signal: controller.signal });
+    if (!response.body) return response;
+    const moving = new TransformStream({
+        transform(chunk, sink) {
+            arm();
+            sink.enqueue(chunk);
+        },
+        flush: () => clearTimeout(timer),
+    });
+    const { status, statusText, headers } = response;
+    return new Response(response.body.pipeThrough(moving), { status, statusText, headers });
+}
+
+/* The storage this player may fill: a share of the browser's quota (or
+ * the test budget, if smaller) and what is used of it; null if unknown. */
+async function storage() {
+    if (!navigator.storage?.estimate) return null;
     const { quota = Infinity, usage = 0 } = await navigator.storage.estimate();
-    return usage + bytes <= quota * STORAGE_SHARE;
+    return { usage, quota: Math.min(quota, testStorageBudget) };
+}
+
+async function roomFor(bytes) {
+    const known = await storage();
+    return !known || known.usage + bytes <= known.quota * STORAGE_SHARE;
 }
 
 async function freeBytes() {
-    if (!navigator.storage?.estimate) return null;
-    const { quota, usage = 0 } = await navigator.storage.estimate();
-    return quota === undefined ? null : Math.max(0, Math.floor(quota - usage));
+    const known = await storage();
+    if (!known || known.quota === Infinity) return null;
+    return Math.max(0, Math.floor(known.quota - known.usage));
 }
 
 function registerServiceWorker() {
@@ -879,6 +986,7 @@ async function run() {
     document.querySelector("[data-pairing]").hidden = true;
     body.dataset.state = "idle";
     showNotice(messages.loading);
+    await resumeLastLoop();
     await pollPlaylist();
     sendHeartbeat();
     heartbeatTimer = setInterval(sendHeartbeat, heartbeatSeconds * 1000);

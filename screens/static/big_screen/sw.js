@@ -5,8 +5,11 @@
  * - The shell (the page, player.js, player.css) is cached at install, per
  *   player version, and fetched from the network first: after a deploy the
  *   reloaded page gets the new files even before this worker is replaced.
- * - The playlist is fetched from the network; the last one is kept, and
- *   answered (marked X-Player-Cache) when the network is gone.
+ *   A network that has not answered within SHELL_WAIT_MS is taken as gone,
+ *   so that a start without network (a silent one too) is quick.
+ * - The playlist is fetched from the network; when the network is gone the
+ *   last loop the page took (the page keeps it in the data cache) is
+ *   answered, marked X-Player-Cache.
  * - Media of the loop are put into the media cache by the page; here they
  *   are answered from it, Range requests (video) with a slice of the file.
  */
@@ -14,6 +17,7 @@
 const SHELL_CACHE = CONFIG.caches.shell + CONFIG.version;
 const PLAYLIST_PATH = new URL(CONFIG.playlist, self.location.href).pathname;
 const SHELL_PATHS = new Set(CONFIG.shell.map((url) => new URL(url, self.location.href).pathname));
+const SHELL_WAIT_MS = 3000;
 
 self.addEventListener("install", (event) => {
     event.waitUntil(
@@ -51,14 +55,22 @@ self.addEventListener("fetch", (event) => {
 });
 
 async function shell(request) {
+    let timer;
+    const silence = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer")), SHELL_WAIT_MS);
+    });
+    // A navigation request cannot be given an abort signal: a fetch that
+    // lost the race is left to end by itself.
+    const network = fetch(request);
     try {
-        return await fetch(request);
-    } catch (error) {
+        return await Promise.race([network, silence]);
+    } catch {
         // The page is cached without its query string (?heartbeat=…).
         const key = request.mode === "navigate" ? CONFIG.scope : request.url;
         const cached = await caches.match(key, { cacheName: SHELL_CACHE });
-        if (cached) return cached;
-        throw error;
+        return cached || network; // nothing cached: the network after all
+    } finally {
+        clearTimeout(timer);
     }
 }
 
@@ -70,7 +82,6 @@ async function playlist(request) {
     } catch (error) {
         return lastPlaylist(cache, request, error);
     }
-    if (response.status === 200) await cache.put(CONFIG.playlist, response.clone());
     if (response.status === 401) await cache.delete(CONFIG.playlist);
     return response;
 }
