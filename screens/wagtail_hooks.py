@@ -42,6 +42,7 @@ from screens.models import (
     ScreenGroup,
 )
 from screens.playlist import images_shown, resolve
+from screens.release_admin import ReleaseViewSet
 from screens.report_views import ScreenReportViewSet
 
 
@@ -254,6 +255,7 @@ class BigScreenGroup(ViewSetGroup):
         EmergencyViewSet,
         PreviewViewSet,
         ScreenReportViewSet,
+        ReleaseViewSet,
     )
 
 

@@ -329,7 +329,8 @@ let position = -1; // index in playlist.items of the item playing or last played
 let current = null; // { entry, slot, startedAt, clockStart, timers, lastTime, lastProgress }
 let turn = 0; // bumped by each advance(), so that an overtaken one gives up
 let idleTimer = null;
-let reloadFor = null;
+let reloadFor = null; // the release version to switch to once the item ends
+let reloadTo = null; // and its address
 let confirmedEmergency = null;
 let loopTaken = null; // the ETag of the loop whose stale files have left the cache
 
@@ -404,9 +405,11 @@ function showNotice(text) {
     document.querySelector("[data-screen-name]").textContent = playlist?.screen?.name || "";
 }
 
+/* Go to the release's address (the same page again before any release is
+ * recorded); the token and the queued plays stay in the origin's IndexedDB. */
 function reloadNow() {
     sessionStorage.setItem(RELOADED_FOR, reloadFor);
-    location.reload();
+    location.replace(reloadTo + location.search);
 }
 
 /* Move on to the next playable entry: the current one ends (its play is
@@ -575,7 +578,9 @@ function usePlaylist(fresh, fromCache) {
     playlist = fresh;
     const index = fresh.items.findIndex((item) => item.id === playingId);
     position = index >= 0 ? index : Math.min(position, fresh.items.length - 1);
-    if (!fromCache && fresh.player_version !== config.version) newVersion(fresh.player_version);
+    if (!fromCache && fresh.player_version !== config.version) {
+        newVersion(fresh.player_version, fresh.player_url);
+    }
     if (!current || !inLoop(current.entry)) advance(); // withdrawn or corrected: off now
     else watch();
     if (current) preloadNext();
@@ -591,11 +596,13 @@ function inLoop(entry) {
     return playlist.items.some((item) => entryKey(item) === entryKey(entry));
 }
 
-/* A new deploy: reload after the current item, once per version (a page
- * served from the offline cache may stay old; it must not reload forever). */
-function newVersion(version) {
+/* Another release for this screen (a new deploy, a pin, a promotion):
+ * switch to it after the current item, once per version (a page served
+ * from the offline cache may stay old; it must not switch forever). */
+function newVersion(version, address) {
     if (sessionStorage.getItem(RELOADED_FOR) === version) return;
     reloadFor = version;
+    reloadTo = new URL(address || location.pathname, location.href).pathname;
     if (!current) reloadNow();
 }
 
