@@ -348,6 +348,15 @@ def test_only_users_with_a_permission_on_releases_see_them(client, recorded):
     assert ADMIN not in client.get("/admin/").content.decode()
 
 
+def test_the_release_permissions_can_be_given_to_a_group_in_the_admin(
+    rollout_admin,
+):
+    html = rollout_admin.get("/admin/groups/new/").content.decode()
+    for codename in ("view_playerrelease", "change_playerrelease"):
+        permission = Permission.objects.get(codename=codename)
+        assert f'value="{permission.pk}"' in html
+
+
 def test_viewers_read_the_listing_but_cannot_pin_or_promote(
     client, recorded, screen_tree
 ):
