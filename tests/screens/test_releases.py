@@ -174,10 +174,16 @@ def test_a_process_reuses_its_reading_of_the_fleet_within_the_setting(
     rollout.version_for(screen_tree.site)
     with django_assert_num_queries(0):
         assert rollout.version_for(screen_tree.site) == recorded.version
-    # A pin made in this process is seen at once.
+    # A pin, an unpin or a promotion made in this process is seen at once.
     new = another_release(recorded, "new")
     rollout.pin(screen_tree.site, new)
     assert rollout.version_for(screen_tree.site) == new.version
+    rollout.unpin(screen_tree.site)
+    assert rollout.version_for(screen_tree.site) == recorded.version
+    rollout.promote(new)
+    assert rollout.version_for(screen_tree.site) == new.version
+    with django_assert_num_queries(0):
+        rollout.version_for(screen_tree.city)
 
 
 # Addresses -------------------------------------------------------------------------
