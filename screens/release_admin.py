@@ -42,7 +42,8 @@ def release_rows() -> tuple[list[ReleaseRow], int]:
     """The rows, newest release first, and how many paired screens run a
     version no release records (a player from before releases)."""
     paired = Screen.objects.filter(token_hash__isnull=False, revoked_at=None)
-    running = Counter(paired.values_list("player_version", flat=True))
+    heard = paired.exclude(player_version="")  # a heartbeat names the version
+    running = Counter(heard.values_list("player_version", flat=True))
     fleet = rollout.read_fleet()
     per_group = Counter(paired.values_list("group_id", flat=True))
     assigned: Counter[str | None] = Counter()

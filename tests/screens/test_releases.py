@@ -310,6 +310,7 @@ def test_the_listing_counts_the_screens_running_and_due_to_run_each_release(
     make_screen(other_site, name="屏2", token_hash="t2", player_version=old)
     make_screen(site, name="旧播放器", token_hash="t3", player_version="old")
     make_screen(site, name="未配对", player_version=old)
+    make_screen(site, name="未发心跳", token_hash="t4", player_version="")
 
     html = rollout_admin.get(ADMIN).content.decode()
     assert "播放器版本" in html and "固定到分组" in html and "设为默认" in html
@@ -318,7 +319,7 @@ def test_the_listing_counts_the_screens_running_and_due_to_run_each_release(
     assert ">默认</span>" in old_row and ">默认</span>" not in new_row
     assert str(screen_tree.site) in new_row and "取消固定" in new_row
     assert (cell(old_row, "running"), cell(old_row, "assigned")) == (2, 1)
-    assert (cell(new_row, "running"), cell(new_row, "assigned")) == (1, 3)
+    assert (cell(new_row, "running"), cell(new_row, "assigned")) == (1, 4)
     assert "另有 1 台大屏运行未记录的旧版本" in html
 
 
