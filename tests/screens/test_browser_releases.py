@@ -3,7 +3,8 @@ players paired before any release was recorded run on when the deploy
 records one; a pin takes one group's player to the new release's own
 address while the other stays, a promotion takes both, and a pin back
 returns a group to the earlier release. Each keeps its pairing and sends
-its plays across the switch."""
+its plays across the switch, and a switched screen still starts offline
+at the address its browser opens and at its release's own."""
 
 import time
 
@@ -13,6 +14,7 @@ from django.core.management import call_command
 
 from screens import pairing, rollout
 from screens.models import PlayerRelease, PlaylistItem, PlayRecord, Screen
+from screens.player import CACHE_NAMES
 from tests.screens.release_data import another_release
 
 POLL_SECONDS = 2
@@ -147,3 +149,46 @@ def test_a_pinned_group_switches_first_then_every_screen_after_promotion(
     wait_until_running(second, old, f"/player/r/{old.version}/")
     wait_for(lambda: reports(other, old), "the pinned-back player did not report")
     assert first.evaluate("document.body.dataset.version") == new.version
+
+
+HAS_CACHE = "async (name) => await caches.has(name)"
+CACHED_COUNT = "async (name) => (await (await caches.open(name)).keys()).length"
+
+
+def test_a_switched_screen_still_starts_offline_at_either_address(
+    open_player, player_base, screen_tree, one_second_loop
+):
+    call_command("record_player_release", verbosity=0)
+    old = PlayerRelease.objects.get()
+    new = another_release(old, "the next player")
+    page = open_player()
+    pair(page, screen_tree.site, "村文化广场大屏")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    for name in (CACHE_NAMES["media"], CACHE_NAMES["data"]):
+        page.wait_for_function(f"({CACHED_COUNT})({name!r}).then((n) => n === 1)")
+    page.wait_for_function(f"({HAS_CACHE})({CACHE_NAMES['shell'] + old.version!r})")
+
+    rollout.pin(screen_tree.site, new)
+    new_path = f"/player/r/{new.version}/"
+    wait_until_running(page, new, new_path)
+    worker = f"{new_path}sw.js"
+    page.wait_for_function(
+        f"navigator.serviceWorker.controller?.scriptURL.endsWith({worker!r})",
+        timeout=WAIT_MS,
+    )
+    new_shell = f"kepu-player-shell@{new_path}{new.version}"
+    page.wait_for_function(f"({HAS_CACHE})({new_shell!r})", timeout=WAIT_MS)
+
+    page.context.set_offline(True)
+    # The browser restarted at the address it is set to open: the default
+    # release's shell is still there, and the loop plays from the caches.
+    page.goto(f"{player_base}/player/?heartbeat=2")
+    wait_until_running(page, old, "/player/")
+    assert page.evaluate("document.body.dataset.online") == "false"
+    # And at the release's own address, from its own shell.
+    page.goto(f"{player_base}{new_path}?heartbeat=2")
+    wait_until_running(page, new, new_path)
+
+    page.context.set_offline(False)
+    page.wait_for_function("document.body.dataset.online === 'true'", timeout=WAIT_MS)
+    assert page.evaluate("location.pathname") == new_path
