@@ -186,6 +186,15 @@ def test_a_process_reuses_its_reading_of_the_fleet_within_the_setting(
         rollout.version_for(screen_tree.city)
 
 
+def test_an_unchanged_poll_costs_no_query_for_the_release(
+    client, recorded, paired_screen, settings, django_assert_num_queries
+):
+    settings.BIG_SCREEN_RELEASE_SECONDS = 60
+    first = playlist(client, paired_screen)
+    with django_assert_num_queries(2):  # the token and the loop's fingerprint
+        assert playlist(client, paired_screen, first["ETag"]).status_code == 304
+
+
 # Addresses -------------------------------------------------------------------------
 
 
