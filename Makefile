@@ -24,6 +24,7 @@ run: export DJANGO_SETTINGS_MODULE ?= cms.settings.production
 run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: system-run $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py record_player_release
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin
@@ -34,6 +35,7 @@ run: system-run $(VENV)/.installed
 dev: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 dev: system-run $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py record_player_release
 	$(PY) manage.py load_demo
 	$(PY) manage.py ensure_admin
 	@trap 'kill 0' EXIT INT TERM; \

@@ -8,11 +8,12 @@ new pairing codes past their budget answer 429 with Retry-After."""
 
 import hashlib
 import json
-from functools import cache, wraps
+from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import bearer_token, client_address, conditional
 from cms.json_input import BadInput, fields, read_json, text
-from screens import advisories, pairing, telemetry
+from screens import advisories, pairing, rollout, telemetry
 from screens.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
@@ -29,22 +30,28 @@ PAIR_FIELD_LIMIT = 100
 # The playlist body's layout; bumped on any change an older player would
 # misread. A player refuses a newer one and keeps the loop it has.
 PLAYLIST_FORMAT = 1
+PLAYER, RELEASE = "big_screen:player", "big_screen:release"
 
 
 def error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@cache
 def player_version() -> str:
-    """A hash of the player's static files: the player reloads itself when
-    the version it was served with differs."""
-    digest = hashlib.sha256()
-    for path in sorted(PLAYER_STATIC.rglob("*")) if PLAYER_STATIC.exists() else []:
-        if path.is_file():
-            digest.update(path.relative_to(PLAYER_STATIC).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """The installed player's version: the digest its release is recorded
+    under (screens.releases)."""
+    from screens.releases import installed  # it reads player.py, which reads us
+
+    return installed().version
+
+
+def player_release(screen) -> dict:
+    """The release the screen is to run and its address: the player goes
+    there when its own version differs (screens.rollout)."""
+    version = rollout.version_for(screen.group)
+    if version is None:  # nothing recorded yet: the installed player
+        return {"player_version": player_version(), "player_url": reverse(PLAYER)}
+    return {"player_version": version, "player_url": reverse(RELEASE, args=[version])}
 
 
 def poll_seconds() -> int:
@@ -128,7 +135,7 @@ def playlist_body(screen) -> dict:
     return {
         "format": PLAYLIST_FORMAT,
         "poll_seconds": poll_seconds(),
-        "player_version": player_version(),
+        **player_release(screen),
         "screen": {
             "id": screen.pk,
             "name": screen.name,

@@ -11,5 +11,7 @@ class ScreensConfig(AppConfig):
     def ready(self) -> None:
         from screens import adapter  # noqa: F401  (registers the channel)
         from screens.loops import connect_signals
+        from screens.rollout import forget_on_change
 
         connect_signals()
+        forget_on_change()

@@ -444,3 +444,59 @@ class LoopGeneration(Generation):
     class Meta:
         verbose_name = _("轮播版本")
         verbose_name_plural = _("轮播版本")
+
+
+class PlayerRelease(models.Model):
+    """An immutable copy of the player (screens.releases): player.js,
+    player.css, sw.js and the page template, with the page's messages as
+    written in the code (translated when served), under the digest of them
+    all. Recorded at each deploy; the fleet runs the default one, a pinned
+    group another (screens.rollout)."""
+
+    version = models.CharField(_("版本"), max_length=40, unique=True, editable=False)
+    files = models.JSONField(editable=False)  # file name → text
+    messages = models.JSONField(editable=False)  # key → message as in the code
+    recorded_at = models.DateTimeField(_("记录时间"), editable=False)
+    is_default = models.BooleanField(_("默认版本"), default=False, editable=False)
+    promoted_at = models.DateTimeField(_("设为默认时间"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("播放器版本")
+        verbose_name_plural = _("播放器版本")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_player_release",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class PlayerReleasePin(models.Model):
+    """A group (and every group under it, down to the nearest pin of its
+    own) runs this release instead of the default."""
+
+    group = models.OneToOneField(
+        ScreenGroup,
+        verbose_name=_("分组"),
+        on_delete=models.CASCADE,
+        related_name="player_release_pin",
+    )
+    release = models.ForeignKey(
+        PlayerRelease,
+        verbose_name=_("播放器版本"),
+        on_delete=models.PROTECT,
+        related_name="pins",
+    )
+    pinned_at = models.DateTimeField(_("固定时间"))
+
+    class Meta:
+        verbose_name = _("播放器版本固定")
+        verbose_name_plural = _("播放器版本固定")
+
+    def __str__(self) -> str:
+        return str(self.group)

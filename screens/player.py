@@ -2,9 +2,10 @@
 the screen (Chromium in kiosk mode) keeps open, and its Service Worker,
 served at /player/sw.js rather than from /static/ so that its scope can be
 /player/. The page and the worker are the static files in
-static/big_screen/ (player.js, player.css, sw.js); these views only hand
-them their configuration: the API's URLs, the player's version, the cache
-names both sides use and the messages in the page's language.
+static/big_screen/ (player.js, player.css, sw.js), recorded as releases and
+served by screens.release_views; this module gives them their
+configuration: the API's URLs, the player's version, the cache names both
+sides use and the messages in the page's language.
 
 The player needs a secure context (HTTPS, or localhost) for the Service
 Worker. Kiosk flags that help: --kiosk --autoplay-policy=no-user-gesture-required.
@@ -15,16 +16,10 @@ often the player polls. For tests only, ?test_storage_budget=BYTES makes
 the player fill no more storage than that, as on a nearly full disk.
 """
 
-import json
-from functools import cache
-
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from screens import api
 
@@ -89,22 +84,6 @@ def page_config() -> dict:
     }
 
 
-@require_GET
-def page(request):
-    response = render(
-        request,
-        "big_screen/player.html",
-        {"config": page_config(), "version": api.player_version()},
-    )
-    response["Cache-Control"] = "no-cache"
-    return response
-
-
-@cache
-def service_worker_source() -> str:
-    return (api.PLAYER_STATIC / "sw.js").read_text(encoding="utf-8")
-
-
 def service_worker_config() -> dict:
     return {
         "version": api.player_version(),
@@ -113,15 +92,3 @@ def service_worker_config() -> dict:
         "playlist": reverse("big_screen:playlist"),
         "caches": CACHE_NAMES,
     }
-
-
-@require_GET
-def service_worker(request):
-    """sw.js with its configuration prepended: a new player version changes
-    the script's bytes, which is what makes browsers install the new worker."""
-    config = json.dumps(service_worker_config(), ensure_ascii=False)
-    body = f"const CONFIG = {config};\n\n{service_worker_source()}"
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = scope()
-    response["Cache-Control"] = "no-cache"
-    return response

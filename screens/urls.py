@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screens import api, card_views, player
+from screens import api, card_views, release_views
 
 app_name = "big_screen"
 
@@ -10,8 +10,19 @@ urlpatterns = [
     path("api/screens/playlist/", api.playlist, name="playlist"),
     path("api/screens/heartbeat/", api.heartbeat, name="heartbeat"),
     path("api/screens/plays/", api.plays, name="plays"),
-    path("player/", player.page, name="player"),
-    path("player/sw.js", player.service_worker, name="player_sw"),
+    path("player/", release_views.default_page, name="player"),
+    path("player/sw.js", release_views.default_service_worker, name="player_sw"),
+    path("player/r/<str:version>/", release_views.release_page, name="release"),
+    path(
+        "player/r/<str:version>/sw.js",
+        release_views.release_service_worker,
+        name="release_sw",
+    ),
+    path(
+        "player/r/<str:version>/<str:name>",
+        release_views.release_asset,
+        name="release_asset",
+    ),
     path(
         "big-screen/cards/articles/<id:page_id>/<id:revision_id>/<str:orientation>.png",
         card_views.article_card,

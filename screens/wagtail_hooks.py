@@ -4,6 +4,7 @@ confirmed), the loop preview, and the 开机率/使用率 reports; and which
 operator-chosen images the screens show the public now (`public_file_names`)."""
 
 from django import forms
+from django.contrib.auth.models import Permission
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -42,6 +43,7 @@ from screens.models import (
     ScreenGroup,
 )
 from screens.playlist import images_shown, resolve
+from screens.release_admin import ReleaseViewSet
 from screens.report_views import ScreenReportViewSet
 
 
@@ -254,12 +256,23 @@ class BigScreenGroup(ViewSetGroup):
         EmergencyViewSet,
         PreviewViewSet,
         ScreenReportViewSet,
+        ReleaseViewSet,
     )
 
 
 @hooks.register("register_admin_viewset")
 def register_big_screen_group():
     return BigScreenGroup()
+
+
+@hooks.register("register_permissions")
+def player_release_permissions():
+    """Offered on the admin's group page: 播放器版本 has no model viewset to
+    offer them."""
+    return Permission.objects.filter(
+        content_type__app_label="big_screen",
+        codename__in=["view_playerrelease", "change_playerrelease"],
+    )
 
 
 @hooks.register("public_file_names")

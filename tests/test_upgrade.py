@@ -68,6 +68,7 @@ PUBLISHED_ADDRESSES = {
     "/api/screens/heartbeat/": "big_screen:heartbeat",
     "/api/screens/plays/": "big_screen:plays",
     "/player/": "big_screen:player",
+    "/player/sw.js": "big_screen:player_sw",
     "/admin/channels/calendar/": "channel_calendar:index",
     "/admin/channels/report/": "channel_report:index",
     "/admin/big-screen/groups/": "big_screen_groups:index",

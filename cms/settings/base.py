@@ -314,6 +314,9 @@ BIG_SCREEN_PAIRINGS_PER_ADDRESS = int(
 BIG_SCREEN_PAIRINGS_PER_MINUTE = int(
     os.environ.get("BIG_SCREEN_PAIRINGS_PER_MINUTE", "120")
 )
+# How long a process reuses its reading of which player release each group
+# runs (a pin or promotion reaches every process's polls within it).
+BIG_SCREEN_RELEASE_SECONDS = float(os.environ.get("BIG_SCREEN_RELEASE_SECONDS", "1"))
 
 # Behind a reverse proxy, the header in which it passes the client's address
 # (X-Real-IP, or X-Forwarded-For whose last entry it wrote). Unset: the

@@ -32,6 +32,7 @@ PARTNERS_PULL_LOG_BACKGROUND_FLUSH = False
 FEEDS_FINGERPRINT_SECONDS = 0
 PAGE_CACHE_FINGERPRINT_SECONDS = 0
 PARTNERS_KEY_SECONDS = 0
+BIG_SCREEN_RELEASE_SECONDS = 0
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker processes started by tests share it.

@@ -21,12 +21,13 @@ from wagtail.images.models import Image as WagtailImage
 
 from channels.models import AdvisoryRecipient
 from cms.advisories import withdraw
-from screens import api, pairing
+from screens import api, pairing, releases
 from screens.admin_views import confirmation_rows
 from screens.models import (
     AdvisoryConfirmation,
     EmergencyItem,
     Heartbeat,
+    PlayerRelease,
     PlaylistItem,
     PlayRecord,
     Screen,
@@ -535,7 +536,12 @@ def test_a_new_deploy_reloads_the_player_after_the_current_item(
     wait_for_plays(page, 2)
     served = page.evaluate("document.body.dataset.version")
     assert served == api.player_version()
-    monkeypatch.setattr(api, "player_version", lambda: "next-deploy")
+    # Another player installed, before any release is recorded.
+    installed = releases.installed()
+    deployed = PlayerRelease(
+        version="next-deploy", files=installed.files, messages=installed.messages
+    )
+    monkeypatch.setattr(releases, "installed", lambda: deployed)
     page.wait_for_selector("body[data-version=next-deploy]", timeout=WAIT_MS)
     wait_until_playing(page)
     # The plays queued before the reload are sent by the reloaded page.

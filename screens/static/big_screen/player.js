@@ -341,7 +341,8 @@ let position = -1; // index in playlist.items of the item playing or last played
 let current = null; // { entry, slot, startedAt, clockStart, timers, lastTime, lastProgress }
 let turn = 0; // bumped by each advance(), so that an overtaken one gives up
 let idleTimer = null;
-let reloadFor = null;
+let reloadFor = null; // the release version to switch to once the item ends
+let reloadTo = null; // and its address
 let confirmedEmergency = null;
 let loopTaken = null; // the ETag of the loop whose stale files have left the cache
 let idleUntilDue = false; // idle because nothing is due: start once something is
@@ -419,9 +420,11 @@ function showNotice(text) {
     document.querySelector("[data-screen-name]").textContent = playlist?.screen?.name || "";
 }
 
+/* Go to the release's address (the same page again before any release is
+ * recorded); the token and the queued plays stay in the origin's IndexedDB. */
 function reloadNow() {
     sessionStorage.setItem(RELOADED_FOR, reloadFor);
-    location.reload();
+    location.replace(reloadTo + location.search);
 }
 
 /* Move on to the next playable entry: the current one ends (its play is
@@ -576,7 +579,7 @@ async function pollPlaylist() {
                 usePlaylist(fresh, fromCache);
                 if (!fromCache) rememberLoop(fresh, tag).catch(loopNotKept);
             } else if (!fromCache) {
-                followVersion(fresh.player_version); // the newer player reads it
+                followVersion(fresh.player_version, fresh.player_url); // the newer player reads it
             }
         } else if (response.status !== 304) {
             reportError(null, format(messages.playlistFailed, { status: response.status }));
@@ -599,7 +602,7 @@ function usePlaylist(fresh, fromCache) {
     playlist = fresh;
     const index = fresh.items.findIndex((item) => item.id === playingId);
     position = index >= 0 ? index : Math.min(position, fresh.items.length - 1);
-    if (!fromCache) followVersion(fresh.player_version);
+    if (!fromCache) followVersion(fresh.player_version, fresh.player_url);
     if (!current || !inLoop(current.entry)) advance(); // withdrawn or corrected: off now
     else watch();
     if (current) preloadNext();
@@ -656,15 +659,19 @@ function inLoop(entry) {
     return playlist.items.some((item) => entryKey(item) === entryKey(entry));
 }
 
-function followVersion(version) {
-    if (typeof version === "string" && version !== config.version) newVersion(version);
+function followVersion(version, address) {
+    if (typeof version === "string" && version !== config.version) {
+        newVersion(version, address);
+    }
 }
 
-/* A new deploy: reload after the current item, once per version (a page
- * served from the offline cache may stay old; it must not reload forever). */
-function newVersion(version) {
+/* Another release for this screen (a new deploy, a pin, a promotion):
+ * switch to it after the current item, once per version (a page served
+ * from the offline cache may stay old; it must not switch forever). */
+function newVersion(version, address) {
     if (sessionStorage.getItem(RELOADED_FOR) === version) return;
     reloadFor = version;
+    reloadTo = new URL(address || location.pathname, location.href).pathname;
     if (!current) reloadNow();
 }
 
