@@ -57,6 +57,7 @@ def messages() -> dict[str, str]:
         "wakeLock": _("无法保持屏幕常亮：%(reason)s"),
         "noOffline": _("浏览器不支持离线缓存（需要 HTTPS）：%(reason)s"),
         "playlistFailed": _("获取播放列表失败：HTTP %(status)s"),
+        "commandFailed": _("未能执行远程命令「%(command)s」：%(reason)s"),
     }
 
 
@@ -72,6 +73,7 @@ def page_config() -> dict:
             "playlist": reverse("big_screen:playlist"),
             "heartbeat": reverse("big_screen:heartbeat"),
             "plays": reverse("big_screen:plays"),
+            "commands": reverse("big_screen:commands"),  # + <id>/ack/, <id>/screenshot/
         },
         "caches": CACHE_NAMES,
         "heartbeatSeconds": HEARTBEAT_SECONDS,

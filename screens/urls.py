@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screens import api, card_views, player
+from screens import api, card_views, command_api, player
 
 app_name = "big_screen"
 
@@ -10,6 +10,17 @@ urlpatterns = [
     path("api/screens/playlist/", api.playlist, name="playlist"),
     path("api/screens/heartbeat/", api.heartbeat, name="heartbeat"),
     path("api/screens/plays/", api.plays, name="plays"),
+    path("api/screens/commands/", command_api.pending, name="commands"),
+    path(
+        "api/screens/commands/<id:command_id>/ack/",
+        command_api.acknowledge,
+        name="command_ack",
+    ),
+    path(
+        "api/screens/commands/<id:command_id>/screenshot/",
+        command_api.screenshot,
+        name="command_screenshot",
+    ),
     path("player/", player.page, name="player"),
     path("player/sw.js", player.service_worker, name="player_sw"),
     path(
