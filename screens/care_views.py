@@ -22,6 +22,7 @@ from screens.admin_views import AdminPage, screen_policy
 from screens.models import Screen, ScreenCommand, ScreenGroup
 
 SHOWN_COMMANDS = 100
+SHOWN_SCREENS = 200  # a province's page lists the first ones; each has its own
 SEE = ["add", "change", "delete", "view"]
 
 
@@ -82,7 +83,8 @@ class CarePage(AdminPage, TemplateView):
             "screen", "issued_by"
         )
         return super().get_context_data(
-            screens=screens,
+            screens=screens[:SHOWN_SCREENS],
+            screen_count=screens.count(),
             commands=shown[:SHOWN_COMMANDS],
             screenshot=latest_screenshot(screens),
             kinds=ScreenCommand.Kind.choices,
