@@ -74,8 +74,13 @@ def parse_json(raw: bytes | str):
 
 
 def read_json(request: HttpRequest, limit: int):
-    """The request's body parsed; BadInput past `limit` bytes (checked
-    against Content-Length before the body is read) or as parse_json."""
+    """The request's body parsed; BadInput as read_body or parse_json."""
+    return parse_json(read_body(request, limit))
+
+
+def read_body(request: HttpRequest, limit: int) -> bytes:
+    """The request's body; BadInput past `limit` bytes (checked against
+    Content-Length before the body is read)."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit():
         raise BadInput(_("Content-Length 无效"))
@@ -85,7 +90,7 @@ def read_json(request: HttpRequest, limit: int):
     body = request.body
     if len(body) > limit:
         raise too_large
-    return parse_json(body)
+    return body
 
 
 def fields(data, allowed: set[str], required: set[str], where: str) -> dict:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import bearer_token, client_address, conditional
 from cms.json_input import BadInput, fields, read_json, text
-from screens import advisories, pairing, rollout, telemetry
+from screens import advisories, commands, pairing, rollout, telemetry
 from screens.loops import cached_loop
 
 PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
@@ -167,7 +167,7 @@ def playlist(request, screen):
     body = playlist_body(screen)
     response = conditional(request, lambda: playlist_response(body), etag=etag_of(body))
     response["Cache-Control"] = "private, no-cache"
-    return response
+    return commands.announce(response, screen)
 
 
 @require_POST

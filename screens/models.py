@@ -2,6 +2,7 @@
 down the tree (see screens.playlist for the rules), emergency
 items, and what the screens report back."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +140,14 @@ class Screen(models.Model):
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("最近心跳"), null=True, editable=False)
     player_version = models.CharField(max_length=40, blank=True, editable=False)
+    # Remote care: what the latest heartbeat said (screens.health), and
+    # whether commands wait for the player (screens.commands).
+    storage_used_bytes = models.PositiveBigIntegerField(null=True, editable=False)
+    storage_free_bytes = models.PositiveBigIntegerField(null=True, editable=False)
+    player_started_at = models.DateTimeField(null=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, editable=False)
+    commands_waiting = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("大屏")
@@ -169,6 +178,60 @@ class PairingRequest(models.Model):
     )
     token = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ScreenCommand(models.Model):
+    """An operator's command to one screen (screens.commands): issued in the
+    admin, fetched by the player on its poll, acknowledged by it. A
+    screenshot command carries the JPEG the player uploaded. Kept
+    commands.KEEP_DAYS days, files included."""
+
+    class Kind(models.TextChoices):
+        SCREENSHOT = "screenshot", _("截图")
+        RELOAD = "reload", _("立即刷新")
+        CLEAR_CACHE = "clear_cache", _("清除缓存")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待下发")
+        SENT = "sent", _("已下发")
+        ACKNOWLEDGED = "acknowledged", _("已确认")
+        FAILED = "failed", _("失败")
+        EXPIRED = "expired", _("已过期")
+
+    screen = models.ForeignKey(
+        Screen,
+        verbose_name=_("大屏"),
+        on_delete=models.CASCADE,
+        related_name="commands",
+    )
+    kind = models.CharField(_("命令"), max_length=20, choices=Kind.choices)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.PENDING
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("下发人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("下发时间"), db_index=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    sent_at = models.DateTimeField(_("送达时间"), null=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True)
+    error = models.TextField(_("错误"), blank=True)
+    screenshot = models.FileField(_("截图"), blank=True)
+
+    class Meta:
+        verbose_name = _("大屏命令")
+        verbose_name_plural = _("大屏命令")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "expires_at"], name="command_state_expiry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screen} · {self.get_kind_display()}"
 
 
 class PlaylistItem(Orderable):

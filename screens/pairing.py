@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.rate_limit import address_bucket, wait_seconds
-from screens import advisories
+from screens import advisories, commands
 from screens.models import PairingRequest, Screen, ScreenGroup
 
 # No 0/O, 1/I/L: a code is read off a screen across a room.
@@ -140,6 +140,7 @@ def revoke(screen: Screen) -> None:
     screen.revoked_at, screen.token_hash = timezone.now(), None
     screen.save(update_fields=["revoked_at", "token_hash"])
     advisories.screen_revoked(screen)
+    commands.screen_revoked(screen)
 
 
 def screen_for_token(raw: str | None) -> Screen | None:

@@ -60,6 +60,7 @@ def messages() -> dict[str, str]:
         "lastLoopUnreadable": _("无法读取上次缓存的播放列表：%(reason)s"),
         "loopNotKept": _("无法缓存播放列表，断网重启后将无法播放：%(reason)s"),
         "downloadStalled": _("下载超过 %(seconds)s 秒没有进展"),
+        "commandFailed": _("未能执行远程命令「%(command)s」：%(reason)s"),
     }
 
 
@@ -75,6 +76,7 @@ def page_config() -> dict:
             "playlist": reverse("big_screen:playlist"),
             "heartbeat": reverse("big_screen:heartbeat"),
             "plays": reverse("big_screen:plays"),
+            "commands": reverse("big_screen:commands"),  # + <id>/ack/, <id>/screenshot/
         },
         "caches": CACHE_NAMES,
         "heartbeatSeconds": HEARTBEAT_SECONDS,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.json_input import BadInput, fields, integer, moment, number, text
+from screens.health import HEALTH_KEYS, Health, parse_health
 from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
@@ -42,6 +43,7 @@ HEARTBEAT_KEYS = {
     "loop",
     "storage_free_bytes",
     "errors",
+    *HEALTH_KEYS,
 }
 PLAY_KEYS = {"id", "item", "emergency", "started_at", "seconds"}
 
@@ -54,6 +56,7 @@ class Beat:
     storage_free_bytes: int | None
     errors: list[dict]
     loop: str = ""  # the ETag of the loop the player took (screens.advisories)
+    health: Health = Health()  # for remote care (screens.health)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def parse_heartbeat(data, screen: Screen) -> Beat:
         storage_free_bytes=storage,
         errors=parse_errors(data.get("errors", [])),
         loop=loop,
+        health=parse_health(data),
     )
 
 
@@ -139,7 +143,10 @@ def store_heartbeat(screen: Screen, beat: Beat) -> None:
             },
         )
         Screen.objects.filter(pk=screen.pk).update(
-            last_seen_at=now, player_version=beat.version
+            last_seen_at=now,
+            player_version=beat.version,
+            storage_free_bytes=beat.storage_free_bytes,
+            **beat.health.columns(now),
         )
         if beat.emergency is not None:
             EmergencyConfirmation.objects.get_or_create(

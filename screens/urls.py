@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screens import api, card_views, release_views
+from screens import api, card_views, command_api, release_views
 
 app_name = "big_screen"
 
@@ -10,6 +10,17 @@ urlpatterns = [
     path("api/screens/playlist/", api.playlist, name="playlist"),
     path("api/screens/heartbeat/", api.heartbeat, name="heartbeat"),
     path("api/screens/plays/", api.plays, name="plays"),
+    path("api/screens/commands/", command_api.pending, name="commands"),
+    path(
+        "api/screens/commands/<id:command_id>/ack/",
+        command_api.acknowledge,
+        name="command_ack",
+    ),
+    path(
+        "api/screens/commands/<id:command_id>/screenshot/",
+        command_api.screenshot,
+        name="command_screenshot",
+    ),
     path("player/", release_views.default_page, name="player"),
     path("player/sw.js", release_views.default_service_worker, name="player_sw"),
     path("player/r/<str:version>/", release_views.release_page, name="release"),

@@ -36,6 +36,14 @@ from screens.admin_views import (
     emergency_state,
     is_online,
 )
+from screens.care_views import (
+    GroupCareView,
+    ScreenCareView,
+    last_error,
+    screenshot,
+    storage_free,
+    uptime,
+)
 from screens.models import (
     EmergencyItem,
     PlaylistItem,
@@ -71,6 +79,11 @@ def group_warnings(group: ScreenGroup) -> str:
     return "；".join(f"{w.item}：{w.message}" for w in warnings)
 
 
+def group_care_link(group: ScreenGroup) -> str:
+    url = reverse("big_screen_groups:care", args=[group.pk])
+    return format_html('<a href="{}">{}</a>', url, _("远程运维"))
+
+
 class ScreenGroupViewSet(ModelViewSet):
     model = ScreenGroup
     icon = "folder-open-inverse"
@@ -85,6 +98,7 @@ class ScreenGroupViewSet(ModelViewSet):
         "contact_name",
         "contact_phone",
         Column("warnings", label=_("播放提醒"), accessor=group_warnings),
+        Column("care", label=_("远程运维"), accessor=group_care_link),
     ]
     list_filter = ["tier", "parent"]
     search_fields = ["name", "operator", "contact_name"]
@@ -115,6 +129,12 @@ class ScreenGroupViewSet(ModelViewSet):
         base_form_class=ScreenGroupForm,
     )
 
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("care/<int:pk>/", GroupCareView.as_view(), name="care"),
+        ]
+
 
 class ScreenIndexView(IndexView):
     @property
@@ -127,6 +147,8 @@ class ScreenIndexView(IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = list(super().get_list_more_buttons(instance))
+        url = reverse("big_screen_screens:care", args=[instance.pk])
+        buttons.append(ListingButton(_("远程运维"), url=url, icon_name="desktop"))
         if instance.is_paired:
             url = reverse("big_screen_screens:revoke", args=[instance.pk])
             buttons.append(ListingButton(_("吊销"), url=url, icon_name="cross"))
@@ -160,6 +182,10 @@ class ScreenViewSet(ModelViewSet):
         Column("status", label=_("状态"), accessor=screen_status),
         "last_seen_at",
         "paired_at",
+        Column("player_version", label=_("播放器版本")),
+        Column("storage_free", label=_("剩余存储"), accessor=storage_free),
+        Column("uptime", label=_("运行时长"), accessor=uptime),
+        Column("last_error", label=_("最近错误"), accessor=last_error),
     ]
     list_filter = ["group", "orientation"]
     search_fields = ["name", "location"]
@@ -179,6 +205,8 @@ class ScreenViewSet(ModelViewSet):
             *super().get_urlpatterns(),
             path("pair/", PairView.as_view(), name="pair"),
             path("revoke/<int:pk>/", RevokeView.as_view(), name="revoke"),
+            path("care/<int:pk>/", ScreenCareView.as_view(), name="care"),
+            path("screenshots/<int:pk>/", screenshot, name="screenshot"),
         ]
 
 

@@ -269,6 +269,7 @@ SCHEDULER_JOBS = [
     "ingest.tasks.poll_due_feeds",
     "screens.pairing.remove_expired_requests",
     "screens.rollups.roll_up_and_prune",
+    "screens.commands.sweep",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON

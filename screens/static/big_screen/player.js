@@ -12,6 +12,11 @@
  * Images and cards show for their duration_seconds; a video plays to its
  * end (a stalled one is skipped after STALL_SECONDS).
  *
+ * Remote care: a playlist poll marked X-Screen-Commands makes the player
+ * fetch the operator's commands (screens/commands.py), do each (a
+ * screenshot drawn from what it shows, clearing its cache, reloading) and
+ * answer each, with the reason when it failed.
+ *
  * The page state is visible on <body>: data-state (starting, pairing,
  * playing, idle), data-playing (the playlist item's id, or "emergency"
  * with data-emergency holding the emergency's id), data-kind and
@@ -42,6 +47,9 @@ const MAX_QUEUED_PLAYS = 20000; // about a week of plays offline
 const RELOADED_FOR = "kepu-player-reloaded-for";
 const PLAYLIST_FORMAT = 1; // the playlist layout this player reads (api.PLAYLIST_FORMAT)
 const CACHE_STALL_SECONDS = 30; // a download that stops moving is given up
+const COMMANDS_HEADER = "X-Screen-Commands";
+const SCREENSHOT_WIDTH = 1280; // at most: the upload stays well under its limit
+const SCREENSHOT_QUALITY = 0.8;
 
 const body = document.body;
 const heartbeatSeconds = Math.max(
@@ -145,9 +153,11 @@ const playQueue = {
 // Errors for the next heartbeat ---------------------------------------------
 
 const pendingErrors = [];
+let lastError = null; // { message, at: performance.now() }, for remote care
 
 function reportError(entry, message) {
     const item = entry && !entry.emergency ? entry.id : null;
+    lastError = { message: String(message).slice(0, MAX_MESSAGE), at: performance.now() };
     pendingErrors.push({ item, message: String(message).slice(0, MAX_MESSAGE) });
     pendingErrors.splice(0, pendingErrors.length - MAX_ERRORS);
     console.warn(message);
@@ -167,13 +177,14 @@ async function call(url, { method = "GET", body: payload, headers = {} } = {}) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     const sent = { ...headers };
-    if (payload !== undefined) sent["Content-Type"] = "application/json";
+    const raw = payload instanceof Blob; // a screenshot, sent as it is
+    if (payload !== undefined) sent["Content-Type"] = raw ? payload.type : "application/json";
     if (token) sent.Authorization = `Bearer ${token}`;
     try {
         const response = await fetch(url, {
             method,
             headers: sent,
-            body: payload === undefined ? undefined : JSON.stringify(payload),
+            body: payload === undefined || raw ? payload : JSON.stringify(payload),
             cache: "no-store",
             signal: controller.signal,
         });
@@ -587,6 +598,7 @@ async function pollPlaylist() {
         if (!fromCache) {
             flushPlays();
             if (mediaCache.incomplete) cacheLoop();
+            if (response.headers.has(COMMANDS_HEADER)) runCommands();
         }
     } catch (error) {
         if (error instanceof Unauthorized) return unpair();
@@ -815,6 +827,7 @@ async function sendHeartbeat() {
         loop: loopTaken,
         storage_free_bytes: await freeBytes(),
         errors,
+        ...(await careReport()),
     };
     try {
         const response = await call(config.api.heartbeat, { method: "POST", body: beat });
@@ -867,6 +880,136 @@ async function sendOneByOne(batch) {
         }
         await playQueue.remove([key]);
     }
+}
+
+// Remote care: the operator's commands ---------------------------------------------
+
+/* What a heartbeat says for remote care: durations, not the device's clock. */
+async function careReport() {
+    const estimate = (await navigator.storage?.estimate?.().catch(() => null)) || {};
+    const seconds = (since) => Math.round((performance.now() - since) / 100) / 10;
+    return {
+        storage_used_bytes: estimate.usage ?? null,
+        uptime_seconds: seconds(0),
+        last_error: lastError && { message: lastError.message, seconds_ago: seconds(lastError.at) },
+    };
+}
+
+let caring = false;
+
+/* Fetch the commands waiting for this screen and do them, a reload last:
+ * the others are answered before the page goes. */
+async function runCommands() {
+    if (caring || !token) return;
+    caring = true;
+    try {
+        const response = await call(config.api.commands);
+        if (!response.ok) return;
+        const { commands } = await response.json();
+        const reloads = commands.filter((command) => command.kind === "reload");
+        for (const command of commands) {
+            if (command.kind !== "reload") await perform(command);
+        }
+        if (reloads.length === 0) return;
+        await Promise.all(reloads.map((command) => answer(command)));
+        await finishCurrent(); // its play is stored before the page goes
+        location.reload();
+    } catch (error) {
+        if (error instanceof Unauthorized) unpair();
+    } finally {
+        caring = false;
+    }
+}
+
+const COMMANDS = { screenshot: uploadScreenshot, clear_cache: clearCache };
+
+async function perform(command) {
+    try {
+        if (!COMMANDS[command.kind]) throw new Error(`unknown command ${command.kind}`);
+        await COMMANDS[command.kind](command);
+        if (command.kind !== "screenshot") await answer(command); // the upload answers it
+    } catch (error) {
+        if (error instanceof Unauthorized) throw error;
+        reportError(null, format(messages.commandFailed, { command: command.kind, reason: reason(error) }));
+        await answer(command, reason(error));
+    }
+}
+
+function answer(command, error = null) {
+    const body = error === null ? {} : { error: String(error).slice(0, MAX_MESSAGE) };
+    return call(`${config.api.commands}${command.id}/ack/`, { method: "POST", body });
+}
+
+async function uploadScreenshot(command) {
+    const picture = await drawScreen();
+    const url = `${config.api.commands}${command.id}/screenshot/`;
+    const response = await call(url, { method: "POST", body: picture });
+    if (!response.ok) {
+        const refusal = await response.json().catch(() => ({}));
+        throw new Error(refusal.error || `HTTP ${response.status}`);
+    }
+}
+
+/* A JPEG of what the screen shows: the current video frame or image, as
+ * the page fits it (object-fit: contain), and the notice text over it. */
+function drawScreen() {
+    const scale = Math.min(1, SCREENSHOT_WIDTH / innerWidth);
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(innerWidth * scale);
+    canvas.height = Math.round(innerHeight * scale);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#000";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    if (current) {
+        const { slot, entry } = current;
+        drawContained(context, entry.kind === "video" ? slot.video : slot.image);
+    }
+    drawNotice(context);
+    return new Promise((resolve, reject) => {
+        const done = (blob) => (blob ? resolve(blob) : reject(new Error("canvas.toBlob")));
+        canvas.toBlob(done, "image/jpeg", SCREENSHOT_QUALITY); // throws if tainted
+    });
+}
+
+function drawContained(context, media) {
+    const width = media.videoWidth || media.naturalWidth;
+    const height = media.videoHeight || media.naturalHeight;
+    if (!width || !height) return;
+    const { width: canvasWidth, height: canvasHeight } = context.canvas;
+    const fit = Math.min(canvasWidth / width, canvasHeight / height);
+    const [drawnWidth, drawnHeight] = [width * fit, height * fit];
+    const [left, top] = [(canvasWidth - drawnWidth) / 2, (canvasHeight - drawnHeight) / 2];
+    context.drawImage(media, left, top, drawnWidth, drawnHeight);
+}
+
+/* The notice as player.css lays it out: centred, 6vh from the bottom. */
+function drawNotice(context) {
+    if (document.querySelector("[data-notice]").hidden) return;
+    const { width, height } = context.canvas;
+    const lines = [
+        [document.querySelector("[data-notice-text]").textContent, 0.04, "#f2f2f2"],
+        [document.querySelector("[data-screen-name]").textContent, 0.028, "#9a9a9a"],
+    ];
+    context.textAlign = "center";
+    context.textBaseline = "bottom";
+    let bottom = height * 0.94;
+    for (const [text, size, colour] of lines.reverse()) {
+        context.font = `${Math.round(height * size)}px "Noto Sans CJK SC", sans-serif`;
+        context.fillStyle = colour;
+        context.fillText(text, width / 2, bottom);
+        bottom -= height * size * 1.5;
+    }
+}
+
+/* Drop the loop's media and the kept playlist, then fetch them again: the
+ * next poll asks for the whole playlist (sw.js keeps it anew). */
+async function clearCache() {
+    await Promise.all([
+        window.caches?.delete(config.caches.media),
+        window.caches?.delete(config.caches.data),
+    ]);
+    etag = null;
+    cacheLoop();
 }
 
 // Pairing ---------------------------------------------------------------------------
