@@ -1,8 +1,9 @@
 """The screens' HTTP API, which static/big_screen/player.js speaks: pairing,
-the playlist with ETag/304 and the server's time, heartbeats (naming the
-loop the player took, which confirms a correction or withdrawal) and proof
-of play. Every answer is JSON; the three screen endpoints take the screen's
-token as a Bearer token and answer 401 to a missing, unknown or revoked one.
+the playlist with ETag/304 and the server's time, heartbeats (one, or a
+batch a player queued while offline; the newest names the loop the player
+took, which confirms a correction or withdrawal) and proof of play. Every
+answer is JSON; the three screen endpoints take the screen's token as a
+Bearer token and answer 401 to a missing, unknown or revoked one.
 Every malformed body or field answers 400 with the problem (cms.json_input);
 new pairing codes past their budget answer 429 with Retry-After."""
 
@@ -174,10 +175,11 @@ def playlist(request, screen):
 @screen_api
 def heartbeat(request, screen):
     data = read_json(request, telemetry.HEARTBEAT_LIMIT)
-    beat = telemetry.parse_heartbeat(data, screen)
-    telemetry.store_heartbeat(screen, beat)
-    if beat.loop:  # confirms the corrections and withdrawals it took
-        advisories.confirm(screen, beat.loop, lambda: etag_of(playlist_body(screen)))
+    beats = telemetry.parse_heartbeats(data, screen)
+    telemetry.store_heartbeats(screen, beats)
+    loop = next((beat.loop for beat in reversed(beats) if beat.loop), "")
+    if loop:  # confirms the corrections and withdrawals it took
+        advisories.confirm(screen, loop, lambda: etag_of(playlist_body(screen)))
     return HttpResponse(status=204)
 
 

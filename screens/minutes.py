@@ -7,8 +7,12 @@ For a screen and a day:
   all day, as for day parts), counted only on days the screen is in service:
   from the day it was paired (from the pairing minute on that day) to the day
   it was revoked, and on any day it sent a heartbeat. Today counts up to now.
-- on-minutes: its Heartbeat rows (one per minute) inside the opening hours,
-  never more than the opening minutes;
+- on-minutes: its Heartbeat rows (one per minute it was on: a heartbeat,
+  live or queued offline and sent later, or a play covered it;
+  screens.telemetry) inside the opening hours, never more than the opening
+  minutes;
+- late minutes: those of the on-minutes that reached the server more than
+  LATE_AFTER after the minute ended (sent after a network cut);
 - played minutes: the seconds of the plays it reported that started inside
   its opening hours, ÷ 60, never more than that day's on-minutes, so that
   使用率 stays ≤ 100% even when a player reports overlapping plays.
@@ -57,6 +61,8 @@ from screens.models import (
     ScreenDayRollup,
 )
 from screens.schedule import MINUTES_PER_DAY, DayPart, parse_day_parts
+
+LATE_AFTER = timedelta(minutes=5)  # reported later than this after the minute
 
 # Periods ------------------------------------------------------------------------------
 
@@ -108,10 +114,14 @@ class Minutes:
     opening: int = 0
     on: int = 0
     played: float = 0.0
+    late: int = 0  # of the minutes on, those reported late
 
     def __add__(self, other: "Minutes") -> "Minutes":
         return Minutes(
-            self.opening + other.opening, self.on + other.on, self.played + other.played
+            self.opening + other.opening,
+            self.on + other.on,
+            self.played + other.played,
+            self.late + other.late,
         )
 
     @property
@@ -256,30 +266,48 @@ ScreenDay = tuple[int, date]
 @dataclass(frozen=True)
 class DayCounts:
     """One screen's local day: its heartbeats, those inside its opening
-    hours, and the seconds of its plays started inside them."""
+    hours, the seconds of its plays started inside them, and how many of
+    the heartbeats inside were reported late."""
 
     beats: int = 0
     inside: int = 0
     played_seconds: float = 0.0
+    late: int = 0
 
 
 def local_day(day: date) -> Span:
     return local_midnight(day), local_midnight(day + timedelta(days=1))
 
 
+def one_late() -> Case:
+    """1 when the heartbeat row reached the server more than LATE_AFTER after
+    its minute ended."""
+    deadline = F("minute") + (timedelta(minutes=1) + LATE_AFTER)
+    return Case(
+        When(received_at__gt=deadline, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def raw_beats(screens: list[Screen], day: date, scope: QuerySet) -> dict:
-    """(heartbeats inside opening hours, all heartbeats) per screen."""
+    """(heartbeats inside opening hours, all heartbeats, those inside
+    reported late) per screen."""
     start, end = local_day(day)
+    inside = inside_opening_hours(screens, day, "minute")
     rows = (
         Heartbeat.objects.filter(screen__in=scope, minute__gte=start, minute__lt=end)
         .values("screen_id")
         .annotate(
-            inside=Sum(inside_opening_hours(screens, day, "minute")),
+            inside=Sum(inside),
             beats=Count("id"),
+            late=Sum(inside * one_late(), output_field=IntegerField()),
         )
         .order_by()
     )
-    return {row["screen_id"]: (row["inside"], row["beats"]) for row in rows}
+    return {
+        row["screen_id"]: (row["inside"], row["beats"], row["late"]) for row in rows
+    }
 
 
 def raw_seconds(screens: list[Screen], day: date, scope: QuerySet) -> dict:
@@ -307,8 +335,8 @@ def raw_counts(
     seconds = raw_seconds(screens, day, scope)
     counts = {}
     for screen_id in beats.keys() | seconds.keys():
-        inside, count = beats.get(screen_id, (0, 0))
-        counts[screen_id] = DayCounts(count, inside, seconds.get(screen_id, 0.0))
+        inside, count, late = beats.get(screen_id, (0, 0, 0))
+        counts[screen_id] = DayCounts(count, inside, seconds.get(screen_id, 0.0), late)
     return counts
 
 
@@ -344,14 +372,14 @@ def in_service_minutes(screen: Screen, day: date, now: datetime, beats: int) -> 
     )
 
 
-def settled(opening: int, inside: int, played_seconds: float) -> Minutes:
+def settled(opening: int, inside: int, played_seconds: float, late: int) -> Minutes:
     on = min(inside, opening)
-    return Minutes(opening, on, min(played_seconds / 60, on))
+    return Minutes(opening, on, min(played_seconds / 60, on), min(late, on))
 
 
 def screen_day(screen: Screen, day: date, now: datetime, counts: DayCounts) -> Minutes:
     opening = in_service_minutes(screen, day, now, counts.beats)
-    return settled(opening, counts.inside, counts.played_seconds)
+    return settled(opening, counts.inside, counts.played_seconds, counts.late)
 
 
 def span_days(span: Span) -> list[date]:
@@ -368,9 +396,9 @@ def day_minutes(
     sources = day_sources(period)
     rollups = ScreenDayRollup.objects.filter(screen__in=scope, day__in=sources.rolled)
     minutes = {
-        (screen_id, day): settled(opening, inside, seconds)
-        for screen_id, day, opening, inside, seconds in rollups.values_list(
-            "screen_id", "day", "opening", "inside", "played_seconds"
+        (screen_id, day): settled(opening, inside, seconds, late)
+        for screen_id, day, opening, inside, seconds, late in rollups.values_list(
+            "screen_id", "day", "opening", "inside", "played_seconds", "late"
         )
     }
     nothing = DayCounts()

@@ -403,9 +403,11 @@ class AdvisoryConfirmation(models.Model):
 
 
 class Heartbeat(models.Model):
-    """One per screen per minute (the minute the server received it in). Raw:
-    rolled up daily into ScreenDayRollup and deleted after
-    SCREENS_RAW_RETENTION_DAYS (screens.rollups)."""
+    """One per screen per minute the screen was on: the minute a heartbeat
+    was taken in (live, or queued by a player while offline and sent later),
+    or a minute a reported play covered (screens.telemetry). Raw: rolled up
+    daily into ScreenDayRollup and deleted after SCREENS_RAW_RETENTION_DAYS
+    (screens.rollups)."""
 
     # Looked up by screen through the unique constraint; by time (roll-ups,
     # retention, today's report) through the index on `minute`.
@@ -416,6 +418,10 @@ class Heartbeat(models.Model):
     playing_item = models.PositiveBigIntegerField(null=True)
     storage_free_bytes = models.PositiveBigIntegerField(null=True)
     errors = models.JSONField(default=list, blank=True)
+    # When the minute first reached the server: long after it, the minute
+    # was reported late (screens.minutes). Empty only for rows written
+    # straight to the table, which count as on time.
+    received_at = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
@@ -470,6 +476,7 @@ class ScreenDayRollup(models.Model):
     beats = models.PositiveIntegerField()  # heartbeats that day
     inside = models.PositiveIntegerField()  # of them inside the opening hours
     played_seconds = models.FloatField()  # plays started inside opening hours
+    late = models.PositiveIntegerField(default=0)  # of `inside`, reported late
 
     class Meta:
         constraints = [

@@ -49,6 +49,7 @@ def messages() -> dict[str, str]:
         "noRoom": _("存储空间不足，未缓存「%(title)s」"),
         "cacheFailed": _("缓存「%(title)s」失败：%(reason)s"),
         "playRejected": _("服务器拒收一条播放记录：%(reason)s"),
+        "beatRejected": _("服务器拒收一条心跳：%(reason)s"),
         "queueFull": _("离线播放记录过多，已丢弃最早的 %(count)s 条"),
         "wakeLock": _("无法保持屏幕常亮：%(reason)s"),
         "noOffline": _("浏览器不支持离线缓存（需要 HTTPS）：%(reason)s"),

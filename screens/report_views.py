@@ -1,6 +1,7 @@
 """The 开机率/使用率 dashboard of the 科普大屏 admin menu: totals, a daily
 chart (inline SVG), the group tree by tier with drill-down (?group=<id>),
-screens offline for more than ten minutes, plays per item and per campaign,
+screens offline for more than ten minutes, minutes reported late (sent after
+a network cut), plays per item and per campaign,
 and the same tables as CSV or XLSX.
 
 ScreenReportViewSet is registered by screens/wagtail_hooks.py.
@@ -132,7 +133,14 @@ def daily_chart(report: ScreenReport) -> Chart:
 # The tables, shared by the page and the exports ---------------------------------------
 
 
-MINUTE_HEADER = [_("开放分钟"), _("开机分钟"), _("播放分钟"), _("开机率"), _("使用率")]
+MINUTE_HEADER = [
+    _("开放分钟"),
+    _("开机分钟"),
+    _("迟报分钟"),
+    _("播放分钟"),
+    _("开机率"),
+    _("使用率"),
+]
 
 
 def rate(value: float | None) -> float | None:
@@ -143,6 +151,7 @@ def minute_cells(minutes: Minutes) -> list:
     return [
         minutes.opening,
         minutes.on,
+        minutes.late,
         round(minutes.played, 1),
         rate(minutes.uptime),
         rate(minutes.usage),
@@ -160,7 +169,7 @@ def yes_no(flag: bool) -> str:
 def rate_columns(before: int) -> tuple[int, int]:
     """The 开机率 and 使用率 columns of a table with `before` columns before
     MINUTE_HEADER."""
-    return before + 3, before + 4
+    return before + 4, before + 5
 
 
 def tier_sheet(report: ScreenReport) -> Sheet:

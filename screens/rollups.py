@@ -8,9 +8,9 @@
    minutes that day and one PlayDayRollup per screen and source played, made
    by the same queries the report runs on raw rows (screens.minutes), so a
    report gives the same figures before and after. A day marked stale
-   because plays for it arrived later (screens.telemetry: a player that was
-   offline) is rolled up again while its raw rows are still kept; plays that
-   arrive after that are stored but not counted.
+   because plays or heartbeats for it arrived later (screens.telemetry: a
+   player that was offline) is rolled up again while its raw rows are still
+   kept; those that arrive after that are stored but not counted.
 2. When no older day waits, raw heartbeats and plays from before the last
    SCREENS_RAW_RETENTION_DAYS local days are deleted, BATCH rows at a time
    and at most MAX_BATCHES per tick. Roll-ups are kept for ever.
@@ -124,6 +124,7 @@ def screen_rows(day: date, now: datetime) -> list[ScreenDayRollup]:
                     beats=one.beats,
                     inside=one.inside,
                     played_seconds=one.played_seconds,
+                    late=one.late,
                 )
             )
     return rows
@@ -155,8 +156,9 @@ def play_rows(day: date) -> list[PlayDayRollup]:
 
 def roll_up_day(day: date, now: datetime) -> bool:
     """Replace the day's roll-ups with the aggregates of its raw rows; False
-    when another worker has done it meanwhile. Plays for the day stored
-    while it was being rolled up leave it stale, to be rolled up again."""
+    when another worker has done it meanwhile. Plays or heartbeats for the
+    day stored while it was being rolled up leave it stale, to be rolled up
+    again."""
     started = timezone.now()
     screens, plays = screen_rows(day, now), play_rows(day)
     try:
@@ -164,7 +166,7 @@ def roll_up_day(day: date, now: datetime) -> bool:
             marker = RolledUpDay.objects.select_for_update().filter(day=day).first()
             if marker is not None and not marker.stale:
                 return False
-            late = plays_of(day).filter(received_at__gte=started).exists()
+            late = arrived_since(day, started)
             if marker is None:
                 # Unique: a worker rolling up the same day waits here and fails.
                 RolledUpDay.objects.create(day=day, rolled_up_at=now, stale=late)
@@ -181,12 +183,24 @@ def roll_up_day(day: date, now: datetime) -> bool:
     return True
 
 
+def arrived_since(day: date, started: datetime) -> bool:
+    """Whether plays or minutes of the day were stored since `started`."""
+    start, end = local_day(day)
+    minutes = Heartbeat.objects.filter(
+        minute__gte=start, minute__lt=end, received_at__gte=started
+    )
+    return plays_of(day).filter(received_at__gte=started).exists() or (minutes.exists())
+
+
 def plays_arrived(started: list[datetime]) -> None:
-    """Plays just stored: the rolled-up days they started on are stale, if
-    their raw rows are still kept (older ones are not counted)."""
-    kept_from = retention_start(timezone.now())
-    days = {day for day in map(local_date, started) if day >= kept_from}
-    RolledUpDay.objects.filter(day__in=days, stale=False).update(stale=True)
+    """Plays or heartbeat minutes just stored at these times: the rolled-up
+    days they fall on are stale, if their raw rows are still kept (older
+    ones are not counted). Today is never rolled up: no query for it."""
+    now = timezone.now()
+    kept_from, today = retention_start(now), local_date(now)
+    days = {day for day in map(local_date, started) if kept_from <= day < today}
+    if days:
+        RolledUpDay.objects.filter(day__in=days, stale=False).update(stale=True)
 
 
 # Retention --------------------------------------------------------------------

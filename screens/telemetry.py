@@ -2,12 +2,20 @@
 kept as one Heartbeat row per screen and minute) and proof-of-play batches
 (PlayRecord rows, idempotent by each play's UUID). A body is checked in full
 before anything is stored, with the readers of cms.json_input: one bad field
-refuses the whole body with a BadInput naming it. Plays for a day already
-rolled up mark it to be rolled up again (screens.rollups)."""
+refuses the whole body with a BadInput naming it. Plays or heartbeats for a
+day already rolled up mark it to be rolled up again (screens.rollups).
+
+A player queues its heartbeats while offline and sends them later as a
+batch, each with the time it was taken: every screen-minute is stored once
+(the unique screen and minute), with when it first arrived, so a minute
+sent again counts once and one sent long after it happened counts as
+reported late (screens.minutes). A play also stores the minutes it covered,
+so a minute is on when a heartbeat or a play covers it. Beats before the
+raw-row retention window or ahead of the server's clock are refused."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from cms.json_input import BadInput, fields, integer, moment, number, text
 from screens.health import HEALTH_KEYS, Health, parse_health
+from screens.minutes import local_midnight
 from screens.models import (
     EmergencyConfirmation,
     EmergencyItem,
@@ -23,9 +32,12 @@ from screens.models import (
     PlayRecord,
     Screen,
 )
-from screens.rollups import plays_arrived
+from screens.rollups import BATCH, plays_arrived, retention_start
 
-HEARTBEAT_LIMIT = 16 * 1024
+HEARTBEAT_LIMIT = 256 * 1024  # a batch of queued beats, or one beat
+MAX_BEATS = 500
+# A queued beat's time comes from the player's clock set by the server's.
+BEAT_FUTURE_SLACK = timedelta(minutes=5)
 PLAYS_LIMIT = 256 * 1024
 MAX_PLAYS = 500
 MAX_ERRORS = 50
@@ -45,6 +57,7 @@ HEARTBEAT_KEYS = {
     "errors",
     *HEALTH_KEYS,
 }
+QUEUED_BEAT_KEYS = HEARTBEAT_KEYS | {"at"}
 PLAY_KEYS = {"id", "item", "emergency", "started_at", "seconds"}
 
 
@@ -57,6 +70,7 @@ class Beat:
     errors: list[dict]
     loop: str = ""  # the ETag of the loop the player took (screens.advisories)
     health: Health = Health()  # for remote care (screens.health)
+    at: datetime | None = None  # when a queued beat was taken; None: just now
 
 
 @dataclass(frozen=True)
@@ -108,50 +122,127 @@ def parse_errors(errors) -> list[dict]:
     return parsed
 
 
-def parse_heartbeat(data, screen: Screen) -> Beat:
-    fields(data, HEARTBEAT_KEYS, {"version"}, _("心跳"))
+def beat_time(value, now: datetime) -> datetime:
+    """A queued beat's time: within the raw-row retention window (older rows
+    are not kept) and not ahead of the server's clock."""
+    earliest = local_midnight(retention_start(now))
+    latest = timezone.localtime(now + BEAT_FUTURE_SLACK)
+    return moment(value, "at", earliest, latest)
+
+
+def unresolved_beat(data, queued: bool, where: str) -> tuple[Beat, int | None]:
+    """The beat without its emergency looked up, and the emergency's id."""
+    keys, required = (
+        (QUEUED_BEAT_KEYS, {"version", "at"})
+        if queued
+        else (
+            HEARTBEAT_KEYS,
+            {"version"},
+        )
+    )
+    fields(data, keys, required, where)
     version = text(data["version"], "version", MAX_VERSION)
     storage = data.get("storage_free_bytes")
     if storage is not None:
         column = Heartbeat._meta.get_field("storage_free_bytes")
         storage = integer(storage, "storage_free_bytes", column)
     loop = "" if data.get("loop") is None else text(data["loop"], "loop", MAX_LOOP)
-    emergency_id = optional_id(data, "emergency", EmergencyItem)
-    emergencies = lineage_emergencies(screen, {emergency_id} - {None})
-    return Beat(
+    beat = Beat(
         version=version,
         playing=optional_id(data, "playing", PlaylistItem),
-        emergency=emergencies.get(emergency_id),
+        emergency=None,
         storage_free_bytes=storage,
         errors=parse_errors(data.get("errors", [])),
         loop=loop,
         health=parse_health(data),
+        at=beat_time(data["at"], timezone.now()) if queued else None,
     )
+    return beat, optional_id(data, "emergency", EmergencyItem)
 
 
-def store_heartbeat(screen: Screen, beat: Beat) -> None:
-    now = timezone.now()
-    minute = now.replace(second=0, microsecond=0)
-    with transaction.atomic():
-        Heartbeat.objects.update_or_create(
+def parse_heartbeat(data, screen: Screen) -> Beat:
+    """The body of a player that sends each beat as it takes it."""
+    beat, emergency_id = unresolved_beat(data, queued=False, where=_("心跳"))
+    emergencies = lineage_emergencies(screen, {emergency_id} - {None})
+    return replace(beat, emergency=emergencies.get(emergency_id))
+
+
+def parse_heartbeats(data, screen: Screen) -> list[Beat]:
+    """{"beats": [...]}: queued beats, each with its time `at`, oldest first;
+    or the single body of players that do not queue."""
+    if not isinstance(data, dict) or "beats" not in data:
+        return [parse_heartbeat(data, screen)]
+    fields(data, {"beats"}, {"beats"}, _("请求体"))
+    entries = data["beats"]
+    if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_BEATS:
+        raise BadInput(_("beats 应为 1 到 %(count)d 项的列表") % {"count": MAX_BEATS})
+    where = _("beats 的每一项")
+    parsed = [unresolved_beat(entry, queued=True, where=where) for entry in entries]
+    emergencies = lineage_emergencies(screen, {pk for _, pk in parsed} - {None})
+    return [replace(beat, emergency=emergencies.get(pk)) for beat, pk in parsed]
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def beat_rows(screen: Screen, beats: list[Beat], now: datetime) -> list[Heartbeat]:
+    """One row per minute: the newest beat of the minute says what played,
+    and the errors of all its beats are kept."""
+    rows: dict[datetime, Heartbeat] = {}
+    for beat in sorted(beats, key=lambda beat: beat.at or now):
+        minute = minute_of(beat.at or now)
+        earlier = rows[minute].errors if minute in rows else []
+        rows[minute] = Heartbeat(
             screen=screen,
             minute=minute,
-            defaults={
-                "playing_item": beat.playing,
-                "storage_free_bytes": beat.storage_free_bytes,
-                "errors": beat.errors,
-            },
+            playing_item=beat.playing,
+            storage_free_bytes=beat.storage_free_bytes,
+            errors=(earlier + beat.errors)[-MAX_ERRORS:],
+            received_at=now,
         )
+    return list(rows.values())
+
+
+def upsert_minutes(rows: list[Heartbeat]) -> None:
+    """Insert, or update what a stored minute says but not when it arrived;
+    a beat without errors leaves the errors stored for its minute."""
+    said = ["playing_item", "storage_free_bytes"]
+    for with_errors in (False, True):
+        chosen = [row for row in rows if bool(row.errors) == with_errors]
+        if chosen:
+            Heartbeat.objects.bulk_create(
+                chosen,
+                batch_size=BATCH,
+                update_conflicts=True,
+                unique_fields=["screen", "minute"],
+                update_fields=[*said, "errors"] if with_errors else said,
+            )
+
+
+def store_heartbeats(screen: Screen, beats: list[Beat]) -> None:
+    """Store each screen-minute of the beats once; the screen is seen now,
+    with the version of its newest beat, and confirms the emergencies its
+    beats named."""
+    now = timezone.now()
+    rows = beat_rows(screen, beats, now)
+    newest = max(beats, key=lambda beat: beat.at or now)
+    with transaction.atomic():
+        upsert_minutes(rows)
         Screen.objects.filter(pk=screen.pk).update(
             last_seen_at=now,
-            player_version=beat.version,
-            storage_free_bytes=beat.storage_free_bytes,
-            **beat.health.columns(now),
+            player_version=newest.version,
+            storage_free_bytes=newest.storage_free_bytes,
+            **newest.health.columns(newest.at or now),
         )
-        if beat.emergency is not None:
-            EmergencyConfirmation.objects.get_or_create(
-                emergency=beat.emergency, screen=screen, defaults={"confirmed_at": now}
-            )
+        for beat in beats:
+            if beat.emergency is not None:
+                EmergencyConfirmation.objects.get_or_create(
+                    emergency=beat.emergency,
+                    screen=screen,
+                    defaults={"confirmed_at": beat.at or now},
+                )
+        plays_arrived([row.minute for row in rows])
 
 
 def parse_play_id(value) -> uuid.UUID:
@@ -223,5 +314,42 @@ def store_plays(screen: Screen, plays: list[Play]) -> tuple[int, int]:
             # A concurrent upload of the same batch got there first.
             PlayRecord.objects.bulk_create(new, ignore_conflicts=True)
             new = []
-        plays_arrived([play.started_at for play in new])
+        minutes = store_played_minutes(screen, new)
+        plays_arrived([play.started_at for play in new] + minutes)
     return len(new), len(plays) - len(new)
+
+
+# Minutes covered by plays ------------------------------------------------------------
+
+
+def covered_minutes(play: PlayRecord, earliest: datetime, now: datetime):
+    """The minutes the play overlaps (at least the one it started in), from
+    `earliest` up to now."""
+    end = min(play.started_at + timedelta(seconds=play.seconds), now)
+    minute = minute_of(play.started_at)
+    while minute <= now:
+        if minute >= earliest:
+            yield minute
+        minute += timedelta(minutes=1)
+        if minute >= end:
+            break
+
+
+def store_played_minutes(screen: Screen, plays: list[PlayRecord]) -> list[datetime]:
+    """A minute row for each minute the plays covered that has none yet (a
+    heartbeat's row stays as it is); the minutes."""
+    now = timezone.now()
+    earliest = local_midnight(retention_start(now))
+    minutes: dict[datetime, int | None] = {}
+    for play in plays:
+        for minute in covered_minutes(play, earliest, now):
+            minutes[minute] = play.item_id
+    Heartbeat.objects.bulk_create(
+        (
+            Heartbeat(screen=screen, minute=minute, playing_item=item, received_at=now)
+            for minute, item in minutes.items()
+        ),
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    return list(minutes)

@@ -93,7 +93,7 @@ def test_pair_refuses_a_malformed_body(client, db, body, message):
         ({"version": ["v"]}, "version 应为不超过 40 字的文本"),
         ({"version": "v", "loop": 7}, "loop 应为不超过 80 字的文本"),
         ({"version": "v", "surprise": 1}, "心跳 含有未知字段：surprise"),
-        ({"version": "v", "pad": "x" * 17_000}, "请求体超过 16384 字节"),
+        ({"version": "v", "pad": "x" * 270_000}, "请求体超过 262144 字节"),
     ],
 )
 def test_heartbeat_refuses_a_malformed_body(client, paired_screen, body, message):
@@ -192,6 +192,15 @@ heartbeats = st.fixed_dictionaries(
         | json_values,
     },
 )
+beat_batches = st.fixed_dictionaries(
+    {
+        "beats": st.lists(
+            st.builds(lambda beat, at: {**beat, "at": at}, heartbeats, moments),
+            max_size=3,
+        )
+        | json_values
+    }
+)
 plays = st.fixed_dictionaries(
     {
         "plays": st.lists(
@@ -235,7 +244,9 @@ def test_random_bodies_never_fail_the_pairing_doors(client, db, body):
 
 
 @HYPOTHESIS
-@given(body=st.one_of(raw_bodies, heartbeats.map(json.dumps)))
+@given(
+    body=st.one_of(raw_bodies, heartbeats.map(json.dumps), beat_batches.map(json.dumps))
+)
 def test_random_bodies_never_fail_the_heartbeat(client, paired_screen, body):
     never_fails(post(client, HEARTBEAT, body, **paired_screen.headers))
 

@@ -1,10 +1,11 @@
 """The big-screen player in real Chromium against the live server: pairing,
 the loop in order, a card, an emergency, a withdrawn item, playing through a
-network cut with proof of play sent afterwards, a revoked token, and a new
-deploy."""
+network cut with proof of play sent afterwards, a revoked token, a new
+deploy, and the minutes of a network cut counted as on (and late) from the
+heartbeats queued during it."""
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ from wagtail.images.models import Image as WagtailImage
 
 from channels.models import AdvisoryRecipient
 from cms.advisories import withdraw
-from screens import api, pairing, releases
+from screens import api, minutes, pairing, releases
 from screens.admin_views import confirmation_rows
 from screens.models import (
     AdvisoryConfirmation,
@@ -548,3 +549,97 @@ def test_a_new_deploy_reloads_the_player_after_the_current_item(
     assert wait_for(
         lambda: PlayRecord.objects.count() >= 2, "plays before the reload were lost"
     )
+
+
+# Offline minutes -------------------------------------------------------------------
+
+OFFLINE_LATE_AFTER = timedelta(seconds=5)  # not minutes: a short cut is late
+QUEUED_BEATS = """
+() => new Promise((resolve, reject) => {
+    const opening = indexedDB.open("kepu-player");
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+        const store = opening.result.transaction("beats").objectStore("beats");
+        const counting = store.count();
+        counting.onsuccess = () => resolve(counting.result);
+    };
+})
+"""
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def clock_text(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M}" if local.time() != local.time().min else "24:00"
+
+
+def open_only(first: datetime, last: datetime) -> list[dict]:
+    """Opening hours of exactly the minutes [first, last) of first's local
+    day (up to its midnight)."""
+    local_first = timezone.localtime(first)
+    midnight = (local_first + timedelta(days=1)).replace(hour=0, minute=0)
+    end = min(timezone.localtime(last), midnight)
+    weekday = local_first.isoweekday()
+    return [{"days": [weekday], "start": clock_text(first), "end": clock_text(end)}]
+
+
+def test_minutes_played_through_a_network_cut_count_as_on_and_are_marked_late(
+    open_player, screen_tree, short_loop, monkeypatch
+):
+    monkeypatch.setattr(minutes, "LATE_AFTER", OFFLINE_LATE_AFTER)
+    page = open_player("?heartbeat=2")
+    screen = pair(page, screen_tree.site)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}")).length === 3
+            && (await ({CACHED_URLS})("{CACHE_NAMES["data"]}")).length === 1""",
+        timeout=WAIT_MS,
+    )
+    wait_for(lambda: Heartbeat.objects.filter(screen=screen).exists(), "no heartbeat")
+    online = list(Heartbeat.objects.filter(screen=screen).values_list("pk", flat=True))
+
+    page.context.set_offline(True)
+    cut_at = timezone.now()
+    first = minute_of(cut_at) + timedelta(minutes=1)
+    before = len(played(page))
+    # A whole minute inside the cut, and the cut going on past its end long
+    # enough that even its last beats reach the server late.
+    restore_at = first + timedelta(minutes=1) + 2 * OFFLINE_LATE_AFTER
+    wait_for(lambda: timezone.now() >= restore_at, "the clock stopped", seconds=150)
+    last = minute_of(timezone.now())
+    assert page.evaluate(QUEUED_BEATS) >= 30  # one every two seconds
+    assert not Heartbeat.objects.filter(screen=screen, minute__gte=first).exists()
+    wait_for_plays(page, before + 3)  # the loop played on
+
+    page.context.set_offline(False)
+    cut = [first + timedelta(minutes=n) for n in range((last - first).seconds // 60)]
+    arrived = wait_for(
+        lambda: (
+            (rows := Heartbeat.objects.filter(screen=screen, minute__in=cut)).count()
+            == len(cut)
+            and rows
+        ),
+        "the queued heartbeats did not arrive",
+    )
+    assert all(row.received_at > row.minute + timedelta(minutes=1) for row in arrived)
+    page.wait_for_function(f"async () => (await ({QUEUED_BEATS})()) === 0")
+    on_time = timedelta(minutes=1) + OFFLINE_LATE_AFTER
+    live = Heartbeat.objects.filter(pk__in=online)
+    assert all(row.received_at <= row.minute + on_time for row in live)
+
+    # The report over exactly the minutes of the cut: all on, all late.
+    Screen.objects.filter(pk=screen.pk).update(opening_hours=open_only(first, last))
+    User.objects.create_superuser("yunwei", "yunwei@example.org", "pw")
+    operator = Client()
+    operator.login(username="yunwei", password="pw")
+    day = timezone.localtime(first).date().isoformat()
+    response = operator.get(f"/admin/big-screen/reports/?period=day&date={day}")
+    (line,) = response.context["report"].screens
+    counted = line.minutes
+    assert counted.opening >= 1 and counted.uptime == 1.0
+    assert counted.late == counted.on == counted.opening
+    html = response.content.decode()
+    assert "100.0%" in html

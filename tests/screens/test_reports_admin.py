@@ -152,7 +152,7 @@ def test_csv_export_has_every_table_with_chinese_headers(monday, admin_client):
     ]
     screens = rows[rows.index(["大屏（2025-03-03）"]) + 1 :]
     assert screens[0][:5] == ["大屏", "分组", "位置", "最近心跳", "离线超过10分钟"]
-    assert screens[1][4:] == ["否", "720", "540", "270.0", "75.0%", "50.0%"]
+    assert screens[1][4:] == ["否", "720", "540", "0", "270.0", "75.0%", "50.0%"]
     assert screens[2][0] == "车站屏" and screens[2][4] == "是"
     assert screens[2][-2:] == ["0.0%", ""]  # never on: no 使用率
 
@@ -176,6 +176,7 @@ def test_xlsx_export_has_a_sheet_per_table_with_numbers(monday, admin_client):
         "离线超过10分钟",
         "开放分钟",
         "开机分钟",
+        "迟报分钟",
         "播放分钟",
         "开机率",
         "使用率",
@@ -187,12 +188,13 @@ def test_xlsx_export_has_a_sheet_per_table_with_numbers(monday, admin_client):
         "村文化广场",
         "火车站候车厅",
     ]
-    assert groups[4][2:] == (1, 0, 720, 540, 270, 0.75, 0.5)
-    assert workbook["分组"]["H5"].number_format == "0.0%"
+    assert groups[4][2:] == (1, 0, 720, 540, 0, 270, 0.75, 0.5)
+    assert workbook["分组"]["I5"].number_format == "0.0%"
     assert list(workbook["按日"].values)[1] == (
         "2025-03-03",
         1440,
         540,
+        0,
         270,
         0.375,
         0.5,

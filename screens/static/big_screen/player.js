@@ -1,13 +1,17 @@
 /* 科普大屏 player: pairs the screen, plays its loop gaplessly from two
  * stacked slots (the hidden one preloads the next item), obeys emergencies,
  * keeps the loop in Cache Storage for offline play (sw.js serves it), and
- * sends heartbeats and proof of play (queued in IndexedDB while offline).
+ * sends heartbeats and proof of play. Both go through a queue in IndexedDB
+ * first and leave it once the server took them: while the network is cut
+ * they wait (a heartbeat with the time it was taken), and on reconnect
+ * they are sent in batches, so the minutes the screen played offline count.
  *
  * A changed loop (a withdrawal or a correction, say) is taken at once: an
  * item on screen that left the loop or whose file changed stops, the files
  * no longer in the loop leave Cache Storage, and then a heartbeat names the
  * loop's ETag, which confirms the change to the server (screens/advisories.py).
- * IndexedDB holds no media: only the token, the clock and queued plays.
+ * IndexedDB holds no media: only the token, the clock, queued plays and
+ * queued heartbeats.
  *
  * Images and cards show for their duration_seconds; a video plays to its
  * end (a stalled one is skipped after STALL_SECONDS).
@@ -44,6 +48,8 @@ const MAX_ERRORS = 50; // the heartbeat's limits (telemetry.py)
 const MAX_MESSAGE = 500;
 const PLAYS_PER_BATCH = 500;
 const MAX_QUEUED_PLAYS = 20000; // about a week of plays offline
+const BEATS_PER_BATCH = 240; // four hours of heartbeats (telemetry.py takes 500)
+const MAX_QUEUED_BEATS = 7 * 24 * 60; // a week of heartbeats, one a minute
 const RELOADED_FOR = "kepu-player-reloaded-for";
 const PLAYLIST_FORMAT = 1; // the playlist layout this player reads (api.PLAYLIST_FORMAT)
 const CACHE_STALL_SECONDS = 30; // a download that stops moving is given up
@@ -86,13 +92,17 @@ function newId() {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-// Storage: the token and clock in "state", proof of play in "plays" --------
+// Storage: the token and clock in "state", the queues in "plays" and "beats" --
 
 const database = new Promise((resolve, reject) => {
-    const request = indexedDB.open("kepu-player", 1);
+    const request = indexedDB.open("kepu-player", 2);
     request.onupgradeneeded = () => {
-        request.result.createObjectStore("state");
-        request.result.createObjectStore("plays", { autoIncrement: true });
+        const db = request.result;
+        const missing = (name) => !db.objectStoreNames.contains(name);
+        if (missing("state")) db.createObjectStore("state");
+        for (const name of ["plays", "beats"]) {
+            if (missing(name)) db.createObjectStore(name, { autoIncrement: true });
+        }
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -120,35 +130,42 @@ const saved = {
     remove: (key) => inStore("state", "readwrite", (store) => void store.delete(key)),
 };
 
-const playQueue = {
-    add: (play) =>
-        inStore("plays", "readwrite", (store) => {
-            store.add(play);
-            const counting = store.count();
-            let dropped = 0;
-            counting.onsuccess = () => {
-                let excess = counting.result - MAX_QUEUED_PLAYS;
-                if (excess <= 0) return;
-                store.openKeyCursor().onsuccess = (event) => {
-                    const cursor = event.target.result;
-                    if (!cursor || excess-- <= 0) return;
-                    store.delete(cursor.key);
-                    dropped += 1;
-                    cursor.continue();
+/* A queue of records in one store, oldest first, holding at most `limit`:
+ * add() drops the oldest past it and resolves with how many it dropped. */
+function storedQueue(name, limit) {
+    return {
+        add: (record) =>
+            inStore(name, "readwrite", (store) => {
+                store.add(record);
+                const counting = store.count();
+                let dropped = 0;
+                counting.onsuccess = () => {
+                    let excess = counting.result - limit;
+                    if (excess <= 0) return;
+                    store.openKeyCursor().onsuccess = (event) => {
+                        const cursor = event.target.result;
+                        if (!cursor || excess-- <= 0) return;
+                        store.delete(cursor.key);
+                        dropped += 1;
+                        cursor.continue();
+                    };
                 };
-            };
-            return () => dropped;
-        }),
-    oldest: (limit) =>
-        inStore("plays", "readonly", (store) => {
-            const keys = store.getAllKeys(null, limit);
-            const plays = store.getAll(null, limit);
-            return () => keys.result.map((key, i) => ({ key, play: plays.result[i] }));
-        }),
-    remove: (keys) =>
-        inStore("plays", "readwrite", (store) => keys.forEach((key) => store.delete(key))),
-    clear: () => inStore("plays", "readwrite", (store) => void store.clear()),
-};
+                return () => dropped;
+            }),
+        oldest: (count) =>
+            inStore(name, "readonly", (store) => {
+                const keys = store.getAllKeys(null, count);
+                const records = store.getAll(null, count);
+                return () => keys.result.map((key, i) => ({ key, record: records.result[i] }));
+            }),
+        remove: (keys) =>
+            inStore(name, "readwrite", (store) => keys.forEach((key) => store.delete(key))),
+        clear: () => inStore(name, "readwrite", (store) => void store.clear()),
+    };
+}
+
+const playQueue = storedQueue("plays", MAX_QUEUED_PLAYS);
+const beatQueue = storedQueue("beats", MAX_QUEUED_BEATS);
 
 // Errors for the next heartbeat ---------------------------------------------
 
@@ -596,7 +613,7 @@ async function pollPlaylist() {
             reportError(null, format(messages.playlistFailed, { status: response.status }));
         }
         if (!fromCache) {
-            flushPlays();
+            flushQueues();
             if (mediaCache.incomplete) cacheLoop();
             if (response.headers.has(COMMANDS_HEADER)) runCommands();
         }
@@ -816,69 +833,89 @@ function registerServiceWorker() {
 
 let heartbeatTimer = null;
 
+/* Queue a heartbeat with the time it is taken and what is playing, then
+ * send the queue: the errors pending so far travel with this beat. */
 async function sendHeartbeat() {
     if (!token) return;
     const playing = current?.entry;
-    const errors = pendingErrors.slice();
     const beat = {
+        at: new Date(now()).toISOString(),
         version: config.version,
         playing: playing && !playing.emergency ? playing.id : null,
         emergency: playing?.emergency ? playing.id : null,
         loop: loopTaken,
         storage_free_bytes: await freeBytes(),
-        errors,
+        errors: pendingErrors.splice(0),
         ...(await careReport()),
     };
-    try {
-        const response = await call(config.api.heartbeat, { method: "POST", body: beat });
-        // Sent, or refused for good (400): either way these errors are done.
-        if (response.ok || response.status === 400) pendingErrors.splice(0, errors.length);
-    } catch (error) {
-        if (error instanceof Unauthorized) unpair();
-    }
+    await beatQueue.add(beat);
+    flushQueue(outboxes.beats);
 }
 
-let flushing = false;
+/* Where each queue goes, in batches of `perBatch` under `field`. */
+const outboxes = {
+    plays: {
+        queue: playQueue,
+        url: config.api.plays,
+        field: "plays",
+        perBatch: PLAYS_PER_BATCH,
+        rejected: messages.playRejected,
+        flushing: false,
+    },
+    beats: {
+        queue: beatQueue,
+        url: config.api.heartbeat,
+        field: "beats",
+        perBatch: BEATS_PER_BATCH,
+        rejected: messages.beatRejected,
+        flushing: false,
+    },
+};
 
-/* Send the queued plays (after each poll, and when the browser is back
- * online), oldest first, a batch at a time; each leaves the queue only once
- * the server accepted it (or refused it for good). */
-async function flushPlays() {
-    if (flushing || !token) return;
-    flushing = true;
+function flushQueues() {
+    Object.values(outboxes).forEach(flushQueue);
+}
+
+/* Send a queue (after each poll or heartbeat, and when the browser is back
+ * online), oldest first, a batch at a time; each record leaves the queue
+ * only once the server accepted it (or refused it for good). */
+async function flushQueue(outbox) {
+    if (outbox.flushing || !token) return;
+    outbox.flushing = true;
     try {
         for (;;) {
-            const batch = await playQueue.oldest(PLAYS_PER_BATCH);
+            const batch = await outbox.queue.oldest(outbox.perBatch);
             if (batch.length === 0) break;
-            const response = await call(config.api.plays, {
+            const response = await call(outbox.url, {
                 method: "POST",
-                body: { plays: batch.map(({ play }) => play) },
+                body: { [outbox.field]: batch.map(({ record }) => record) },
             });
             setOnline(true);
-            if (response.ok) await playQueue.remove(batch.map(({ key }) => key));
-            else if (response.status === 400) await sendOneByOne(batch);
+            if (response.ok) await outbox.queue.remove(batch.map(({ key }) => key));
+            else if (response.status === 400) await sendOneByOne(outbox, batch);
             else break; // the server is in trouble: next time
         }
     } catch (error) {
         if (error instanceof Unauthorized) unpair();
         else setOnline(false);
     } finally {
-        flushing = false;
+        outbox.flushing = false;
     }
 }
 
-/* A refused batch: find the plays the server will never take (an item
- * deleted since, say) and drop only those. */
-async function sendOneByOne(batch) {
-    for (const { key, play } of batch) {
-        const response = await call(config.api.plays, { method: "POST", body: { plays: [play] } });
+/* A refused batch: find the records the server will never take (a play of
+ * an item deleted since, say) and drop only those. */
+async function sendOneByOne(outbox, batch) {
+    for (const { key, record } of batch) {
+        const body = { [outbox.field]: [record] };
+        const response = await call(outbox.url, { method: "POST", body });
         if (response.status === 400) {
             const refusal = await response.json().catch(() => ({}));
-            reportError(null, format(messages.playRejected, { reason: refusal.error || "400" }));
+            reportError(null, format(outbox.rejected, { reason: refusal.error || "400" }));
         } else if (!response.ok) {
             throw new Error(`HTTP ${response.status}`);
         }
-        await playQueue.remove([key]);
+        await outbox.queue.remove([key]);
     }
 }
 
@@ -1091,6 +1128,7 @@ async function unpair() {
     await Promise.all([
         saved.remove("token"),
         playQueue.clear(),
+        beatQueue.clear(),
         window.caches?.delete(config.caches.media),
         window.caches?.delete(config.caches.data),
     ]);
@@ -1151,7 +1189,7 @@ async function boot() {
     registerServiceWorker();
     keepAwake();
     setInterval(watch, 1000);
-    addEventListener("online", flushPlays);
+    addEventListener("online", flushQueues);
     run();
 }
 
