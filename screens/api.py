@@ -10,7 +10,6 @@ new pairing codes past their budget answer 429 with Retry-After."""
 import hashlib
 import json
 from functools import wraps
-from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -22,10 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import bearer_token, client_address, conditional
 from cms.json_input import BadInput, fields, read_json, text
-from screens import advisories, commands, pairing, rollout, telemetry
+from screens import advisories, commands, pairing, releases, rollout, telemetry
 from screens.loops import cached_loop
 
-PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
 PAIR_BODY_LIMIT = 1024
 PAIR_FIELD_LIMIT = 100
 # The playlist body's layout; bumped on any change an older player would
@@ -41,9 +39,7 @@ def error(status: int, message: str) -> JsonResponse:
 def player_version() -> str:
     """The installed player's version: the digest its release is recorded
     under (screens.releases)."""
-    from screens.releases import installed  # it reads player.py, which reads us
-
-    return installed().version
+    return releases.installed().version
 
 
 def player_release(screen) -> dict:

@@ -12,14 +12,16 @@ is screens.rollout's business; how a release is served, release_views'."""
 import hashlib
 import json
 from functools import cache
+from pathlib import Path
 
 from django.db import transaction
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from screens import api, player, rollout
+from screens import player_messages, rollout
 from screens.models import PlayerRelease
 
+PLAYER_STATIC = Path(__file__).parent / "static" / "big_screen"
 PLAYER_FILES = ("player.js", "player.css", "sw.js")
 PAGE_TEMPLATE = "big_screen/player.html"
 PAGE_FILE = "player.html"
@@ -27,7 +29,7 @@ PAGE_FILE = "player.html"
 
 def installed_files() -> dict[str, str]:
     files = {
-        name: (api.PLAYER_STATIC / name).read_text(encoding="utf-8")
+        name: (PLAYER_STATIC / name).read_text(encoding="utf-8")
         for name in PLAYER_FILES
     }
     files[PAGE_FILE] = get_template(PAGE_TEMPLATE).template.source
@@ -37,7 +39,7 @@ def installed_files() -> dict[str, str]:
 def source_messages() -> dict[str, str]:
     """The page's messages untranslated, as the code writes them."""
     with translation.override(None):
-        return {key: str(text) for key, text in player.messages().items()}
+        return {key: str(text) for key, text in player_messages.messages().items()}
 
 
 def digest(files: dict[str, str], messages: dict[str, str]) -> str:

@@ -125,6 +125,12 @@ def wait_for(condition, message: str, seconds: float = WAIT_MS / 1000):
     raise AssertionError(message)
 
 
+def wait_in_page(page, predicate: str, message: str, seconds: float = WAIT_MS / 1000):
+    """Poll an async predicate in the page until it is truthy (Playwright's
+    wait_for_function takes a returned promise as truthy at once)."""
+    return wait_for(lambda: page.evaluate(predicate), message, seconds)
+
+
 def played(page) -> list[str]:
     return page.evaluate("window.played")
 
@@ -392,9 +398,10 @@ def test_a_withdrawn_item_leaves_the_screen_and_its_cache_and_the_screen_confirm
     page.wait_for_selector(f"body[data-playing='{card.pk}']", timeout=WAIT_MS)
     cached_paths = f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}"))
         .map((url) => new URL(url).pathname)"""
-    page.wait_for_function(
+    wait_in_page(
+        page,
         f"async () => (await ({cached_paths})()).includes({card_url!r})",
-        timeout=WAIT_MS,
+        "the card was not cached",
     )
 
     withdraw(short_loop.article, reason="结论有误")
@@ -405,9 +412,11 @@ def test_a_withdrawn_item_leaves_the_screen_and_its_cache_and_the_screen_confirm
         f"document.body.dataset.playing !== '{card.pk}'",
         timeout=(POLL_SECONDS + 1) * 1000,
     )
-    page.wait_for_function(
+    wait_in_page(
+        page,
         f"async () => !(await ({cached_paths})()).includes({card_url!r})",
-        timeout=(POLL_SECONDS + 1) * 1000,
+        "the withdrawn card stayed in the cache",
+        POLL_SECONDS + 1,
     )
     assert time.monotonic() - withdrawn_at < POLL_SECONDS + 1
     cached = set(page.evaluate(cached_paths))
@@ -446,10 +455,11 @@ def test_the_player_plays_on_through_a_network_cut_and_sends_its_plays_after(
         entry["url"] for entry in resolve_for_screen(Screen.objects.get()).entries
     }
     page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
+    wait_in_page(
+        page,
         f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}")).length === 3
             && (await ({CACHED_URLS})("{CACHE_NAMES["data"]}")).length === 1""",
-        timeout=WAIT_MS,
+        "the loop was not cached",
     )
     cached = page.evaluate(CACHED_URLS, CACHE_NAMES["media"])
     assert {urlsplit(url).path for url in cached} == media_urls
@@ -481,10 +491,11 @@ def test_the_player_plays_on_through_a_network_cut_and_sends_its_plays_after(
     )
     video_plays = [r for r in arrived if r.item_id == short_loop.video.pk]
     assert video_plays and all(r.seconds >= 0.8 for r in video_plays)
-    page.wait_for_function(
+    wait_in_page(
+        page,
         f"async () => !(await ({QUEUED_PLAYS})()).some("
         f"(id) => {list(map(str, queued))!r}.includes(id))",
-        timeout=WAIT_MS,
+        "the sent plays stayed queued",
     )
     assert page.evaluate("document.body.dataset.online") == "true"
 
@@ -593,10 +604,11 @@ def test_minutes_played_through_a_network_cut_count_as_on_and_are_marked_late(
     page = open_player("?heartbeat=2")
     screen = pair(page, screen_tree.site)
     page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
+    wait_in_page(
+        page,
         f"""async () => (await ({CACHED_URLS})("{CACHE_NAMES["media"]}")).length === 3
             && (await ({CACHED_URLS})("{CACHE_NAMES["data"]}")).length === 1""",
-        timeout=WAIT_MS,
+        "the loop was not cached",
     )
     wait_for(lambda: Heartbeat.objects.filter(screen=screen).exists(), "no heartbeat")
     online = list(Heartbeat.objects.filter(screen=screen).values_list("pk", flat=True))
@@ -625,7 +637,9 @@ def test_minutes_played_through_a_network_cut_count_as_on_and_are_marked_late(
         "the queued heartbeats did not arrive",
     )
     assert all(row.received_at > row.minute + timedelta(minutes=1) for row in arrived)
-    page.wait_for_function(f"async () => (await ({QUEUED_BEATS})()) === 0")
+    wait_in_page(
+        page, f"async () => (await ({QUEUED_BEATS})()) === 0", "beats stayed queued"
+    )
     on_time = timedelta(minutes=1) + OFFLINE_LATE_AFTER
     live = Heartbeat.objects.filter(pk__in=online)
     assert all(row.received_at <= row.minute + on_time for row in live)

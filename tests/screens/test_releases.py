@@ -69,7 +69,7 @@ def test_the_command_records_every_file_of_the_installed_player_once(
     release = PlayerRelease.objects.get()
     assert first == f"player release {release.version}: recorded, the default\n"
     assert release.version == api.player_version() == installed_player().version
-    static_dir = api.PLAYER_STATIC
+    static_dir = releases.PLAYER_STATIC
     for name in ("player.js", "player.css", "sw.js"):
         assert release.files[name] == (static_dir / name).read_text(encoding="utf-8")
     assert 'data-version="{{ version }}"' in release.files["player.html"]
