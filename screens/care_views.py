@@ -5,6 +5,8 @@ storage, uptime, last error), the latest screenshot and every command kept
 with its state. Screenshots are served here, to staff who may see screens,
 and nowhere public."""
 
+from abc import ABC, abstractmethod
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -63,7 +65,7 @@ class CommandForm(forms.Form):
     kind = forms.ChoiceField(choices=ScreenCommand.Kind.choices)
 
 
-class CarePage(AdminPage, TemplateView):
+class CarePage(ABC, AdminPage, TemplateView):
     """A page of screens with their reports and commands; a POST of the
     command form issues one to them."""
 
@@ -71,11 +73,13 @@ class CarePage(AdminPage, TemplateView):
     any_permission_required = SEE
     template_name = "big_screen/admin_care.html"
 
+    @abstractmethod
     def screens(self):
-        raise NotImplementedError(f"{type(self).__name__} must name its screens")
+        """The screens the page shows and commands."""
 
+    @abstractmethod
     def issue(self, kind: str) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must issue commands")
+        """Issue a command of this kind to them; the message to show."""
 
     def get_context_data(self, **kwargs):
         screens = self.screens().select_related("group")
