@@ -13,8 +13,8 @@ class PartnersConfig(AppConfig):
         from feeds.access import FeedGate, install_gate
         from partners.access import authorise
         from partners.notices import on_advisory_issued
-        from partners.pull_log import log_pull, register_exit_flush
+        from partners.pull_log import PULLS, log_pull
 
         install_gate(FeedGate(authorise=authorise, record=log_pull))
-        register_exit_flush()
+        PULLS.flush_at_exit()
         advisory_issued.connect(on_advisory_issued, dispatch_uid="partners-notices")

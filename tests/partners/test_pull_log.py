@@ -106,11 +106,13 @@ def test_the_buffer_writes_itself_when_full(
     assert PullLog.objects.filter(feed=feed).count() == 3
 
 
-def test_rows_of_another_database_are_never_written(db, keyed):
+def test_rows_of_another_database_are_never_written(db, keyed, monkeypatch):
     """E.g. rows of a test database, flushed at exit when the settings point
     at the real one again."""
     feed, _key, _clear = keyed
-    PULLS.add("some-other-database", PullLog(path="/x", at=feed.updated_at, status=200))
+    monkeypatch.setitem(connection.settings_dict, "NAME", "some-other-database")
+    PULLS.add(PullLog(path="/x", at=feed.updated_at, status=200))
+    monkeypatch.undo()
     assert flush_pull_logs() == 0
     assert PullLog.objects.count() == 0
 

@@ -1,0 +1,123 @@
+"""Rows that many requests make, written in bulk instead of one by one (the
+partners' pull log, the screens' heartbeats).
+
+A WriteBuffer holds what requests add, each entry with the name of the
+database it belongs to (so that an entry of a test database, or of a
+database settings no longer point at, is never written elsewhere). It is
+written when it holds `batch()` entries or its oldest is `seconds()` old: by
+the request that finds it so (inside a transaction, once that commits, when
+`after_commit`: a view's transaction), or
+by a timer thread started with the first entry, so that a lone entry is
+written within those seconds even when no other request follows; and at
+process exit. While the database is unreachable entries wait for the next
+write, up to MAX_BUFFERED (beyond that the oldest are dropped and logged).
+The timer is off when `background()` is False (the test settings: a write
+landing in a later test would go into that test's database)."""
+
+import atexit
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import DatabaseError, connection, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+MAX_BUFFERED = 20_000
+
+
+class WriteBuffer:
+    def __init__(
+        self,
+        name: str,
+        write: Callable[[list[Any]], None],
+        *,
+        batch: Callable[[], int],
+        seconds: Callable[[], float],
+        background: Callable[[], bool],
+        after_commit: bool = True,
+    ) -> None:
+        self.name = name
+        self.write = write  # writes the entries of the current database
+        self.batch, self.seconds, self.background = batch, seconds, background
+        self.after_commit = after_commit
+        self._lock = threading.Lock()
+        self._entries: list[tuple[str, Any]] = []
+        self._oldest = 0.0  # time.monotonic() of the first entry buffered
+        self._dropped = 0
+        self._timer: threading.Timer | None = None
+
+    def add(self, entry: Any) -> None:
+        """Buffer an entry of the current database; written now when due."""
+        if not self._buffer(connection.settings_dict["NAME"], entry):
+            self._schedule()
+        elif self.after_commit and connection.in_atomic_block:
+            transaction.on_commit(self.flush)
+        else:
+            self.flush()
+
+    def _buffer(self, database: str, entry: Any) -> bool:
+        """True when the buffer is due to be written."""
+        with self._lock:
+            if not self._entries:
+                self._oldest = time.monotonic()
+            self._entries.append((database, entry))
+            if len(self._entries) > MAX_BUFFERED:
+                excess = len(self._entries) - MAX_BUFFERED
+                del self._entries[:excess]
+                self._dropped += excess
+            age = time.monotonic() - self._oldest
+            return len(self._entries) >= self.batch() or age >= self.seconds()
+
+    def drain(self) -> list[tuple[str, Any]]:
+        """Everything buffered (logging what was dropped meanwhile)."""
+        with self._lock:
+            entries, self._entries = self._entries, []
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            logger.warning("%s: %d entries dropped (buffer full)", self.name, dropped)
+        return entries
+
+    def _put_back(self, entries: list[tuple[str, Any]]) -> None:
+        with self._lock:
+            self._entries[:0] = entries
+            self._oldest = time.monotonic()
+
+    def flush(self) -> int:
+        """Write what is buffered for the current database; returns how many
+        entries were written (0 while the database is unreachable: they
+        wait for the next flush)."""
+        database = connection.settings_dict["NAME"]
+        entries = [entry for name, entry in self.drain() if name == database]
+        if not entries:
+            return 0
+        try:
+            self.write(entries)
+        except DatabaseError:
+            logger.exception("%s: could not write %d entries", self.name, len(entries))
+            self._put_back([(database, entry) for entry in entries])
+            return 0
+        return len(entries)
+
+    def _schedule(self) -> None:
+        """At most one pending flush, seconds() after it was asked for, in a
+        daemon thread with database connections of its own."""
+        if not self.background():
+            return
+        with self._lock:
+            if self._timer is not None and self._timer.is_alive():
+                return
+            self._timer = threading.Timer(self.seconds(), self._flush_in_thread)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _flush_in_thread(self) -> None:
+        try:
+            self.flush()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def flush_at_exit(self) -> None:
+        atexit.register(self.flush)
