@@ -30,6 +30,7 @@ PAIR_FIELD_LIMIT = 100
 # misread. A player refuses a newer one and keeps the loop it has.
 PLAYLIST_FORMAT = 1
 PLAYER, RELEASE = "big_screen:player", "big_screen:release"
+PLAYLIST_CACHE_CONTROL = "private, no-cache"
 
 
 def error(status: int, message: str) -> JsonResponse:
@@ -163,7 +164,7 @@ def playlist_response(body: dict) -> JsonResponse:
 def playlist(request, screen):
     body = playlist_body(screen)
     response = conditional(request, lambda: playlist_response(body), etag=etag_of(body))
-    response["Cache-Control"] = "private, no-cache"
+    response["Cache-Control"] = PLAYLIST_CACHE_CONTROL
     return commands.announce(response, screen)
 
 

@@ -9,9 +9,14 @@ class ScreensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from screens import adapter  # noqa: F401  (registers the channel)
-        from screens.loops import connect_signals
-        from screens.rollout import forget_on_change
+        from screens import (
+            adapter,  # noqa: F401  (registers the channel)
+            fast_path,
+            loops,
+            rollout,
+        )
 
-        connect_signals()
-        forget_on_change()
+        loops.connect_signals()
+        fast_path.connect_signals()
+        rollout.forget_on_change()
+        fast_path.HEARTBEATS.flush_at_exit()

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from cms.json_input import BadInput
-from screens.models import Screen, ScreenCommand, ScreenGroup
+from screens.models import Screen, ScreenCommand, ScreenGeneration, ScreenGroup
 
 # A screenshot of "now" is worth little an hour later; nor is a reload.
 LIFETIME = timedelta(hours=1)
@@ -84,6 +84,7 @@ def issue(screens: Iterable[Screen], kind: str, user=None) -> list[ScreenCommand
             for pk in paired
         )
         Screen.objects.filter(pk__in=paired).update(commands_waiting=True)
+        ScreenGeneration.bump()
     return commands
 
 
@@ -127,6 +128,7 @@ def fetch(screen: Screen) -> list[ScreenCommand]:
     now = timezone.now()
     with transaction.atomic():
         Screen.objects.filter(pk=screen.pk).update(commands_waiting=False)
+        ScreenGeneration.bump()
         due = list(
             ScreenCommand.objects.select_for_update()
             .filter(screen=screen, state=ScreenCommand.State.PENDING)

@@ -516,6 +516,16 @@ class LoopGeneration(Generation):
         verbose_name_plural = _("轮播版本")
 
 
+class ScreenGeneration(Generation):
+    """Bumped on every change to a screen's row that its playlist answer
+    shows (name, group, size, hours, the commands flag, revocation): the
+    fast path's answers (fast_path.py) are kept under it."""
+
+    class Meta:
+        verbose_name = _("屏幕版本")
+        verbose_name_plural = _("屏幕版本")
+
+
 class PlayerRelease(models.Model):
     """An immutable copy of the player (screens.releases): player.js,
     player.css, sw.js and the page template, with the page's messages as

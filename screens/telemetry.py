@@ -160,24 +160,24 @@ def unresolved_beat(data, queued: bool, where: str) -> tuple[Beat, int | None]:
     return beat, optional_id(data, "emergency", EmergencyItem)
 
 
-def parse_heartbeat(data, screen: Screen) -> Beat:
-    """The body of a player that sends each beat as it takes it."""
-    beat, emergency_id = unresolved_beat(data, queued=False, where=_("心跳"))
-    emergencies = lineage_emergencies(screen, {emergency_id} - {None})
-    return replace(beat, emergency=emergencies.get(emergency_id))
-
-
-def parse_heartbeats(data, screen: Screen) -> list[Beat]:
+def unresolved_beats(data) -> list[tuple[Beat, int | None]]:
     """{"beats": [...]}: queued beats, each with its time `at`, oldest first;
-    or the single body of players that do not queue."""
+    or the single body of players that do not queue. Each beat comes with
+    the id of the emergency it names, not yet looked up."""
     if not isinstance(data, dict) or "beats" not in data:
-        return [parse_heartbeat(data, screen)]
+        return [unresolved_beat(data, queued=False, where=_("心跳"))]
     fields(data, {"beats"}, {"beats"}, _("请求体"))
     entries = data["beats"]
     if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_BEATS:
         raise BadInput(_("beats 应为 1 到 %(count)d 项的列表") % {"count": MAX_BEATS})
     where = _("beats 的每一项")
-    parsed = [unresolved_beat(entry, queued=True, where=where) for entry in entries]
+    return [unresolved_beat(entry, queued=True, where=where) for entry in entries]
+
+
+def parse_heartbeats(data, screen: Screen) -> list[Beat]:
+    """The beats of a heartbeat body, with the emergencies they name (of the
+    screen's groups)."""
+    parsed = unresolved_beats(data)
     emergencies = lineage_emergencies(screen, {pk for _, pk in parsed} - {None})
     return [replace(beat, emergency=emergencies.get(pk)) for beat, pk in parsed]
 
@@ -186,21 +186,36 @@ def minute_of(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
-def beat_rows(screen: Screen, beats: list[Beat], now: datetime) -> list[Heartbeat]:
+def beat_rows(arrival: "Arrival") -> list[Heartbeat]:
     """One row per minute: the newest beat of the minute says what played,
     and the errors of all its beats are kept."""
+    now = arrival.received_at
     rows: dict[datetime, Heartbeat] = {}
-    for beat in sorted(beats, key=lambda beat: beat.at or now):
+    for beat in sorted(arrival.beats, key=lambda beat: beat.at or now):
         minute = minute_of(beat.at or now)
         earlier = rows[minute].errors if minute in rows else []
         rows[minute] = Heartbeat(
-            screen=screen,
+            screen_id=arrival.screen_id,
             minute=minute,
             playing_item=beat.playing,
             storage_free_bytes=beat.storage_free_bytes,
             errors=(earlier + beat.errors)[-MAX_ERRORS:],
             received_at=now,
         )
+    return list(rows.values())
+
+
+def minute_rows(arrivals: list["Arrival"]) -> list[Heartbeat]:
+    """One row per screen and minute over the arrivals, as storing them one
+    after the other leaves it: the later says what played, the errors of
+    all are kept, and it was received when it first arrived."""
+    rows: dict[tuple[int, datetime], Heartbeat] = {}
+    for arrival in arrivals:
+        for row in beat_rows(arrival):
+            if earlier := rows.get((row.screen_id, row.minute)):
+                row.errors = (earlier.errors + row.errors)[-MAX_ERRORS:]
+                row.received_at = earlier.received_at
+            rows[(row.screen_id, row.minute)] = row
     return list(rows.values())
 
 
@@ -220,29 +235,64 @@ def upsert_minutes(rows: list[Heartbeat]) -> None:
             )
 
 
-def store_heartbeats(screen: Screen, beats: list[Beat]) -> None:
-    """Store each screen-minute of the beats once; the screen is seen now,
-    with the version of its newest beat, and confirms the emergencies its
-    beats named."""
-    now = timezone.now()
-    rows = beat_rows(screen, beats, now)
-    newest = max(beats, key=lambda beat: beat.at or now)
-    with transaction.atomic():
-        upsert_minutes(rows)
-        Screen.objects.filter(pk=screen.pk).update(
+@dataclass(frozen=True)
+class Arrival:
+    """The beats of one heartbeat request, as received."""
+
+    screen_id: int
+    beats: list[Beat]
+    received_at: datetime
+
+    def seen(self) -> Screen:
+        """The screen's row as this arrival leaves it: seen when received,
+        with the version and health of its newest beat."""
+        now = self.received_at
+        newest = max(self.beats, key=lambda beat: beat.at or now)
+        return Screen(
+            pk=self.screen_id,
             last_seen_at=now,
             player_version=newest.version,
             storage_free_bytes=newest.storage_free_bytes,
             **newest.health.columns(newest.at or now),
         )
-        for beat in beats:
-            if beat.emergency is not None:
-                EmergencyConfirmation.objects.get_or_create(
-                    emergency=beat.emergency,
-                    screen=screen,
-                    defaults={"confirmed_at": beat.at or now},
-                )
+
+
+SEEN_FIELDS = [
+    "last_seen_at",
+    "player_version",
+    "storage_free_bytes",
+    *Health().columns(timezone.now()),
+]
+
+
+def store_heartbeats(screen: Screen, beats: list[Beat]) -> None:
+    """Store the beats of one request now (see store_arrivals)."""
+    store_arrivals([Arrival(screen.pk, beats, timezone.now())])
+
+
+def store_arrivals(arrivals: list[Arrival]) -> None:
+    """Store each screen-minute of the beats once; each screen is seen when
+    its newest arrival came, and confirms the emergencies its beats named."""
+    newest = {arrival.screen_id: arrival for arrival in arrivals}  # in order
+    rows = minute_rows(arrivals)
+    with transaction.atomic():
+        upsert_minutes(rows)
+        Screen.objects.bulk_update(
+            [arrival.seen() for arrival in newest.values()], SEEN_FIELDS, BATCH
+        )
+        for arrival in arrivals:
+            confirm_emergencies(arrival)
         plays_arrived([row.minute for row in rows])
+
+
+def confirm_emergencies(arrival: Arrival) -> None:
+    for beat in arrival.beats:
+        if beat.emergency is not None:
+            EmergencyConfirmation.objects.get_or_create(
+                emergency=beat.emergency,
+                screen_id=arrival.screen_id,
+                defaults={"confirmed_at": beat.at or arrival.received_at},
+            )
 
 
 def parse_play_id(value) -> uuid.UUID:

@@ -305,3 +305,13 @@ def empty_cache():
     """Cached pages and feeds are keyed by database state that a later test
     can repeat after a rollback (SQLite reuses ids): each test starts empty."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def screens_unknown():
+    """The screens' fast path keeps entries under a reading of database state
+    that a later test can repeat after a rollback: each test starts without."""
+    from screens.fast_path import HEARTBEATS, KNOWN
+
+    KNOWN.clear()
+    HEARTBEATS.drain()

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "cms.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The screens' polls and heartbeats, as cheap as a static file.
+    "screens.fast_path.ScreenFastPathMiddleware",
     "cms.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -318,6 +320,19 @@ BIG_SCREEN_PAIRINGS_PER_MINUTE = int(
 # How long a process reuses its reading of which player release each group
 # runs (a pin or promotion reaches every process's polls within it).
 BIG_SCREEN_RELEASE_SECONDS = float(os.environ.get("BIG_SCREEN_RELEASE_SECONDS", "1"))
+# How long a process reuses its reading of what the screens' answers depend
+# on (screens/fast_path.py): a change, a revocation too, reaches every poll
+# within it.
+BIG_SCREEN_FAST_PATH_SECONDS = float(
+    os.environ.get("BIG_SCREEN_FAST_PATH_SECONDS", "1")
+)
+# Heartbeats are written in bulk, per process, when this many wait or the
+# oldest has waited this long (and at exit).
+BIG_SCREEN_HEARTBEAT_BATCH = int(os.environ.get("BIG_SCREEN_HEARTBEAT_BATCH", "500"))
+BIG_SCREEN_HEARTBEAT_SECONDS = float(
+    os.environ.get("BIG_SCREEN_HEARTBEAT_SECONDS", "2")
+)
+BIG_SCREEN_HEARTBEAT_BACKGROUND_FLUSH = True
 
 # Behind a reverse proxy, the header in which it passes the client's address
 # (X-Real-IP, or X-Forwarded-For whose last entry it wrote). Unset: the

@@ -33,6 +33,11 @@ FEEDS_FINGERPRINT_SECONDS = 0
 PAGE_CACHE_FINGERPRINT_SECONDS = 0
 PARTNERS_KEY_SECONDS = 0
 BIG_SCREEN_RELEASE_SECONDS = 0
+BIG_SCREEN_FAST_PATH_SECONDS = 0
+# Each heartbeat is written by its own request (a timer's write could land
+# in a later test's database).
+BIG_SCREEN_HEARTBEAT_BATCH = 1
+BIG_SCREEN_HEARTBEAT_BACKGROUND_FLUSH = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker processes started by tests share it.
