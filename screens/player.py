@@ -32,8 +32,19 @@ CACHE_NAMES = {
 }
 
 
+# A release's own address has its own Service Worker and shell cache (see
+# release_views.Served); a player running the release it is asked for
+# removes those of the other releases (player.js, forgetOtherReleases).
+RELEASE_SHELL = "kepu-player-shell@"  # + the release's scope + its version
+
+
 def scope() -> str:
     return reverse("big_screen:player")
+
+
+def release_scopes() -> str:
+    """What every release address's scope starts with."""
+    return reverse("big_screen:release", args=["v"]).removesuffix("v/")
 
 
 def page_config() -> dict:
@@ -51,6 +62,10 @@ def page_config() -> dict:
             "commands": reverse("big_screen:commands"),  # + <id>/ack/, <id>/screenshot/
         },
         "caches": CACHE_NAMES,
+        "releases": {
+            "scopes": release_scopes(),
+            "shells": RELEASE_SHELL + release_scopes(),
+        },
         "heartbeatSeconds": HEARTBEAT_SECONDS,
         "pollSeconds": api.poll_seconds(),
         "serverTime": now.isoformat(timespec="seconds"),

@@ -59,7 +59,7 @@ class Served:
         the shell another address needs to start offline."""
         if self.scope == player.scope():
             return player.CACHE_NAMES
-        return {**player.CACHE_NAMES, "shell": f"kepu-player-shell@{self.scope}"}
+        return {**player.CACHE_NAMES, "shell": player.RELEASE_SHELL + self.scope}
 
 
 def at_default_address() -> Served:

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from screens import pairing, rollout
 from screens.models import PlayerRelease, PlaylistItem, PlayRecord, Screen
-from screens.player import CACHE_NAMES
+from screens.player import CACHE_NAMES, RELEASE_SHELL
 from tests.screens.release_data import another_release
 
 POLL_SECONDS = 2
@@ -149,8 +149,18 @@ def test_a_pinned_group_switches_first_then_every_screen_after_promotion(
     wait_until_running(second, old, f"/player/r/{old.version}/")
     wait_for(lambda: reports(other, old), "the pinned-back player did not report")
     assert first.evaluate("document.body.dataset.version") == new.version
+    # Running the release it is asked for, it removed the other release's
+    # worker and shell; the kiosk's own address keeps its worker.
+    kept = ["/player/", f"/player/r/{old.version}/"]
+    wait_for(lambda: second.evaluate(SCOPES) == kept, "another release's worker")
+    shells = second.evaluate(SHELLS)
+    assert shells and all(s.startswith(f"{RELEASE_SHELL}{kept[1]}") for s in shells)
 
 
+SCOPES = """async () => (await navigator.serviceWorker.getRegistrations())
+    .map((registration) => new URL(registration.scope).pathname).sort()"""
+SHELLS = f"""async () => (await caches.keys())
+    .filter((name) => name.startsWith({RELEASE_SHELL!r}))"""
 HAS_CACHE = "async (name) => await caches.has(name)"
 CACHED_COUNT = "async (name) => (await (await caches.open(name)).keys()).length"
 

@@ -616,6 +616,9 @@ async function pollPlaylist() {
             flushQueues();
             if (mediaCache.incomplete) cacheLoop();
             if (response.headers.has(COMMANDS_HEADER)) runCommands();
+            if (playlist?.player_version === config.version) {
+                forgetOtherReleases().catch((error) => reportError(null, reason(error)));
+            }
         }
     } catch (error) {
         if (error instanceof Unauthorized) return unpair();
@@ -691,6 +694,29 @@ function inLoop(entry) {
 function followVersion(version, address) {
     if (typeof version === "string" && version !== config.version) {
         newVersion(version, address);
+    }
+}
+
+/* Running the release it is asked for, the player removes the Service
+ * Workers and shell caches of every other release's address, once per page:
+ * a year of updates leaves one of each. The default address (/player/),
+ * where a kiosk starts, keeps its own. */
+let othersForgotten = false;
+
+async function forgetOtherReleases() {
+    if (othersForgotten || !config.releases) return;
+    othersForgotten = true;
+    const releases = new URL(config.releases.scopes, location.href).href;
+    const own = new URL(config.scope, location.href).href;
+    for (const registration of (await navigator.serviceWorker?.getRegistrations()) || []) {
+        if (registration.scope.startsWith(releases) && registration.scope !== own) {
+            await registration.unregister();
+        }
+    }
+    for (const name of (await window.caches?.keys()) || []) {
+        if (name.startsWith(config.releases.shells) && !name.startsWith(config.caches.shell)) {
+            await caches.delete(name);
+        }
     }
 }
 
