@@ -1,0 +1,86 @@
+-- wrk script for benchmarks/screen_swarm.py: screens' players.
+--
+-- Each wrk thread has one connection and plays its share of the fleet (line
+-- n of the screens file goes to thread n mod threads): every screen in turn,
+-- two playlist polls (If-None-Match with the ETag it last got; a 200 teaches
+-- it the new one) for each heartbeat, with a pause after each call. wrk is
+-- given as many threads as connections, so a response is the answer to the
+-- thread's last request.
+--
+-- wrk <options> -s screen_swarm.lua <url> -- <screens file> <threads> <pause ms> <mode>
+-- mode: fleet (polls and heartbeats), poll, heartbeat.
+
+local threads = {}
+
+function setup(thread)
+  thread:set("index", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file, count = args[1], tonumber(args[2])
+  pause, mode = tonumber(args[3]), args[4]
+  screens, statuses, calls, current = {}, {}, 0, nil
+  local n = 0
+  for line in io.lines(file) do
+    if n % count == index then
+      local token, etag = line:match("^(%S+) (.+)$")
+      table.insert(screens, { auth = "Bearer " .. token, etag = etag })
+    end
+    n = n + 1
+  end
+end
+
+local beat = '{"version": "bench", "playing": null}'
+
+function request()
+  local cycle = 3 * #screens -- two polls and a heartbeat per screen
+  local position = calls % cycle
+  calls = calls + 1
+  local heartbeat = mode == "heartbeat" or (mode == "fleet" and position >= 2 * #screens)
+  current = screens[position % #screens + 1]
+  if heartbeat then
+    return wrk.format("POST", "/api/screens/heartbeat/", {
+      ["Authorization"] = current.auth,
+      ["Content-Type"] = "application/json",
+    }, beat)
+  end
+  return wrk.format("GET", "/api/screens/playlist/", {
+    ["Authorization"] = current.auth,
+    ["If-None-Match"] = current.etag,
+  })
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status == 200 and headers["ETag"] then
+    current.etag = headers["ETag"]
+  end
+end
+
+function delay()
+  return pause
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      total[status] = (total[status] or 0) + count
+    end
+  end
+  local parts = {}
+  for status, count in pairs(total) do
+    table.insert(parts, string.format('"%d": %d', status, count))
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'SWARM {"statuses": {%s}, "requests": %d, "seconds": %.3f, ' ..
+    '"p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f, ' ..
+    '"socket_errors": %d}\n',
+    table.concat(parts, ", "), summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, latency.max / 1e3,
+    errors.connect + errors.read + errors.write + errors.timeout
+  ))
+end
