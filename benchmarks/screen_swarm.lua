@@ -3,12 +3,15 @@
 -- Each wrk thread has one connection and plays its share of the fleet (line
 -- n of the screens file goes to thread n mod threads): every screen in turn,
 -- two playlist polls (If-None-Match with the ETag it last got; a 200 teaches
--- it the new one) for each heartbeat, with a pause after each call. wrk is
--- given as many threads as connections, so a response is the answer to the
--- thread's last request.
+-- it the new one) for each heartbeat, `rate` calls a second on schedule: it
+-- pauses while ahead of the schedule and sends at once while behind it (an
+-- open loop, as far as wrk's one-second clock allows), or as fast as
+-- answered with rate 0. wrk is given as many threads as connections, so a
+-- response is the answer to the thread's last request.
 --
--- wrk <options> -s screen_swarm.lua <url> -- <screens file> <threads> <pause ms> <mode>
--- mode: fleet (polls and heartbeats), poll, heartbeat.
+-- wrk <options> -s screen_swarm.lua <url> -- <screens file> <threads> <rate> <mode> <screens>
+-- mode: fleet (polls and heartbeats), poll, heartbeat; <screens>: the first
+-- so many lines of the file.
 
 local threads = {}
 
@@ -18,11 +21,15 @@ function setup(thread)
 end
 
 function init(args)
-  local file, count = args[1], tonumber(args[2])
-  pause, mode = tonumber(args[3]), args[4]
+  local file, count, limit = args[1], tonumber(args[2]), tonumber(args[5])
+  rate, mode = tonumber(args[3]), args[4]
   screens, statuses, calls, current = {}, {}, 0, nil
+  started = os.time()
   local n = 0
   for line in io.lines(file) do
+    if n >= limit then
+      break
+    end
     if n % count == index then
       local token, etag = line:match("^(%S+) (.+)$")
       table.insert(screens, { auth = "Bearer " .. token, etag = etag })
@@ -59,7 +66,10 @@ function response(status, headers, body)
 end
 
 function delay()
-  return pause
+  if rate == 0 or calls < (os.time() - started) * rate then
+    return 0
+  end
+  return 1000 / rate
 end
 
 function done(summary, latency, requests)

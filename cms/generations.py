@@ -174,3 +174,7 @@ class RecentFingerprint:
             fingerprint = self.query.read(now or timezone.now())
             self._latest = (time.monotonic(), fingerprint)
         return fingerprint
+
+    def forget(self) -> None:
+        """The next get() reads again."""
+        self._latest = (0.0, None)

@@ -4,15 +4,17 @@ partners' pull log, the screens' heartbeats).
 A WriteBuffer holds what requests add, each entry with the name of the
 database it belongs to (so that an entry of a test database, or of a
 database settings no longer point at, is never written elsewhere). It is
-written when it holds `batch()` entries or its oldest is `seconds()` old: by
-the request that finds it so (inside a transaction, once that commits, when
-`after_commit`: a view's transaction), or
-by a timer thread started with the first entry, so that a lone entry is
-written within those seconds even when no other request follows; and at
-process exit. While the database is unreachable entries wait for the next
-write, up to MAX_BUFFERED (beyond that the oldest are dropped and logged).
-The timer is off when `background()` is False (the test settings: a write
-landing in a later test would go into that test's database)."""
+written when it holds `batch()` entries or its oldest is `seconds()` old:
+then at once by a thread of its own (the request that found it so does not
+wait for the write), or by a timer thread started with the first entry, so
+that a lone entry is written within those seconds even when no other
+request follows; and at process exit. While the database is unreachable
+entries wait for the next write, up to MAX_BUFFERED (beyond that the oldest
+are dropped and logged).
+Threads are off when `background()` is False (the test settings: a write
+landing in a later test would go into that test's database): the request
+that finds the buffer due writes it (inside a view's transaction, once that
+commits, when `after_commit`)."""
 
 import atexit
 import logging
@@ -50,9 +52,11 @@ class WriteBuffer:
         self._timer: threading.Timer | None = None
 
     def add(self, entry: Any) -> None:
-        """Buffer an entry of the current database; written now when due."""
+        """Buffer an entry of the current database; written at once when due."""
         if not self._buffer(connection.settings_dict["NAME"], entry):
             self._schedule()
+        elif self.background():
+            threading.Thread(target=self._flush_in_thread, daemon=True).start()
         elif self.after_commit and connection.in_atomic_block:
             transaction.on_commit(self.flush)
         else:

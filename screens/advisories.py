@@ -149,6 +149,13 @@ def rows_along(screen: Screen):
     ).exclude(state__in=SETTLED)
 
 
+def groups_with_open_rows() -> set[int]:
+    """The groups whose rows wait for confirmations: a screen below none of
+    them has none to send (the fast path asks open_rows only below them)."""
+    rows = AdvisoryRecipient.objects.filter(sender=SENDER).exclude(state__in=SETTLED)
+    return {int(ref.split(":")[1]) for ref in rows.values_list("reference", flat=True)}
+
+
 def open_rows(screen: Screen):
     """The rows that still wait for this screen's confirmation."""
     confirmed = AdvisoryConfirmation.objects.filter(screen=screen).values("advisory_id")

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cms.http import bearer_token, client_address, conditional
 from cms.json_input import BadInput, fields, read_json, text
 from screens import advisories, commands, pairing, releases, rollout, telemetry
-from screens.loops import cached_loop
+from screens.loops import Loop, cached_loop, cached_loop_digest
 
 PAIR_BODY_LIMIT = 1024
 PAIR_FIELD_LIMIT = 100
@@ -43,10 +43,10 @@ def player_version() -> str:
     return releases.installed().version
 
 
-def player_release(screen) -> dict:
-    """The release the screen is to run and its address: the player goes
-    there when its own version differs (screens.rollout)."""
-    version = rollout.version_for(screen.group)
+def player_release(group) -> dict:
+    """The release a screen of the group is to run and its address: the
+    player goes there when its own version differs (screens.rollout)."""
+    version = rollout.version_for(group)
     if version is None:  # nothing recorded yet: the installed player
         return {"player_version": player_version(), "player_url": reverse(PLAYER)}
     return {"player_version": version, "player_url": reverse(RELEASE, args=[version])}
@@ -128,27 +128,39 @@ def pair_status(request):
     )
 
 
-def playlist_body(screen) -> dict:
-    loop = cached_loop(screen.group, screen.orientation)
+def screen_fields(screen) -> dict:
+    """The playlist's "screen"."""
     return {
-        "format": PLAYLIST_FORMAT,
-        "poll_seconds": poll_seconds(),
-        **player_release(screen),
-        "screen": {
-            "id": screen.pk,
-            "name": screen.name,
-            "orientation": screen.orientation,
-            "width": screen.width,
-            "height": screen.height,
-            "opening_hours": screen.opening_hours,
-        },
-        **loop,
+        "id": screen.pk,
+        "name": screen.name,
+        "orientation": screen.orientation,
+        "width": screen.width,
+        "height": screen.height,
+        "opening_hours": screen.opening_hours,
     }
 
 
-def etag_of(body: dict) -> str:
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+def playlist_head(fields: dict, group) -> dict:
+    """Everything of a screen's playlist but its loop: the screen's fields
+    (screen_fields) and what its group's screens run."""
+    return {
+        "format": PLAYLIST_FORMAT,
+        "poll_seconds": poll_seconds(),
+        **player_release(group),
+        "screen": fields,
+    }
+
+
+def etag_of(head: dict, loop_digest: str) -> str:
+    """The playlist's ETag: of its head and its loop's digest, so that it
+    can be known without reading the loop."""
+    text = json.dumps(head, sort_keys=True, ensure_ascii=False) + loop_digest
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def playlist_etag(screen) -> str:
+    loop_digest = cached_loop_digest(screen.group, screen.orientation)
+    return etag_of(playlist_head(screen_fields(screen), screen.group), loop_digest)
 
 
 def playlist_response(body: dict) -> JsonResponse:
@@ -159,13 +171,24 @@ def playlist_response(body: dict) -> JsonResponse:
     )
 
 
+def playlist_answer(
+    request, head: dict, loop: Loop, commands_waiting: bool
+) -> HttpResponse:
+    """The playlist (or its 304), marked when commands wait; the view's
+    answer and the fast path's."""
+    body = {**head, **loop.body}
+    etag = etag_of(head, loop.digest)
+    response = conditional(request, lambda: playlist_response(body), etag=etag)
+    response["Cache-Control"] = PLAYLIST_CACHE_CONTROL
+    return commands.announce(response, commands_waiting)
+
+
 @require_GET
 @screen_api
 def playlist(request, screen):
-    body = playlist_body(screen)
-    response = conditional(request, lambda: playlist_response(body), etag=etag_of(body))
-    response["Cache-Control"] = PLAYLIST_CACHE_CONTROL
-    return commands.announce(response, screen)
+    head = playlist_head(screen_fields(screen), screen.group)
+    loop = cached_loop(screen.group, screen.orientation)
+    return playlist_answer(request, head, loop, screen.commands_waiting)
 
 
 @require_POST
@@ -176,7 +199,7 @@ def heartbeat(request, screen):
     telemetry.store_heartbeats(screen, beats)
     loop = next((beat.loop for beat in reversed(beats) if beat.loop), "")
     if loop:  # confirms the corrections and withdrawals it took
-        advisories.confirm(screen, loop, lambda: etag_of(playlist_body(screen)))
+        advisories.confirm(screen, loop, lambda: playlist_etag(screen))
     return HttpResponse(status=204)
 
 

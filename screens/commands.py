@@ -114,9 +114,9 @@ def issue_to_group(
 # The player's side (the screens' API) ---------------------------------------------
 
 
-def announce(response: HttpResponse, screen: Screen) -> HttpResponse:
+def announce(response: HttpResponse, commands_waiting: bool) -> HttpResponse:
     """Mark a playlist answer (a 304 too) when commands wait."""
-    if screen.commands_waiting:
+    if commands_waiting:
         response[COMMANDS_HEADER] = "1"
     return response
 

@@ -1,28 +1,36 @@
 """The two calls every screen makes all day, answered right after the static
-files and without a query: a playlist poll whose answer has not changed
-(304) and a heartbeat (buffered and written in bulk).
+files and without a query: a playlist poll (a 304 when its answer has not
+changed, else the playlist from the cached loop) and a heartbeat (buffered
+and written in bulk).
 
-What a screen's poll is answered with depends on its row (group, size,
-hours, the commands flag, revocation: ScreenGeneration, bumped on every
-change), its loop (screens.loops' fingerprint), the local date and its
-player release (screens.rollout; the installed player's before any is
-recorded). A process reads all of them again once
-its reading is BIG_SCREEN_FAST_PATH_SECONDS old (1 s; one query), and under
-one reading keeps, per token digest, what the screen's answer is: its ETag,
-the commands flag, and whether its heartbeats must confirm an advisory (a
-new advisory row anywhere moves the reading too). The first call of a
-screen under a reading fills its entry with the full view's queries; the
-others cost a dictionary lookup. A change made anywhere, a revocation
-included, reaches every call within that time.
+A process keeps two tables, each under a reading of what it depends on,
+taken again once it is BIG_SCREEN_FAST_PATH_SECONDS old (1 s; one small
+query each):
+- known screens, by token digest: what a screen's answers need of its row
+  (group, orientation, the playlist's "screen", the commands flag) and
+  whether its heartbeats must confirm an advisory. Under ScreenGeneration
+  (bumped on every change to a screen's or a group's row, revocation
+  included) and the newest advisory row. A screen's first call under a
+  reading looks it up (one query; the groups, and which of them await
+  confirmations, are read once per reading).
+- ETags, by token digest: the playlist's ETag (api.etag_of), made from the
+  known screen, its group's release and its loop's digest without a query.
+  Under the loop's fingerprint (screens.loops), the local date, the player
+  releases (screens.rollout; the installed player's before any is
+  recorded) and the known screens' reading. A change to pages made by an
+  editor moves it; each screen's ETag is then made again from memory, each
+  group's loop resolved once.
+A change made anywhere, a revocation too, reaches every call within that
+time, in every process.
 
 Anything else goes on to screens.api, which answers it in full: an unknown
-token, an ETag that does not match, a heartbeat that names an emergency,
-must confirm an advisory or is not valid.
+token, a heartbeat that names an emergency, must confirm an advisory or is
+not valid.
 
 A buffered heartbeat is written within BIG_SCREEN_HEARTBEAT_SECONDS, or
 when BIG_SCREEN_HEARTBEAT_BATCH wait, and at exit (cms.write_buffer); a
 process killed outright loses what it held, at most those seconds of
-minutes, which the player's next beats do not repeat."""
+minutes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,57 +43,63 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 
 from channels.models import AdvisoryRecipient
-from cms.generations import FingerprintQuery, RecentFingerprint, latest
+from cms.generations import (
+    Fingerprint,
+    FingerprintQuery,
+    RecentFingerprint,
+    latest,
+)
 from cms.http import bearer_token
 from cms.json_input import BadInput, parse_json, read_body
 from cms.write_buffer import WriteBuffer
-from screens import advisories, api, pairing, rollout, telemetry
-from screens.commands import COMMANDS_HEADER
-from screens.loops import LOOP_FINGERPRINT
-from screens.models import Screen, ScreenGeneration
+from screens import advisories, api, commands, pairing, rollout, telemetry
+from screens.loops import LOOP_FINGERPRINT, cached_loop, cached_loop_digest
+from screens.models import Screen, ScreenGeneration, ScreenGroup
 
-FAST_FINGERPRINT = FingerprintQuery(
-    counters=(
-        *LOOP_FINGERPRINT.counters,
-        latest(ScreenGeneration, "value"),
-        latest(AdvisoryRecipient, "id"),
-    ),
-    moments=(*LOOP_FINGERPRINT.moments, latest(ScreenGeneration, "changed_at")),
+
+def reading_seconds() -> float:
+    return settings.BIG_SCREEN_FAST_PATH_SECONDS
+
+
+SCREENS_FINGERPRINT = FingerprintQuery(
+    counters=(latest(ScreenGeneration, "value"), latest(AdvisoryRecipient, "id")),
+    moments=(latest(ScreenGeneration, "changed_at"),),
 )
-recent_fingerprint = RecentFingerprint(
-    FAST_FINGERPRINT, lambda: settings.BIG_SCREEN_FAST_PATH_SECONDS
-)
+recent_screens = RecentFingerprint(SCREENS_FINGERPRINT, reading_seconds)
+recent_loops = RecentFingerprint(LOOP_FINGERPRINT, reading_seconds)
 
 
 @dataclass(frozen=True)
-class Known:
-    """What one screen's calls are answered with under one reading."""
+class KnownScreen:
+    """What a screen's answers need of its row."""
 
     screen_id: int
-    etag: str
+    group: ScreenGroup  # one instance for the screens of a group
+    orientation: str
+    fields: dict  # the playlist's "screen" (api.screen_fields)
     commands_waiting: bool
     confirms: bool  # advisory rows wait for its heartbeat
 
 
-class KnownScreens:
-    """Known entries by token digest, under the reading they were made in;
-    a new reading starts an empty table. Threads share it: each step is
-    one atomic operation on a dict or on the table's tuple."""
+class Table:
+    """Entries by token digest under the reading they were made in; a new
+    reading starts an empty table. Threads share it: each step is one
+    atomic operation on a dict or on the table's tuple."""
 
     def __init__(self) -> None:
-        self._table: tuple[tuple | None, dict[str, Known]] = (None, {})
+        self._table: tuple[tuple | None, dict] = (None, {})
 
-    def get(self, reading: tuple, digest: str) -> Known | None:
+    def get(self, reading: tuple, digest: str):
         table_reading, entries = self._table
         if table_reading != reading:
             self._table = (reading, {})
             return None
         return entries.get(digest)
 
-    def put(self, reading: tuple, digest: str, known: Known) -> None:
+    def put(self, reading: tuple, digest: str, entry) -> None:
         table_reading, entries = self._table
         if table_reading == reading:
-            entries[digest] = known
+            entries[digest] = entry
 
     def forget(self, digest: str) -> None:
         self._table[1].pop(digest, None)
@@ -94,43 +108,99 @@ class KnownScreens:
         self._table = (None, {})
 
 
-KNOWN = KnownScreens()
+KNOWN, ETAGS = Table(), Table()
 
 
-def current_reading() -> tuple:
-    now = timezone.now()
-    fingerprint = recent_fingerprint.get(now)
-    fleet = rollout.recent_fleet.get()
-    return (fingerprint.key, timezone.localdate(now), fleet, api.player_version())
+@dataclass(frozen=True)
+class Tree:
+    """The screen groups, one instance each, and those whose advisory rows
+    wait for confirmations: read once per reading of the known screens."""
+
+    groups: dict[int, ScreenGroup]
+    awaiting: set[int]
+
+    @classmethod
+    def read(cls) -> "Tree":
+        groups = {group.pk: group for group in ScreenGroup.objects.all()}
+        return cls(groups, advisories.groups_with_open_rows())
 
 
-def learn(screen: Screen) -> Known:
-    """The screen's entry, made with the full view's own functions."""
-    return Known(
+class Trees:
+    def __init__(self) -> None:
+        self._tree: tuple[tuple | None, Tree | None] = (None, None)
+
+    def get(self, reading: tuple) -> Tree:
+        tree_reading, tree = self._tree
+        if tree is None or tree_reading != reading:
+            tree = Tree.read()
+            self._tree = (reading, tree)
+        return tree
+
+    def clear(self) -> None:
+        self._tree = (None, None)
+
+
+TREES = Trees()
+
+
+def forget_everything() -> None:
+    """Start again from the database (tests that roll it back)."""
+    for table in (KNOWN, ETAGS):
+        table.clear()
+    TREES.clear()
+    for fingerprint in (recent_screens, recent_loops):
+        fingerprint.forget()
+
+
+def learn(screen: Screen, tree: Tree) -> KnownScreen:
+    group = tree.groups.get(screen.group_id) or screen.group  # a group added since
+    awaiting = not tree.awaiting.isdisjoint(group.lineage_ids)
+    return KnownScreen(
         screen_id=screen.pk,
-        etag=api.etag_of(api.playlist_body(screen)),
+        group=group,
+        orientation=screen.orientation,
+        fields=api.screen_fields(screen),
         commands_waiting=screen.commands_waiting,
-        confirms=advisories.open_rows(screen).exists(),
+        confirms=awaiting and advisories.open_rows(screen).exists(),
     )
 
 
-def known_screen(request: HttpRequest) -> Known | None:
-    """The entry of the request's token, made now if it has none; None for
-    a missing, unknown or revoked token. The reading is taken before the
-    entry is made, so an entry is never older than its reading."""
-    raw = bearer_token(request)
-    if raw is None:
-        return None
-    digest = pairing.digest(raw)
-    reading = current_reading()
+def known_screen(digest: str, raw: str) -> tuple[tuple, KnownScreen | None]:
+    """The known screen of a token (looked up now if it is not known) and
+    the reading it is known under; None for an unknown or revoked token.
+    Readings are taken before the lookups they key, so an entry is never
+    older than its reading."""
+    reading = (recent_screens.get().key,)
     known = KNOWN.get(reading, digest)
     if known is None:
-        screen = pairing.screen_for_token(raw)
+        screen = pairing.screen_for_token(raw, with_group=False)
         if screen is None:
-            return None
-        known = learn(screen)
+            return reading, None
+        known = learn(screen, TREES.get(reading))
         KNOWN.put(reading, digest, known)
-    return known
+    return reading, known
+
+
+def etag_of(
+    known: KnownScreen, digest: str, screens_reading: tuple, loops: Fingerprint
+) -> str:
+    """The screen's playlist ETag, as api.playlist answers it, under the
+    loops' fingerprint `loops`."""
+    now = timezone.now()
+    reading = (
+        loops.key,
+        timezone.localdate(now),
+        rollout.recent_fleet.get(),
+        api.player_version(),
+        screens_reading,
+    )
+    etag = ETAGS.get(reading, digest)
+    if etag is None:
+        head = api.playlist_head(known.fields, known.group)
+        loop = cached_loop_digest(known.group, known.orientation, loops)
+        etag = api.etag_of(head, loop)
+        ETAGS.put(reading, digest, etag)
+    return etag
 
 
 def matches(if_none_match: str, etag: str) -> bool:
@@ -141,27 +211,42 @@ def matches(if_none_match: str, etag: str) -> bool:
     return etag in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
 
 
+def token_digest(request: HttpRequest) -> tuple[str, str] | None:
+    raw = bearer_token(request)
+    return None if raw is None else (pairing.digest(raw), raw)
+
+
 def poll(request: HttpRequest) -> HttpResponse | None:
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if not if_none_match:
+    """A 304 from memory when the ETag matches, else the playlist from the
+    cached loop (api.playlist_answer), without looking the screen up."""
+    token = token_digest(request)
+    if token is None:
         return None
-    known = known_screen(request)
-    if known is None or not matches(if_none_match, known.etag):
+    reading, known = known_screen(*token)
+    if known is None:
         return None
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+    loops = recent_loops.get()
+    etag = etag_of(known, token[0], reading, loops)
+    if not if_none_match or not matches(if_none_match, etag):
+        loop = cached_loop(known.group, known.orientation, loops)
+        head = api.playlist_head(known.fields, known.group)
+        return api.playlist_answer(request, head, loop, known.commands_waiting)
     response = HttpResponseNotModified()
-    response["ETag"] = known.etag
+    response["ETag"] = etag
     response["Cache-Control"] = api.PLAYLIST_CACHE_CONTROL
-    if known.commands_waiting:
-        response[COMMANDS_HEADER] = "1"
-    return response
+    return commands.announce(response, known.commands_waiting)
 
 
 def heartbeat(request: HttpRequest) -> HttpResponse | None:
-    known = known_screen(request)
+    token = token_digest(request)
+    if token is None:
+        return None
+    _reading, known = known_screen(*token)
     if known is None:
         return None
     if known.confirms:  # the view confirms; the next call looks again
-        KNOWN.forget(pairing.digest(bearer_token(request)))
+        KNOWN.forget(token[0])
         return None
     try:
         body = read_body(request, telemetry.HEARTBEAT_LIMIT)
@@ -201,7 +286,7 @@ class ScreenFastPathMiddleware:
 
 
 def connect_signals() -> None:
-    ScreenGeneration.follow([Screen])
+    ScreenGeneration.follow([Screen, ScreenGroup])
 
 
 # Buffered heartbeats ------------------------------------------------------------------

@@ -14,10 +14,19 @@ of every screen; the cache key adds the local date. Day parts are not in it: the
 player applies them to the loop it has. A queryset .update() of those rows
 sends no signal: code that writes them in bulk bumps LoopGeneration itself."""
 
+import hashlib
+import json
+from dataclasses import dataclass
+
 from django.core.cache import cache
 from django.utils import timezone
 
-from cms.generations import RecentFingerprint, latest, page_fingerprint
+from cms.generations import (
+    Fingerprint,
+    RecentFingerprint,
+    latest,
+    page_fingerprint,
+)
 from screens.models import (
     EmergencyItem,
     LoopGeneration,
@@ -27,6 +36,7 @@ from screens.models import (
 from screens.playlist import resolve
 
 CACHE_SECONDS = 24 * 60 * 60  # entries are keyed by fingerprint; this only frees space
+DIGEST = ":digest"  # the key of a loop's digest: its own key + this
 
 LOOP_FINGERPRINT = page_fingerprint(
     LoopGeneration,
@@ -37,19 +47,54 @@ LOOP_FINGERPRINT = page_fingerprint(
 current_fingerprint = RecentFingerprint(LOOP_FINGERPRINT).get  # read every poll
 
 
-def cached_loop(group: ScreenGroup, orientation: str) -> dict:
-    """{"emergency": …, "items": […]} for a screen of this orientation in
-    this group, as the playlist API sends them."""
+@dataclass(frozen=True)
+class Loop:
+    body: dict  # {"emergency": …, "items": […]}, as the playlist API sends it
+    digest: str  # of the body: part of every ETag of a playlist with it
+
+
+def digest_of(body: dict) -> str:
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_loop(
+    group: ScreenGroup, orientation: str, fingerprint: Fingerprint | None = None
+) -> Loop:
+    """The loop of a screen of this orientation in this group, under a
+    fingerprint read lately (fast_path) or read now."""
     now = timezone.now()
-    key = current_fingerprint(now).cache_key(
+    key = loop_key(group, orientation, now, fingerprint)
+    found = cache.get_many([key, key + DIGEST])
+    if len(found) == 2:
+        return Loop(found[key], found[key + DIGEST])
+    return resolved(key, group, orientation, now)
+
+
+def cached_loop_digest(
+    group: ScreenGroup, orientation: str, fingerprint: Fingerprint | None = None
+) -> str:
+    """Only the loop's digest: a small read, for what needs only the ETag."""
+    now = timezone.now()
+    key = loop_key(group, orientation, now, fingerprint)
+    digest = cache.get(key + DIGEST)
+    if digest is None:
+        digest = resolved(key, group, orientation, now).digest
+    return digest
+
+
+def loop_key(group: ScreenGroup, orientation: str, now, fingerprint=None) -> str:
+    return (fingerprint or current_fingerprint(now)).cache_key(
         "big_screen:loop", group.pk, orientation, timezone.localdate(now)
     )
-    loop = cache.get(key)
-    if loop is None:
-        # Resolved after the fingerprint was read: never older than its key.
-        resolved = resolve(group, orientation, now)
-        loop = {"emergency": resolved.emergency, "items": resolved.entries}
-        cache.set(key, loop, CACHE_SECONDS)
+
+
+def resolved(key: str, group: ScreenGroup, orientation: str, now) -> Loop:
+    # Resolved after the fingerprint was read: never older than its key.
+    found = resolve(group, orientation, now)
+    body = {"emergency": found.emergency, "items": found.entries}
+    loop = Loop(body, digest_of(body))
+    cache.set_many({key: loop.body, key + DIGEST: loop.digest}, CACHE_SECONDS)
     return loop
 
 

@@ -517,9 +517,9 @@ class LoopGeneration(Generation):
 
 
 class ScreenGeneration(Generation):
-    """Bumped on every change to a screen's row that its playlist answer
-    shows (name, group, size, hours, the commands flag, revocation): the
-    fast path's answers (fast_path.py) are kept under it."""
+    """Bumped on every change to a screen's row (name, group, size, hours,
+    the commands flag, revocation) or a group's (its place in the tree):
+    what the fast path (fast_path.py) knows of screens is kept under it."""
 
     class Meta:
         verbose_name = _("屏幕版本")

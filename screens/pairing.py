@@ -143,11 +143,8 @@ def revoke(screen: Screen) -> None:
     commands.screen_revoked(screen)
 
 
-def screen_for_token(raw: str | None) -> Screen | None:
+def screen_for_token(raw: str | None, with_group: bool = True) -> Screen | None:
     if not raw:
         return None
-    return (
-        Screen.objects.select_related("group")
-        .filter(token_hash=digest(raw), revoked_at__isnull=True)
-        .first()
-    )
+    screens = Screen.objects.select_related("group") if with_group else Screen.objects
+    return screens.filter(token_hash=digest(raw), revoked_at__isnull=True).first()

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.bulk import update_each
 from cms.json_input import BadInput, fields, integer, moment, number, text
 from screens.health import HEALTH_KEYS, Health, parse_health
 from screens.minutes import local_midnight
@@ -243,26 +244,24 @@ class Arrival:
     beats: list[Beat]
     received_at: datetime
 
-    def seen(self) -> Screen:
-        """The screen's row as this arrival leaves it: seen when received,
-        with the version and health of its newest beat."""
+    def seen(self) -> tuple:
+        """The screen's row as this arrival leaves it (its id, then
+        SEEN_FIELDS): seen when received, with the version and health of its
+        newest beat."""
         now = self.received_at
         newest = max(self.beats, key=lambda beat: beat.at or now)
-        return Screen(
-            pk=self.screen_id,
-            last_seen_at=now,
-            player_version=newest.version,
-            storage_free_bytes=newest.storage_free_bytes,
-            **newest.health.columns(newest.at or now),
+        health = newest.health.columns(newest.at or now)
+        return (
+            self.screen_id,
+            now,
+            newest.version,
+            newest.storage_free_bytes,
+            *(health[name] for name in HEALTH_FIELDS),
         )
 
 
-SEEN_FIELDS = [
-    "last_seen_at",
-    "player_version",
-    "storage_free_bytes",
-    *Health().columns(timezone.now()),
-]
+HEALTH_FIELDS = list(Health().columns(timezone.now()))
+SEEN_FIELDS = ["last_seen_at", "player_version", "storage_free_bytes", *HEALTH_FIELDS]
 
 
 def store_heartbeats(screen: Screen, beats: list[Beat]) -> None:
@@ -277,9 +276,8 @@ def store_arrivals(arrivals: list[Arrival]) -> None:
     rows = minute_rows(arrivals)
     with transaction.atomic():
         upsert_minutes(rows)
-        Screen.objects.bulk_update(
-            [arrival.seen() for arrival in newest.values()], SEEN_FIELDS, BATCH
-        )
+        seen = [arrival.seen() for arrival in newest.values()]
+        update_each(Screen, SEEN_FIELDS, seen)
         for arrival in arrivals:
             confirm_emergencies(arrival)
         plays_arrived([row.minute for row in rows])

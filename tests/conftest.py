@@ -311,7 +311,7 @@ def empty_cache():
 def screens_unknown():
     """The screens' fast path keeps entries under a reading of database state
     that a later test can repeat after a rollback: each test starts without."""
-    from screens.fast_path import HEARTBEATS, KNOWN
+    from screens.fast_path import HEARTBEATS, forget_everything
 
-    KNOWN.clear()
+    forget_everything()
     HEARTBEATS.drain()

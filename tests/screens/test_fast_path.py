@@ -8,12 +8,19 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
 from django.utils import timezone
 
 from channels.models import AdvisoryRecipient
 from cms.advisories import withdraw
-from screens import commands, pairing
-from screens.fast_path import HEARTBEATS, KNOWN, recent_fingerprint
+from screens import api, commands, pairing, rollout
+from screens.fast_path import (
+    HEARTBEATS,
+    KNOWN,
+    forget_everything,
+    recent_loops,
+    recent_screens,
+)
 from screens.models import (
     AdvisoryConfirmation,
     EmergencyConfirmation,
@@ -33,8 +40,13 @@ def reading_kept(settings):
     test makes moves the reading, when it forgets it as the second passes."""
     settings.BIG_SCREEN_FAST_PATH_SECONDS = 60
     settings.BIG_SCREEN_RELEASE_SECONDS = 60
-    recent_fingerprint._latest = (0.0, None)
-    return lambda: setattr(recent_fingerprint, "_latest", (0.0, None))
+    forget_everything()
+
+    def second_passes() -> None:
+        for reading in (recent_screens, recent_loops, rollout.recent_fleet):
+            reading.forget()
+
+    return second_passes
 
 
 def poll(client, paired, etag=None):
@@ -61,13 +73,30 @@ def test_an_unchanged_poll_is_answered_without_a_query_as_the_view_would(
     etag = learnt_etag(client, paired_screen)
     with django_assert_num_queries(0):
         fast = poll(client, paired_screen, etag)
-    KNOWN.clear()
+    forget_everything()
     full = poll(client, paired_screen, f'W/{etag}, "other"')  # learnt again
     for response in (fast, full):
         assert response.status_code == 304
         assert response["ETag"] == etag
         assert response["Cache-Control"] == "private, no-cache"
         assert "X-Screen-Commands" not in response
+
+
+def test_a_playlist_from_memory_is_the_view_s_playlist(
+    client, paired_screen, screen_loop, reading_kept, django_assert_num_queries
+):
+    etag = learnt_etag(client, paired_screen)
+    with django_assert_num_queries(0):  # the loop is cached
+        fast = poll(client, paired_screen, '"an older loop"')
+    request = RequestFactory().get(PLAYLIST, **paired_screen.headers)
+    full = api.playlist(request)
+    assert fast.status_code == full.status_code == 200
+    assert fast["ETag"] == full["ETag"] == etag
+    assert fast["Cache-Control"] == full["Cache-Control"]
+    without_time = [json.loads(response.content) for response in (fast, full)]
+    for body in without_time:
+        del body["server_time"]
+    assert without_time[0] == without_time[1]
 
 
 def test_the_request_log_names_the_view_of_a_fast_answer(
@@ -91,6 +120,20 @@ def test_a_changed_loop_is_sent_at_the_next_reading(
     reading_kept()  # the second has passed
     changed = poll(client, paired_screen, etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_a_page_published_elsewhere_remakes_etags_without_looking_screens_up(
+    client, paired_screen, screen_loop, reading_kept, make_article, monkeypatch
+):
+    etag = learnt_etag(client, paired_screen)
+    make_article()  # an editor's publication: the loops' fingerprint moves
+    reading_kept()
+    looked_up = []
+    monkeypatch.setattr(
+        pairing, "screen_for_token", lambda *args, **kwargs: looked_up.append(args)
+    )
+    assert poll(client, paired_screen, etag).status_code == 304
+    assert looked_up == []
 
 
 def test_a_screen_renamed_or_moved_gets_its_new_answer(

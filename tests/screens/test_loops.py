@@ -43,7 +43,7 @@ def test_an_unchanged_loop_costs_two_queries_however_many_items(
         return len(captured)
 
     queries()  # resolves and caches
-    assert queries() == 2  # the token, the fingerprint
+    assert queries() == 2  # the fast path's readings: screens, loops
     for n in range(5):
         PlaylistItem.objects.create(
             group=screen_tree.county,
@@ -128,7 +128,7 @@ def test_an_item_whose_window_ended_yesterday_leaves_at_midnight(
     item.ends_on = today
     item.save()
     group, orientation = paired_screen.screen.group, paired_screen.screen.orientation
-    assert item.pk in ids(cached_loop(group, orientation))
+    assert item.pk in ids(cached_loop(group, orientation).body)
     tomorrow = timezone.now() + timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: tomorrow)
-    assert item.pk not in ids(cached_loop(group, orientation))
+    assert item.pk not in ids(cached_loop(group, orientation).body)
