@@ -1,6 +1,7 @@
-"""Resolved loops, cached per group and orientation, so that a poll whose
-answer has not changed (nearly all of them: a 304) reads the screen's token
-and one fingerprint row instead of resolving the loop again.
+"""Resolved loops, cached per group and orientation with their digest (part
+of every playlist's ETag), so that a poll reads one fingerprint row instead
+of resolving the loop again (the fast path, fast_path.py, reads that row
+once a second).
 
 A loop (playlist.resolve) changes with: the pages it shows (any page log
 entry — publish, unpublish, privacy, move — or a live page passing its
