@@ -74,6 +74,7 @@ def set_variables(var_dir: Path, database_url: str | None) -> None:
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1",
+        PUBLIC_BASE_URL="http://127.0.0.1",  # production asks for it on PostgreSQL
         SECURE_COOKIES="0",
         VAR_DIR=str(var_dir),
         STATIC_ROOT=str(var_dir / "static"),

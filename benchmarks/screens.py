@@ -70,6 +70,8 @@ CAPACITY_KINDS = ("playlist 304", "playlist 200", "heartbeat")
 TIMED_REPEATS = 3
 REPORTS = "/admin/big-screen/reports/"
 REPORT_TARGET_MS = 300
+# The issue's target is the reports' pages; the exports are printed beside.
+TARGETED_REPORTS = ("report day", "report week", "report month")
 
 # size label -> request label -> sample
 Measurements = dict[str, dict[str, Sample]]
@@ -270,9 +272,10 @@ def report_reports(
     for label, measured in rolled.items():
         before = raw[label]
         verdict = "ok" if measured.ms < REPORT_TARGET_MS else "OVER"
+        target = f"  {verdict} (target < {REPORT_TARGET_MS} ms)"
         say(
             f"  {label:<14}{before.queries:>7}{before.ms:>9.0f}{measured.queries:>12}"
-            f"{measured.ms:>13.0f}  {verdict} (target < {REPORT_TARGET_MS} ms)"
+            f"{measured.ms:>13.0f}{target if label in TARGETED_REPORTS else ''}"
         )
 
 
@@ -329,9 +332,9 @@ def report_summary(
         f"kept {settings.SCREENS_RAW_RETENTION_DAYS} days: "
         f"{growth.per_screen_day(12, 24) / 1024:,.0f} KiB (player on 24 h)"
     )
-    slowest = max(rolled.values(), key=lambda sample: sample.ms)
+    slowest = max(rolled[label].ms for label in TARGETED_REPORTS)
     say(
-        f"  reports from roll-ups: slowest {slowest.ms:.0f} ms "
+        f"  report pages from roll-ups: slowest {slowest:.0f} ms "
         f"(target < {REPORT_TARGET_MS} ms)"
     )
 

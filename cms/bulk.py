@@ -14,10 +14,14 @@ ROWS_PER_STATEMENT = 500
 
 
 def update_each(
-    model: type[models.Model], fields: list[str], rows: list[tuple]
+    model: type[models.Model],
+    fields: list[str],
+    rows: list[tuple],
+    unless_newer: str | None = None,
 ) -> None:
     """Set `fields` of each row (primary key, *values in the order of
-    fields); rows whose key is not in the table are left out."""
+    fields); rows whose key is not in the table are left out, and so are
+    rows whose `unless_newer` field holds a later value than the new one."""
     columns = [model._meta.get_field(name) for name in fields]
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
@@ -26,6 +30,11 @@ def update_each(
         for n, field in enumerate(columns, start=2)
     )
     row_sql = "(" + ", ".join(map(placeholder, [model._meta.pk, *columns])) + ")"
+    where = f"{table}.{pk} = v.column1"
+    if unless_newer:
+        column = connection.ops.quote_name(model._meta.get_field(unless_newer).column)
+        new = f"v.column{fields.index(unless_newer) + 2}"
+        where += f" AND ({table}.{column} IS NULL OR {table}.{column} <= {new})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             batch = rows[start : start + ROWS_PER_STATEMENT]
@@ -37,7 +46,7 @@ def update_each(
             ]
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v "
-                f"WHERE {table}.{pk} = v.column1",
+                f"WHERE {where}",
                 params,
             )
 

@@ -8,9 +8,10 @@ written when it holds `batch()` entries or its oldest is `seconds()` old:
 then at once by a thread of its own (the request that found it so does not
 wait for the write), or by a timer thread started with the first entry, so
 that a lone entry is written within those seconds even when no other
-request follows; and at process exit. While the database is unreachable
-entries wait for the next write, up to MAX_BUFFERED (beyond that the oldest
-are dropped and logged).
+request follows; and at process exit. One such thread writes at a time.
+While the database is unreachable entries wait, up to MAX_BUFFERED (beyond
+that the oldest are dropped and logged), and a write is tried again every
+`seconds()`.
 Threads are off when `background()` is False (the test settings: a write
 landing in a later test would go into that test's database): the request
 that finds the buffer due writes it (inside a view's transaction, once that
@@ -50,13 +51,15 @@ class WriteBuffer:
         self._oldest = 0.0  # time.monotonic() of the first entry buffered
         self._dropped = 0
         self._timer: threading.Timer | None = None
+        self._writing = threading.Lock()  # one background write at a time
+        self._retry_at = 0.0  # time.monotonic() before which none is tried
 
     def add(self, entry: Any) -> None:
         """Buffer an entry of the current database; written at once when due."""
         if not self._buffer(connection.settings_dict["NAME"], entry):
             self._schedule()
         elif self.background():
-            threading.Thread(target=self._flush_in_thread, daemon=True).start()
+            self._write_soon()
         elif self.after_commit and connection.in_atomic_block:
             transaction.on_commit(self.flush)
         else:
@@ -72,8 +75,7 @@ class WriteBuffer:
                 excess = len(self._entries) - MAX_BUFFERED
                 del self._entries[:excess]
                 self._dropped += excess
-            age = time.monotonic() - self._oldest
-            return len(self._entries) >= self.batch() or age >= self.seconds()
+        return self._due()
 
     def drain(self) -> list[tuple[str, Any]]:
         """Everything buffered (logging what was dropped meanwhile)."""
@@ -102,26 +104,49 @@ class WriteBuffer:
         except DatabaseError:
             logger.exception("%s: could not write %d entries", self.name, len(entries))
             self._put_back([(database, entry) for entry in entries])
+            self._retry_at = time.monotonic() + self.seconds()
             return 0
         return len(entries)
 
-    def _schedule(self) -> None:
-        """At most one pending flush, seconds() after it was asked for, in a
-        daemon thread with database connections of its own."""
+    def _schedule(self, delay: float | None = None) -> None:
+        """At most one pending write, `delay` (seconds()) after it was asked
+        for; the timer's own thread may set the next one."""
         if not self.background():
             return
         with self._lock:
-            if self._timer is not None and self._timer.is_alive():
+            timer = self._timer
+            if timer and timer.is_alive() and timer is not threading.current_thread():
                 return
-            self._timer = threading.Timer(self.seconds(), self._flush_in_thread)
+            delay = self.seconds() if delay is None else delay
+            self._timer = threading.Timer(delay, self._write_soon)
             self._timer.daemon = True
             self._timer.start()
 
-    def _flush_in_thread(self) -> None:
+    def _write_soon(self) -> None:
+        """A write in a daemon thread with database connections of its own,
+        unless one is running (it writes again while the buffer is due) or a
+        failed one asked to wait (the timer tries again)."""
+        if (wait := self._retry_at - time.monotonic()) > 0:
+            self._schedule(wait)
+        elif self._writing.acquire(blocking=False):
+            threading.Thread(target=self._write_in_thread, daemon=True).start()
+
+    def _write_in_thread(self) -> None:
         try:
-            self.flush()
+            while self.flush() and self._due():
+                pass
         finally:
+            self._writing.release()
             connections.close_all()  # this thread's connections only
+        if self._entries:  # what came meanwhile, or what failed
+            self._schedule()
+
+    def _due(self) -> bool:
+        with self._lock:
+            age = time.monotonic() - self._oldest
+            return bool(self._entries) and (
+                len(self._entries) >= self.batch() or age >= self.seconds()
+            )
 
     def flush_at_exit(self) -> None:
         atexit.register(self.flush)

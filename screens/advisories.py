@@ -102,10 +102,8 @@ def recipients(advisory: Advisory) -> list[Recipient]:
 
 
 def group_of(row: AdvisoryRecipient) -> ScreenGroup | None:
-    prefix, _sep, pk = row.reference.partition(":")
-    if prefix != "group" or not pk.isdigit():
-        return None
-    return ScreenGroup.objects.filter(pk=int(pk)).first()
+    group_id = group_id_of(row.reference)
+    return None if group_id is None else ScreenGroup.objects.filter(pk=group_id).first()
 
 
 def paired_screens(group: ScreenGroup):
@@ -153,7 +151,13 @@ def groups_with_open_rows() -> set[int]:
     """The groups whose rows wait for confirmations: a screen below none of
     them has none to send (the fast path asks open_rows only below them)."""
     rows = AdvisoryRecipient.objects.filter(sender=SENDER).exclude(state__in=SETTLED)
-    return {int(ref.split(":")[1]) for ref in rows.values_list("reference", flat=True)}
+    references = rows.values_list("reference", flat=True)
+    return {group_id for group_id in map(group_id_of, references) if group_id}
+
+
+def group_id_of(reference: str) -> int | None:
+    prefix, _sep, pk = reference.partition(":")
+    return int(pk) if prefix == "group" and pk.isdigit() else None
 
 
 def open_rows(screen: Screen):

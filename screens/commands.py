@@ -127,8 +127,10 @@ def fetch(screen: Screen) -> list[ScreenCommand]:
     the flag again after this transaction (it waits for the row's lock)."""
     now = timezone.now()
     with transaction.atomic():
-        Screen.objects.filter(pk=screen.pk).update(commands_waiting=False)
-        ScreenGeneration.bump()
+        if Screen.objects.filter(pk=screen.pk, commands_waiting=True).update(
+            commands_waiting=False
+        ):
+            ScreenGeneration.bump()
         due = list(
             ScreenCommand.objects.select_for_update()
             .filter(screen=screen, state=ScreenCommand.State.PENDING)

@@ -8,9 +8,9 @@ taken again once it is BIG_SCREEN_FAST_PATH_SECONDS old (1 s; one small
 query each):
 - known screens, by token digest: what a screen's answers need of its row
   (group, orientation, the playlist's "screen", the commands flag) and
-  whether its heartbeats must confirm an advisory. Under ScreenGeneration
-  (bumped on every change to a screen's or a group's row, revocation
-  included) and the newest advisory row. A screen's first call under a
+  whether its heartbeats must confirm an advisory. Under ScreenGeneration,
+  bumped on every change to a screen's or a group's row (revocation
+  included) and on every new advisory row for screens. A screen's first call under a
   reading looks it up (one query; the groups, and which of them await
   confirmations, are read once per reading).
 - ETags, by token digest: the playlist's ETag (api.etag_of), made from the
@@ -32,11 +32,14 @@ when BIG_SCREEN_HEARTBEAT_BATCH wait, and at exit (cms.write_buffer); a
 process killed outright loses what it held, at most those seconds of
 minutes."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
+from django.db import DataError, IntegrityError
+from django.db.models.signals import post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import ResolverMatch, resolve, reverse
 from django.utils import timezone
@@ -56,13 +59,15 @@ from screens import advisories, api, commands, pairing, rollout, telemetry
 from screens.loops import LOOP_FINGERPRINT, cached_loop, cached_loop_digest
 from screens.models import Screen, ScreenGeneration, ScreenGroup
 
+logger = logging.getLogger(__name__)
+
 
 def reading_seconds() -> float:
     return settings.BIG_SCREEN_FAST_PATH_SECONDS
 
 
 SCREENS_FINGERPRINT = FingerprintQuery(
-    counters=(latest(ScreenGeneration, "value"), latest(AdvisoryRecipient, "id")),
+    counters=(latest(ScreenGeneration, "value"),),
     moments=(latest(ScreenGeneration, "changed_at"),),
 )
 recent_screens = RecentFingerprint(SCREENS_FINGERPRINT, reading_seconds)
@@ -154,6 +159,7 @@ def forget_everything() -> None:
 
 def learn(screen: Screen, tree: Tree) -> KnownScreen:
     group = tree.groups.get(screen.group_id) or screen.group  # a group added since
+    screen.group = group
     awaiting = not tree.awaiting.isdisjoint(group.lineage_ids)
     return KnownScreen(
         screen_id=screen.pk,
@@ -181,7 +187,7 @@ def known_screen(digest: str, raw: str) -> tuple[tuple, KnownScreen | None]:
     return reading, known
 
 
-def etag_of(
+def remembered_etag(
     known: KnownScreen, digest: str, screens_reading: tuple, loops: Fingerprint
 ) -> str:
     """The screen's playlist ETag, as api.playlist answers it, under the
@@ -211,6 +217,10 @@ def matches(if_none_match: str, etag: str) -> bool:
     return etag in {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
 
 
+# Players send neither; the view answers them (412) as Django's views do.
+PRECONDITIONS = {"HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE"}
+
+
 def token_digest(request: HttpRequest) -> tuple[str, str] | None:
     raw = bearer_token(request)
     return None if raw is None else (pairing.digest(raw), raw)
@@ -220,14 +230,14 @@ def poll(request: HttpRequest) -> HttpResponse | None:
     """A 304 from memory when the ETag matches, else the playlist from the
     cached loop (api.playlist_answer), without looking the screen up."""
     token = token_digest(request)
-    if token is None:
+    if token is None or PRECONDITIONS & request.META.keys():
         return None
     reading, known = known_screen(*token)
     if known is None:
         return None
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
     loops = recent_loops.get()
-    etag = etag_of(known, token[0], reading, loops)
+    etag = remembered_etag(known, token[0], reading, loops)
     if not if_none_match or not matches(if_none_match, etag):
         loop = cached_loop(known.group, known.orientation, loops)
         head = api.playlist_head(known.fields, known.group)
@@ -281,12 +291,30 @@ class ScreenFastPathMiddleware:
         if answer is not None:
             function, request.resolver_match = answer
             if (response := function(request)) is not None:
-                return response
+                return finished(response)
         return self.get_response(request)
+
+
+def finished(response: HttpResponse) -> HttpResponse:
+    """The headers the middleware after this one would have added."""
+    if not response.has_header("Content-Length"):  # CommonMiddleware
+        response["Content-Length"] = str(len(response.content))
+    response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+    return response
 
 
 def connect_signals() -> None:
     ScreenGeneration.follow([Screen, ScreenGroup])
+    post_save.connect(
+        advisory_row_added, AdvisoryRecipient, dispatch_uid="fast-path-advisories"
+    )
+
+
+def advisory_row_added(sender, instance, created: bool, raw: bool = False, **kw):
+    """A screens' advisory row: its screens' heartbeats now confirm it (the
+    bump commits with the row)."""
+    if created and not raw and instance.sender == advisories.SENDER:
+        ScreenGeneration.bump()
 
 
 # Buffered heartbeats ------------------------------------------------------------------
@@ -294,11 +322,16 @@ def connect_signals() -> None:
 
 def write_arrivals(arrivals: list[telemetry.Arrival]) -> None:
     """Store the arrivals of screens that still exist (one deleted meanwhile
-    takes its beats with it)."""
+    takes its beats with it). Rows the database refuses are logged and
+    dropped, not tried again for ever; an unreachable database raises, and
+    the buffer keeps them."""
     screens = {arrival.screen_id for arrival in arrivals}
     kept = set(Screen.objects.filter(pk__in=screens).values_list("pk", flat=True))
-    if left := [arrival for arrival in arrivals if arrival.screen_id in kept]:
-        telemetry.store_arrivals(left)
+    try:
+        if left := [arrival for arrival in arrivals if arrival.screen_id in kept]:
+            telemetry.store_arrivals(left)
+    except (IntegrityError, DataError):
+        logger.exception("screens: %d heartbeats refused", len(arrivals))
 
 
 HEARTBEATS = WriteBuffer(

@@ -85,8 +85,10 @@ def cached_loop_digest(
 
 
 def loop_key(group: ScreenGroup, orientation: str, now, fingerprint=None) -> str:
+    """The path is in it: a group read before a move never keys its old
+    lineage's loop under a fingerprint read after it."""
     return (fingerprint or current_fingerprint(now)).cache_key(
-        "big_screen:loop", group.pk, orientation, timezone.localdate(now)
+        "big_screen:loop", group.pk, group.path, orientation, timezone.localdate(now)
     )
 
 

@@ -4,7 +4,7 @@ items, and what the screens report back."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -77,10 +77,13 @@ class ScreenGroup(ClusterableModel):
         return f"{self.get_tier_display()}·{self.name}"
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
-        if path != self.path:
-            self.repath(path)
+        # One transaction: what is read after the save's signals (caches
+        # keyed by generations) sees the new paths too.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+            if path != self.path:
+                self.repath(path)
 
     def repath(self, path: str) -> None:
         """Store the new lineage here and in every descendant (after a move)."""

@@ -207,14 +207,15 @@ def beat_rows(arrival: "Arrival") -> list[Heartbeat]:
 
 
 def minute_rows(arrivals: list["Arrival"]) -> list[Heartbeat]:
-    """One row per screen and minute over the arrivals, as storing them one
-    after the other leaves it: the later says what played, the errors of
-    all are kept, and it was received when it first arrived."""
+    """One row per screen and minute over the arrivals, as upserting them one
+    after the other leaves it (upsert_minutes): the later says what played
+    and replaces the errors if it has any, and the row was received when it
+    first arrived."""
     rows: dict[tuple[int, datetime], Heartbeat] = {}
     for arrival in arrivals:
         for row in beat_rows(arrival):
             if earlier := rows.get((row.screen_id, row.minute)):
-                row.errors = (earlier.errors + row.errors)[-MAX_ERRORS:]
+                row.errors = row.errors or earlier.errors
                 row.received_at = earlier.received_at
             rows[(row.screen_id, row.minute)] = row
     return list(rows.values())
@@ -277,7 +278,8 @@ def store_arrivals(arrivals: list[Arrival]) -> None:
     with transaction.atomic():
         upsert_minutes(rows)
         seen = [arrival.seen() for arrival in newest.values()]
-        update_each(Screen, SEEN_FIELDS, seen)
+        # Another process's newer heartbeat may have been written first.
+        update_each(Screen, SEEN_FIELDS, seen, unless_newer="last_seen_at")
         for arrival in arrivals:
             confirm_emergencies(arrival)
         plays_arrived([row.minute for row in rows])

@@ -31,3 +31,16 @@ def test_each_row_gets_its_own_values_in_batches(screen_tree, monkeypatch):
     }
     assert stored == {row[0]: row[1:] for row in rows[:3]}
     assert Screen.objects.count() == 3
+
+
+def test_a_row_with_a_newer_value_is_left_as_it_is(screen_tree):
+    now = timezone.now()
+    newer, older = Screen.objects.bulk_create(
+        Screen(name=name, group=screen_tree.site, last_seen_at=seen)
+        for name, seen in (("较新", now), ("较旧", now - timedelta(minutes=5)))
+    )
+    earlier = now - timedelta(minutes=1)
+    rows = [(newer.pk, earlier, "late"), (older.pk, earlier, "on time")]
+    bulk.update_each(Screen, FIELDS[:2], rows, unless_newer="last_seen_at")
+    stored = dict(Screen.objects.values_list("name", "player_version"))
+    assert stored == {"较新": "", "较旧": "on time"}

@@ -108,7 +108,9 @@ def test_the_mark_costs_a_poll_no_query(client, paired_screen, screen_loop):
     with CaptureQueriesContext(connection) as quiet:
         client.get(PLAYLIST, HTTP_IF_NONE_MATCH=etag, **paired_screen.headers)
     commands.issue_to_screen(paired_screen.screen, "reload")
-    client.get(PLAYLIST, HTTP_IF_NONE_MATCH=etag, **paired_screen.headers)  # learnt again
+    client.get(
+        PLAYLIST, HTTP_IF_NONE_MATCH=etag, **paired_screen.headers
+    )  # learnt again
     with CaptureQueriesContext(connection) as marked:
         answer = client.get(PLAYLIST, HTTP_IF_NONE_MATCH=etag, **paired_screen.headers)
     assert answer[HEADER] == "1"

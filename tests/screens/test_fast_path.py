@@ -8,12 +8,12 @@ import logging
 from datetime import timedelta
 
 import pytest
-from django.test import RequestFactory
+from django.test import override_settings
 from django.utils import timezone
 
 from channels.models import AdvisoryRecipient
 from cms.advisories import withdraw
-from screens import api, commands, pairing, rollout
+from screens import commands, pairing, rollout
 from screens.fast_path import (
     HEARTBEATS,
     KNOWN,
@@ -67,36 +67,70 @@ def learnt_etag(client, paired) -> str:
     return etag
 
 
+@pytest.fixture
+def without_fast_path(settings):
+    """Answer with the views alone, as the fast path must."""
+
+    def view_answer(call):
+        fast_path = "screens.fast_path.ScreenFastPathMiddleware"
+        kept = [name for name in settings.MIDDLEWARE if name != fast_path]
+        with override_settings(MIDDLEWARE=kept):
+            return call()
+
+    return view_answer
+
+
+def same_answers(fast, full) -> None:
+    assert fast.status_code == full.status_code
+    assert dict(fast.headers) == dict(full.headers)
+    if fast.content:
+        bodies = [json.loads(response.content) for response in (fast, full)]
+        for body in bodies:
+            del body["server_time"]
+        assert bodies[0] == bodies[1]
+
+
 def test_an_unchanged_poll_is_answered_without_a_query_as_the_view_would(
-    client, paired_screen, screen_loop, reading_kept, django_assert_num_queries
+    client,
+    paired_screen,
+    screen_loop,
+    reading_kept,
+    django_assert_num_queries,
+    without_fast_path,
 ):
     etag = learnt_etag(client, paired_screen)
     with django_assert_num_queries(0):
         fast = poll(client, paired_screen, etag)
-    forget_everything()
-    full = poll(client, paired_screen, f'W/{etag}, "other"')  # learnt again
-    for response in (fast, full):
-        assert response.status_code == 304
-        assert response["ETag"] == etag
-        assert response["Cache-Control"] == "private, no-cache"
-        assert "X-Screen-Commands" not in response
+    full = without_fast_path(lambda: poll(client, paired_screen, f'W/{etag}, "x"'))
+    assert fast.status_code == 304 and fast["ETag"] == etag
+    assert fast["Cache-Control"] == "private, no-cache"
+    same_answers(fast, full)
 
 
 def test_a_playlist_from_memory_is_the_view_s_playlist(
-    client, paired_screen, screen_loop, reading_kept, django_assert_num_queries
+    client,
+    paired_screen,
+    screen_loop,
+    reading_kept,
+    django_assert_num_queries,
+    without_fast_path,
 ):
     etag = learnt_etag(client, paired_screen)
+    commands.issue_to_screen(paired_screen.screen, "reload")
+    reading_kept()
+    poll(client, paired_screen, etag)  # learnt again, with the flag
     with django_assert_num_queries(0):  # the loop is cached
         fast = poll(client, paired_screen, '"an older loop"')
-    request = RequestFactory().get(PLAYLIST, **paired_screen.headers)
-    full = api.playlist(request)
-    assert fast.status_code == full.status_code == 200
-    assert fast["ETag"] == full["ETag"] == etag
-    assert fast["Cache-Control"] == full["Cache-Control"]
-    without_time = [json.loads(response.content) for response in (fast, full)]
-    for body in without_time:
-        del body["server_time"]
-    assert without_time[0] == without_time[1]
+    full = without_fast_path(lambda: poll(client, paired_screen, '"an older loop"'))
+    assert fast.status_code == 200 and fast["ETag"] == etag
+    assert fast["X-Screen-Commands"] == "1"
+    same_answers(fast, full)
+
+
+def test_a_precondition_is_left_to_the_view(client, paired_screen, screen_loop):
+    learnt_etag(client, paired_screen)
+    response = client.get(PLAYLIST, HTTP_IF_MATCH='"another"', **paired_screen.headers)
+    assert response.status_code == 412
 
 
 def test_the_request_log_names_the_view_of_a_fast_answer(
