@@ -3,15 +3,27 @@
 -- Each wrk thread has one connection and plays its share of the fleet (line
 -- n of the screens file goes to thread n mod threads): every screen in turn,
 -- two playlist polls (If-None-Match with the ETag it last got; a 200 teaches
--- it the new one) for each heartbeat, `rate` calls a second on schedule: it
--- pauses while ahead of the schedule and sends at once while behind it (an
--- open loop, as far as wrk's one-second clock allows), or as fast as
--- answered with rate 0. wrk is given as many threads as connections, so a
--- response is the answer to the thread's last request.
+-- it the new one) for each heartbeat, `rate` calls a second on schedule: a
+-- call waits for its time and goes at once when it is late (an open loop;
+-- the threads' schedules are staggered, as a real fleet's players are), or
+-- as fast as answered with rate 0. wrk is given as many threads as
+-- connections, so a response is the answer to the thread's last request.
 --
 -- wrk <options> -s screen_swarm.lua <url> -- <screens file> <threads> <rate> <mode> <screens>
 -- mode: fleet (polls and heartbeats), poll, heartbeat; <screens>: the first
 -- so many lines of the file.
+
+local ffi = require("ffi")
+ffi.cdef([[
+  typedef struct { long tv_sec; long tv_usec; } timeval;
+  int gettimeofday(timeval *tv, void *tz);
+]])
+local clock = ffi.new("timeval")
+
+local function now_ms()
+  ffi.C.gettimeofday(clock, nil)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_usec) / 1000
+end
 
 local threads = {}
 
@@ -24,7 +36,8 @@ function init(args)
   local file, count, limit = args[1], tonumber(args[2]), tonumber(args[5])
   rate, mode = tonumber(args[3]), args[4]
   screens, statuses, calls, current = {}, {}, 0, nil
-  started = os.time()
+  -- thread n of count starts n/count of a call's interval in
+  started = now_ms() + (rate > 0 and index / count * 1000 / rate or 0)
   local n = 0
   for line in io.lines(file) do
     if n >= limit then
@@ -66,10 +79,10 @@ function response(status, headers, body)
 end
 
 function delay()
-  if rate == 0 or calls < (os.time() - started) * rate then
+  if rate == 0 then
     return 0
   end
-  return 1000 / rate
+  return math.max(0, started + calls * 1000 / rate - now_ms())
 end
 
 function done(summary, latency, requests)

@@ -3,10 +3,10 @@ the real server (gunicorn, 2 workers × 2 threads, as on a 2-core node).
 
 The players are played by wrk (screen_swarm.lua): 100 connections, each a
 share of the fleet, every screen polling its playlist every 30 s with the
-ETag it last got and sending a heartbeat every 60 s, on schedule: a
-connection pauses while ahead of its schedule and sends at once while
-behind, so a server that keeps up sends the offered rate and one that does
-not falls behind it (achieved against offered is printed). wrk is written
+ETag it last got and sending a heartbeat every 60 s, on schedule: each call
+waits for its time and goes at once when late, the connections' schedules
+staggered, so a server that keeps up sees the offered rate and one that
+does not falls behind it (achieved against offered is printed). wrk is written
 in C and costs the shared cores little; its CPU time is reported too.
 
 1. closed-loop capacity, 8 connections, 10 s each, over 400 screens every
