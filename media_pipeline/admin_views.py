@@ -155,6 +155,8 @@ class ExportView(WagtailAdminTemplateMixin, FormView):
             problems = [problem.render(_) for problem in result.problems]
             context = self.get_context_data(form=form, problems=problems)
             return self.render_to_response(context)
+        for caution in result.cautions:
+            messages.warning(self.request, caution.render(_))
         label = PRESETS[data["preset"]].label
         names = {"title": self.media.title, "preset": label}
         if result.outcome == "reused":

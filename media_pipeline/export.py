@@ -26,6 +26,7 @@ Reframe = Literal["blur", "crop"]
 REFRAMES: tuple[Reframe, ...] = ("blur", "crop")
 TITLE_SECONDS = 3.0  # how long the title card shows
 ASPECT_TOLERANCE = 0.01  # closer than this to the target aspect: just scale
+MAX_UPSCALE = 1.5  # house: beyond this an enlarged picture looks soft on a phone
 BLUR_DOWNSCALE = 4  # the blurred background is built at a quarter size
 BLUR_RADIUS = 10  # boxblur radius at that size
 GOP_SECONDS = 2  # house: a keyframe every 2 s
@@ -71,9 +72,15 @@ CHECK_MESSAGES = {
         "%(platform)s要求字幕，请先提供 SRT 或 WebVTT 字幕"
     ),
     "low_resolution": gettext_noop(
-        "分辨率 %(source)s 低于%(platform)s要求的 %(target)s"
+        "分辨率 %(source)s 按%(framing)s导出为%(platform)s的 %(target)s，"
+        "画面需放大 %(factor)s 倍，超过 %(limit)s 倍的上限"
+    ),
+    "upscaled": gettext_noop(
+        "分辨率 %(source)s 按%(framing)s导出为%(platform)s的 %(target)s，"
+        "画面需放大 %(factor)s 倍，可能发虚"
     ),
 }
+FRAMINGS = {"blur": gettext_noop("模糊背景"), "crop": gettext_noop("居中裁切")}
 
 
 def check_problem(code: str, preset: VideoPreset, **params: object) -> Problem:
@@ -81,7 +88,11 @@ def check_problem(code: str, preset: VideoPreset, **params: object) -> Problem:
 
 
 def check(
-    info: MediaInfo, preset: VideoPreset, *, has_subtitles: bool
+    info: MediaInfo,
+    preset: VideoPreset,
+    *,
+    has_subtitles: bool,
+    reframe: Reframe = "blur",
 ) -> list[Problem]:
     """What the platform would reject, before anything is encoded."""
     problems: list[Problem] = []
@@ -100,19 +111,49 @@ def check(
         problems.append(check_problem("too_large", preset, size=estimate, limit=limit))
     if preset.requires_subtitles and not has_subtitles:
         problems.append(check_problem("missing_subtitles", preset))
-    if info.has_video and too_small(info, preset):
-        source = f"{info.display_width}×{info.display_height}"
-        target = f"{preset.width}×{preset.height}"
-        problems.append(
-            check_problem("low_resolution", preset, source=source, target=target)
-        )
+    if info.has_video and picture_scale(info, preset, reframe) > MAX_UPSCALE:
+        problems.append(scale_problem("low_resolution", info, preset, reframe))
     return problems
 
 
-def too_small(info: MediaInfo, preset: VideoPreset) -> bool:
-    """The source's shorter side is shorter than the target's."""
-    source = min(info.display_width or 0, info.display_height or 0)
-    return source < min(preset.width, preset.height)
+def cautions(info: MediaInfo, preset: VideoPreset, reframe: Reframe) -> list[Problem]:
+    """What the platform takes but viewers may notice: a picture enlarged
+    (by no more than MAX_UPSCALE, beyond which check() refuses)."""
+    if info.has_video and 1 < picture_scale(info, preset, reframe) <= MAX_UPSCALE:
+        return [scale_problem("upscaled", info, preset, reframe)]
+    return []
+
+
+def picture_scale(info: MediaInfo, preset: VideoPreset, reframe: Reframe) -> float:
+    """How much the export enlarges the source's picture: to fill the frame
+    (crop, or a source of the frame's shape), or to fit inside it (blur: the
+    background is blurred anyway, so only the picture in front counts)."""
+    width, height = info.display_width or 0, info.display_height or 0
+    if not width or not height:
+        return math.inf
+    scales = (preset.width / width, preset.height / height)
+    if reframe == "blur" and not same_aspect((width, height), preset.size):
+        return min(scales)
+    return max(scales)
+
+
+def same_aspect(source: tuple[int, int], size: tuple[int, int]) -> bool:
+    aspect = size[0] / size[1]
+    return abs(source[0] / source[1] - aspect) / aspect < ASPECT_TOLERANCE
+
+
+def scale_problem(
+    code: str, info: MediaInfo, preset: VideoPreset, reframe: Reframe
+) -> Problem:
+    return check_problem(
+        code,
+        preset,
+        source=f"{info.display_width}×{info.display_height}",
+        target=f"{preset.width}×{preset.height}",
+        framing=FRAMINGS[reframe],
+        factor=f"{picture_scale(info, preset, reframe):.2f}",
+        limit=MAX_UPSCALE,
+    )
 
 
 def output_rate(source_rate: float | None, max_rate: float) -> Fraction | None:
@@ -145,8 +186,7 @@ def blurred_fill(stream, size: tuple[int, int]):
 
 def reframed(stream, source: tuple[int, int], size: tuple[int, int], mode: Reframe):
     width, height = size
-    source_aspect, aspect = source[0] / source[1], width / height
-    if abs(source_aspect - aspect) / aspect < ASPECT_TOLERANCE:
+    if same_aspect(source, size):
         return stream.filter("scale", width, height)
     if mode == "crop":
         return stream.filter(
@@ -309,7 +349,7 @@ def prepared(
         raise MediaError(f"输出文件不能覆盖源文件：{source.name}")
     info = probe(source)
     cues = load_subtitles(subtitles) if subtitles is not None else None
-    problems = check(info, preset, has_subtitles=bool(cues))
+    problems = check(info, preset, has_subtitles=bool(cues), reframe=reframe)
     if problems:
         raise ExportRefused(source.name, problems)
     return info, cues

@@ -5,7 +5,9 @@ guides (creator centres and help pages, as quoted in 2024–25); platforms
 change them without notice and quote different limits for app and web
 upload, so where sources disagree the stricter figure is used, so that our
 check refuses before the platform does. Figures marked "house" are our own
-choice, not a platform rule. Frame rates are maxima: a faster source is
+choice, not a platform rule. The post's text limits (title, description,
+topics) are those of the upload forms of the platforms' web creator centres
+as quoted in 2024–25 guides. Frame rates are maxima: a faster source is
 divided down by a whole factor (60 → 30, 50 → 25), a slower one keeps its rate.
 """
 
@@ -48,6 +50,15 @@ class VideoPreset:
     true_peak_dbtp: float = -1.0
     x264_preset: str = "veryfast"  # house: speed over size; platforms re-encode
     platform: bool = True  # posted to a platform account, not played by our screens
+    # The post's text, counted in 字 (channels.text.count_chars); 0: no limit.
+    title_chars: int = 0
+    title_min_chars: int = 0
+    caption_chars: int = 0  # the description with its #话题 and the link
+    max_topics: int = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,9 @@ DOUYIN = VideoPreset(
     safe_area=SafeArea(top=220, bottom=420, left=60, right=180),
     requires_subtitles=True,
     loudness_lufs=-16,  # house: the short_video target below
+    title_chars=30,  # 作品标题 on the creator centre's upload form
+    caption_chars=1000,  # 作品简介
+    max_topics=5,  # house: the app takes more; guides advise at most 5
 )
 
 KUAISHOU = VideoPreset(
@@ -109,6 +123,11 @@ KUAISHOU = VideoPreset(
     safe_area=SafeArea(top=200, bottom=380, left=60, right=170),
     requires_subtitles=True,
     loudness_lufs=-16,
+    # One description field, its first line shown as the title; house: a
+    # 30-字 first line, as Douyin's title, and the 500 字 the app quotes.
+    title_chars=30,
+    caption_chars=500,
+    max_topics=5,  # house, as Douyin
 )
 
 WECHAT_CHANNELS = VideoPreset(
@@ -133,6 +152,10 @@ WECHAT_CHANNELS = VideoPreset(
     safe_area=SafeArea(top=160, bottom=380, left=60, right=60),
     requires_subtitles=True,
     loudness_lufs=-16,
+    title_min_chars=6,  # 短标题: 6 to 16 字 on the upload form
+    title_chars=16,
+    caption_chars=1000,  # 描述
+    max_topics=5,  # house, as Douyin
 )
 
 # Horizontal 16:9 players. Safe areas: the 5 % title-safe margin of broadcast
@@ -158,6 +181,9 @@ BILIBILI = VideoPreset(
     safe_area=SafeArea(top=54, bottom=108, left=96, right=96),
     requires_subtitles=False,
     loudness_lufs=-16,
+    title_chars=80,  # 标题 on the upload page
+    caption_chars=2000,  # 简介
+    max_topics=10,  # 标签: at most 10 on the upload page
 )
 
 TOUTIAO = VideoPreset(
@@ -180,6 +206,10 @@ TOUTIAO = VideoPreset(
     safe_area=SafeArea(top=54, bottom=108, left=96, right=96),
     requires_subtitles=False,
     loudness_lufs=-16,
+    title_min_chars=5,  # 标题: 5 to 30 字 on the upload page
+    title_chars=30,
+    caption_chars=400,  # house: the stricter of the quoted 简介 limits
+    max_topics=5,  # house, as Douyin
 )
 
 # Big screens in public places (house): full HD at 25 fps, the rate of

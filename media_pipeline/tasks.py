@@ -20,7 +20,7 @@ from django_tasks import task
 from wagtailmedia.models import get_media_model
 
 from media_pipeline.errors import ExportRefused, MediaError, Problem
-from media_pipeline.export import check, export
+from media_pipeline.export import cautions, check, export
 from media_pipeline.models import (
     ExportJob,
     MediaProbe,
@@ -121,6 +121,7 @@ class ExportRequest:
 
     outcome: Literal["refused", "reused", "running", "queued"]
     problems: list[Problem] = field(default_factory=list)
+    cautions: list[Problem] = field(default_factory=list)
     rendition: Rendition | None = None
     job: ExportJob | None = None
 
@@ -139,15 +140,20 @@ def probe_problems(media, version: str) -> tuple[MediaInfo | None, list[Problem]
 
 
 def request_export(
-    media, preset: str, reframe: str, title: str, subtitles, user
+    media, preset: str, reframe: str, title: str, subtitles, user, *, run_here=False
 ) -> ExportRequest:
-    """Check the media against the preset, then re-use, join or queue."""
+    """Check the media against the preset, then re-use, join or queue; a new
+    job runs in the worker, or (run_here) in this process before this returns:
+    a task that needs the rendition runs it itself."""
     version = source_version(media.file)
     info, problems = probe_problems(media, version)
     if info is not None:
-        problems = check(info, PRESETS[preset], has_subtitles=subtitles is not None)
+        problems = check(
+            info, PRESETS[preset], has_subtitles=subtitles is not None, reframe=reframe
+        )
     if problems:
         return ExportRequest("refused", problems=problems)
+    noticed = cautions(info, PRESETS[preset], reframe)
     key = {
         "media": media,
         "preset": preset,
@@ -156,14 +162,17 @@ def request_export(
         "options_key": export_options_key(title, subtitles),
     }
     if rendition := Rendition.objects.filter(**key, withdrawn_at=None).first():
-        return ExportRequest("reused", rendition=rendition)
+        return ExportRequest("reused", cautions=noticed, rendition=rendition)
     if job := ExportJob.objects.filter(**key, status__in=ExportJob.ACTIVE).first():
-        return ExportRequest("running", job=job)
+        return ExportRequest("running", cautions=noticed, job=job)
     job = ExportJob.objects.create(
         **key, title=title, subtitles=subtitles, created_by=user
     )
-    transaction.on_commit(partial(export_media.enqueue, job.pk))
-    return ExportRequest("queued", job=job)
+    if run_here:
+        export_media.call(job.pk)
+    else:
+        transaction.on_commit(partial(export_media.enqueue, job.pk))
+    return ExportRequest("queued", cautions=noticed, job=job)
 
 
 def cancel_export(job: ExportJob) -> None:

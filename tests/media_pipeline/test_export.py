@@ -15,10 +15,10 @@ import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from media_pipeline.errors import ExportRefused, MediaError
-from media_pipeline.export import check, export
+from media_pipeline.export import cautions, check, export
 from media_pipeline.loudness import measure
 from media_pipeline.presets import PRESETS, SafeArea
-from media_pipeline.probe import iso_boxes, probe
+from media_pipeline.probe import MediaInfo, iso_boxes, probe
 
 # Presets are data: the tests' preset is Douyin's at a third of the size,
 # encoded at x264's superfast (the fastest speed that still signals the High
@@ -113,7 +113,7 @@ def test_landscape_source_becomes_vertical_h264_aac_with_moov_first(
 def test_blur_fills_above_and_below_while_crop_fills_with_the_source(
     make_clip, tmp_path
 ):
-    clip = make_clip()
+    clip = make_clip(size="1280x720")  # a crop to 360x640 enlarges 640x360
     blurred, cropped = tmp_path / "blur.mp4", tmp_path / "crop.mp4"
     export(clip, blurred, SMALL, title="", reframe="blur")
     export(clip, cropped, SMALL, title="", reframe="crop")
@@ -223,9 +223,49 @@ def test_check_names_every_problem_in_chinese(make_clip):
         "missing_subtitles",
         "low_resolution",
     ]
-    assert "640×360" in problems[-1].message and "抖音" in problems[-1].message
+    assert problems[-1].message == (
+        "分辨率 640×360 按模糊背景导出为抖音的 1080×1920，画面需放大 1.69 倍，"
+        "超过 1.5 倍的上限"
+    )
     assert check(info, SMALL, has_subtitles=False) == []
     assert check(info, SMALL_WIDE, has_subtitles=False) == []
+
+
+def video_info(width: int, height: int) -> MediaInfo:
+    return MediaInfo(
+        duration=30, size_bytes=10**7, format_name="mov,mp4", bit_rate=None,
+        has_video=True, has_audio=True, width=width, height=height,
+        frame_rate=25, video_codec="h264", audio_codec="aac", audio_channels=2,
+        sample_rate=48000, rotation=0, display_width=width, display_height=height,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "preset", "reframe", "refused", "cautioned"),
+    [
+        # The picture in front of a blurred 9:16 background is 1080 wide: 720p
+        # shrinks, 640×360 would be enlarged 1.69 times.
+        ((1280, 720), "douyin", "blur", False, False),
+        ((640, 360), "douyin", "blur", True, False),
+        # Cropping 720p to 9:16 fills 1920 rows from 720.
+        ((1280, 720), "douyin", "crop", True, False),
+        # 720p to a 1080p player: 1.5 times, the most allowed, with a caution.
+        ((1280, 720), "bilibili", "blur", False, True),
+        ((1920, 1080), "bilibili", "crop", False, False),
+        ((1080, 1920), "wechat_channels", "crop", False, False),
+        ((720, 1280), "kuaishou", "blur", False, True),
+    ],
+)
+def test_resolution_is_judged_on_the_reframed_picture(
+    source, preset, reframe, refused, cautioned
+):
+    info = video_info(*source)
+    problems = check(info, PRESETS[preset], has_subtitles=True, reframe=reframe)
+    assert [p.code for p in problems] == (["low_resolution"] if refused else [])
+    noticed = cautions(info, PRESETS[preset], reframe)
+    assert [p.code for p in noticed] == (["upscaled"] if cautioned else [])
+    if cautioned:
+        assert "画面需放大 1.50 倍，可能发虚" in noticed[0].message
 
 
 def test_required_subtitles_missing_refuses_export(make_clip, tmp_path):
