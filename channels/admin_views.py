@@ -22,6 +22,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from channels.base import Problem
 from channels.calendar import (
     DAY,
     MONTH,
@@ -59,12 +60,9 @@ class PlacementMenuItem(MenuItem):
         return placement_policy.user_has_any_permission(request.user, ANY_PERMISSION)
 
 
-def problems_of(placement: Placement) -> list[str]:
+def problems_of(placement: Placement) -> list[Problem]:
     """What the channel's check() says about the item on the outlet."""
-    item = placement.page.specific
-    return [
-        str(p.message) for p in placement.outlet.adapter.check(item, placement.outlet)
-    ]
+    return placement.outlet.adapter.check(placement.page.specific, placement.outlet)
 
 
 class PlacementIndexView(generic.IndexView):
@@ -129,7 +127,10 @@ class PlacementCreateView(generic.CreateView):
     def save_action(self):
         response = super().save_action()
         for problem in problems_of(self.object):
-            messages.warning(self.request, _("交付前需解决：%s") % problem)
+            if problem.warning:
+                messages.warning(self.request, str(problem))
+            else:
+                messages.warning(self.request, _("交付前需解决：%s") % problem)
         return response
 
     def get_success_url(self):

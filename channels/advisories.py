@@ -23,7 +23,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django_tasks import task
 
-from channels.base import Recipient
+from channels.base import Recipient, blocking
 from channels.delivery import DeliveryError, Shipment, ShipmentFile, ship
 from channels.models import AdvisoryRecipient, Outlet, Placement
 from channels.queue import OPEN, fail
@@ -177,7 +177,7 @@ def recheck(placement: Placement) -> Recipient:
     again from the corrected revision when its time comes."""
     try:
         item = with_approved_files(placement.page.specific)
-        problems = placement.outlet.adapter.check(item, placement.outlet)
+        problems = blocking(placement.outlet.adapter.check(item, placement.outlet))
         reasons = [problem.message for problem in problems]
     except FileNotApproved as error:
         reasons = [

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files import File
 from django.template import engines
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -14,10 +15,22 @@ from wagtail.models import Page
 
 @dataclass(frozen=True)
 class Problem:
-    """Something an editor must fix before the item can go out on the outlet."""
+    """Something an editor must fix before the item can go out on the outlet,
+    or, as a warning, should know although the item may go out as it is."""
 
     code: str
     message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        if self.warning:
+            return gettext("提醒：%(message)s") % {"message": self.message}
+        return str(self.message)
+
+
+def blocking(problems: list[Problem]) -> list[Problem]:
+    """Those that stop the item going out (warnings do not)."""
+    return [problem for problem in problems if not problem.warning]
 
 
 @dataclass(frozen=True)
@@ -42,8 +55,14 @@ TELL_OUTLET = "channels.advisories.tell_outlet"
 @dataclass(frozen=True)
 class PackageFile:
     name: str
-    content: bytes
+    content: bytes | File  # a File (a stored video, say) is copied, never read whole
     mime_type: str
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.content, File):
+            return self.content.size
+        return len(self.content)
 
 
 @dataclass
@@ -53,7 +72,7 @@ class Package:
     files: list[PackageFile] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, name: str, content: bytes | str, mime_type: str) -> None:
+    def add(self, name: str, content: bytes | str | File, mime_type: str) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
         self.files.append(PackageFile(name, data, mime_type))
 

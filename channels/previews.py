@@ -43,7 +43,7 @@ def serve_channel_preview(request, page, channel: str) -> TemplateResponse:
         "outlet": outlet if outlet.pk else None,
         "channel_label": adapter.label,
         "figures": adapter.preview_figures(page, outlet),
-        "problems": [p.message for p in adapter.check(page, outlet)],
+        "problems": [str(p) for p in adapter.check(page, outlet)],
         "output": adapter.preview_html(page, outlet),
     }
     return TemplateResponse(request, TEMPLATE, context)

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections
 from django.db.models import Q
@@ -29,7 +30,7 @@ from django.utils.translation import gettext, ngettext
 from django_tasks import task
 from django_tasks_db.utils import exclusive_transaction
 
-from channels.base import Package
+from channels.base import Package, blocking
 from channels.delivery import DeliveryError, deliver
 from channels.models import OutputFile, Placement
 from cms.files import FileNotApproved, with_approved_files
@@ -180,7 +181,7 @@ def render_item(placement: Placement, adapter) -> Package:
     except FileNotApproved as error:
         message = gettext("使用的文件「%(title)s」没有审核通过的版本，不能交付")
         raise Refused(message % {"title": error.title}) from error
-    if problems := adapter.check(item, placement.outlet):
+    if problems := blocking(adapter.check(item, placement.outlet)):
         raise Refused("；".join(problem.message for problem in problems))
     placement.record(Placement.Status.CHECKED)
     return adapter.render(item, placement.outlet)
@@ -196,9 +197,12 @@ def store_package(placement: Placement, package: Package) -> list[OutputFile]:
             placement=placement,
             name=item.name,
             mime_type=item.mime_type,
-            size=len(item.content),
+            size=item.size,
         )
-        output.file.save(item.name, ContentFile(item.content), save=False)
+        content = item.content
+        if not isinstance(content, File):
+            content = ContentFile(content)
+        output.file.save(item.name, content, save=False)
         output.save()
         outputs.append(output)
     return outputs
