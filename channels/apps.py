@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
     adapter_modules = (
         "channels.newspaper.adapter",
         "channels.radio.adapter",
+        "channels.short_video.adapter",
     )
 
     def ready(self) -> None:

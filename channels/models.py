@@ -188,6 +188,18 @@ class Placement(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
+    # Where a post made by hand on a platform went (short video's assisted
+    # lane): listed for 下架 when the item is withdrawn.
+    post_address = models.URLField(_("发布地址"), max_length=500, blank=True)
+    posted_at = models.DateTimeField(_("标记发布时间"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("标记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("渠道排期")

@@ -1,0 +1,148 @@
+"""The assisted lane: a rendered post waits in 待发布 for the account's
+operator, who downloads it, posts it on the platform by hand and records the
+post's address here. The address is checked against the platform's link
+forms (house patterns, read off the share links the apps and sites gave in
+2025), kept on the placement, and listed when the item is corrected or
+withdrawn so that the operator knows what to take down."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import Outlet, Placement
+
+CHANNEL = "short_video"
+
+
+@dataclass(frozen=True)
+class Platform:
+    label: str
+    upload_url: str  # where the operator posts by hand
+    addresses: tuple[re.Pattern, ...]
+    example: str
+
+
+def links(*patterns: str) -> tuple[re.Pattern, ...]:
+    return tuple(
+        re.compile(rf"https://{pattern}/?(\?.*)?", re.ASCII) for pattern in patterns
+    )
+
+
+PLATFORMS = {
+    "douyin": Platform(
+        _("抖音"),
+        "https://creator.douyin.com/creator-micro/content/upload",
+        links(
+            r"www\.douyin\.com/video/\d{8,25}", r"v\.douyin\.com/[A-Za-z0-9_-]{4,20}"
+        ),
+        "https://www.douyin.com/video/7301234567890123456",
+    ),
+    "kuaishou": Platform(
+        _("快手"),
+        "https://cp.kuaishou.com/article/publish/video",
+        links(
+            r"www\.kuaishou\.com/short-video/[A-Za-z0-9_-]{6,40}",
+            r"v\.kuaishou\.com/[A-Za-z0-9_-]{4,20}",
+        ),
+        "https://www.kuaishou.com/short-video/3xabcdefghijkmn",
+    ),
+    "wechat_channels": Platform(
+        _("视频号"),
+        "https://channels.weixin.qq.com/platform/post/create",
+        links(
+            r"weixin\.qq\.com/sph/[A-Za-z0-9_-]{4,40}",
+            r"channels\.weixin\.qq\.com/[A-Za-z0-9_/.=&-]{4,200}",
+        ),
+        "https://weixin.qq.com/sph/AbCdEf123",
+    ),
+    "bilibili": Platform(
+        _("哔哩哔哩"),
+        "https://member.bilibili.com/platform/upload/video/frame",
+        links(
+            r"www\.bilibili\.com/video/BV[0-9A-Za-z]{10}", r"b23\.tv/[A-Za-z0-9]{4,12}"
+        ),
+        "https://www.bilibili.com/video/BV1xx411c7mD",
+    ),
+    "toutiao": Platform(
+        _("今日头条"),
+        "https://mp.toutiao.com/profile_v4/xigua/upload-video",
+        links(
+            r"www\.toutiao\.com/video/\d{8,25}",
+            r"m\.toutiao\.com/is/[A-Za-z0-9_-]{4,20}",
+            r"www\.ixigua\.com/\d{8,25}",
+        ),
+        "https://www.toutiao.com/video/7301234567890123456/",
+    ),
+}
+
+
+class BadAddress(ValueError):
+    """A post address the platform would not have given; the message is
+    Chinese and names the platform's link form."""
+
+
+def checked_address(platform: str, text: str) -> str:
+    address = text.strip()
+    known = PLATFORMS[platform]
+    if not address:
+        raise BadAddress(
+            gettext("请填写作品在%(platform)s上的地址") % {"platform": known.label}
+        )
+    if not any(pattern.fullmatch(address) for pattern in known.addresses):
+        message = gettext(
+            "「%(address)s」不是%(platform)s作品的地址，应形如 %(example)s"
+        )
+        values = {
+            "address": address[:80],
+            "platform": known.label,
+            "example": known.example,
+        }
+        raise BadAddress(message % values)
+    return address
+
+
+def assisted_posts() -> QuerySet:
+    """Placements on short-video accounts that are posted by hand."""
+    return Placement.objects.filter(
+        outlet__channel=CHANNEL,
+        outlet__delivery=Outlet.Delivery.NONE,
+        advisory__isnull=True,
+    ).select_related("page", "outlet")
+
+
+def waiting_posts() -> QuerySet:
+    """待发布: rendered, downloaded or not, and not yet marked as posted."""
+    return (
+        assisted_posts()
+        .filter(status=Placement.Status.DELIVERED, post_address="")
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def post_due_by(placement: Placement):
+    hours = placement.outlet.parsed_spec.post_within_hours
+    return placement.scheduled_at + timedelta(hours=hours)
+
+
+def overdue_posts(now=None) -> list[Placement]:
+    """Waiting longer after their time than their account allows."""
+    now = now or timezone.now()
+    return [p for p in waiting_posts() if post_due_by(p) < now]
+
+
+def mark_posted(placement: Placement, text: str, user) -> str:
+    """Record where the post went (BadAddress when it cannot be so)."""
+    if placement.status != Placement.Status.DELIVERED:
+        raise BadAddress(gettext("还没有生成发布包，不能标记为已发布"))
+    address = checked_address(placement.outlet.parsed_spec.platform, text)
+    placement.post_address = address
+    placement.posted_at = timezone.now()
+    placement.posted_by = user
+    placement.save(update_fields=["post_address", "posted_at", "posted_by"])
+    placement.record(placement.status, user, note=gettext("已发布：%s") % address)
+    return address

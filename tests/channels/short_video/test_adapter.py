@@ -1,0 +1,273 @@
+"""Short video as a channel: platform accounts as outlets, the item checked
+against the platform before its time, and at its time an MP4, a cover and
+the 发布文案 produced through the media pipeline."""
+
+import io
+from pathlib import Path
+
+import ffmpeg
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.encoding import uri_to_iri
+from PIL import Image
+from wagtail.documents import get_document_model
+
+from channels.models import Placement
+from channels.queue import process_placement
+from channels.short_video.adapter import PLATFORMS, ShortVideoAdapter, ShortVideoSpec
+from cms.snippets import Topic
+from media_pipeline.loudness import measure
+from media_pipeline.models import ExportJob, Rendition
+from media_pipeline.probe import iso_boxes
+from tests.conftest import make_due
+
+CUES = "1\n00:00:00,200 --> 00:00:01,800\n台风来临前，请储备饮用水。\n"
+
+
+@pytest.fixture
+def subtitles(db):
+    document = get_document_model()(title="台风字幕")
+    document.file.save("typhoon.srt", ContentFile(CUES.encode()), save=False)
+    document.save()
+    return document
+
+
+@pytest.fixture
+def account(make_outlet):
+    def make(platform: str = "douyin", **spec):
+        return make_outlet(
+            "short_video",
+            name=f"科普吉林·{PLATFORMS[platform].label}",
+            organisation="吉林省科协",
+            spec={"platform": platform, "account": "科普吉林", **spec},
+        )
+
+    return make
+
+
+@pytest.fixture
+def video_of(make_video, make_media, subtitles):
+    """A published video item over a generated clip of the given size."""
+
+    def make(size: str = "1280x720", seconds: float = 2, **fields):
+        fields.setdefault("subtitles", subtitles)
+        media = make_media("video", name=f"clip-{size}.mp4", seconds=seconds, size=size)
+        return make_video(video=media, **fields)
+
+    return make
+
+
+def codes(problems) -> list[str]:
+    return [problem.code for problem in problems]
+
+
+# check() -------------------------------------------------------------------------
+
+
+def test_a_720p_source_passes_for_douyin_with_a_blurred_background(video_of, account):
+    assert ShortVideoAdapter().check(video_of("1280x720"), account("douyin")) == []
+
+
+def test_a_640x360_source_is_refused_with_the_reason(video_of, account):
+    [problem] = ShortVideoAdapter().check(video_of("640x360"), account("douyin"))
+    assert problem.code == "low_resolution" and not problem.warning
+    assert problem.message == (
+        "分辨率 640×360 按模糊背景导出为抖音的 1080×1920，画面需放大 1.69 倍，"
+        "超过 1.5 倍的上限"
+    )
+
+
+def test_a_cropped_720p_source_is_refused_as_the_crop_would_enlarge_it(
+    video_of, account
+):
+    problems = ShortVideoAdapter().check(
+        video_of("1280x720"), account("douyin", reframe="crop")
+    )
+    assert codes(problems) == ["low_resolution"]
+    assert "居中裁切" in problems[0].message and "2.67 倍" in problems[0].message
+
+
+def test_an_enlarged_picture_is_a_warning_that_does_not_stop_the_post(
+    video_of, account
+):
+    [problem] = ShortVideoAdapter().check(video_of("1280x720"), account("bilibili"))
+    assert problem.code == "upscaled" and problem.warning
+    assert str(problem).startswith("提醒：")
+
+
+def test_an_item_without_a_video_is_refused(make_article, account):
+    [problem] = ShortVideoAdapter().check(make_article(), account("kuaishou"))
+    assert problem.code == "no_video"
+    assert problem.message == "没有视频，不能发布到快手账号"
+
+
+def test_missing_subtitles_a_long_title_and_too_many_topics_are_each_named(
+    video_of, account
+):
+    item = video_of(subtitles=None, title="台" * 200)
+    for number in range(12):
+        item.topics.add(Topic.objects.create(name=f"话题{number}", slug=f"t{number}"))
+    problems = ShortVideoAdapter().check(item, account("douyin"))
+    assert codes(problems) == ["title_length", "too_many_topics", "missing_subtitles"]
+    assert problems[0].message == "标题 200 字，抖音要求 1 到 30 字"
+    assert problems[1].message == "话题 13 个，超过抖音上限 5 个"
+    assert "抖音要求字幕" in problems[2].message
+
+
+def test_a_short_title_is_refused_where_the_platform_asks_for_six_characters(
+    video_of, account
+):
+    item = video_of(title="台风")
+    problems = ShortVideoAdapter().check(item, account("wechat_channels"))
+    assert codes(problems) == ["title_length"]
+    assert problems[0].message == "标题 2 字，视频号要求 6 到 16 字"
+
+
+def test_an_account_limit_stricter_than_the_platform_applies(video_of, account):
+    item = video_of("1920x1080")  # 台风是怎样形成的: 8 字
+    [problem] = ShortVideoAdapter().check(item, account("bilibili", title_chars=6))
+    assert problem.message == "标题 8 字，哔哩哔哩要求 1 到 6 字"
+    # A looser account limit leaves the platform's (80 字).
+    assert ShortVideoSpec(platform="bilibili", title_chars=200).preset.title_chars == 80
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"platform": "weibo"}, "未知的平台「weibo」"),
+        ({"platform": "screen_landscape"}, "未知的平台「screen_landscape」"),
+        ({"reframe": "stretch"}, "构图方式应为 blur"),
+        ({"topics": "科普"}, "账号话题应为文字列表"),
+        ({"title_chars": -1}, "title_chars 应为不小于 0 的整数"),
+    ],
+)
+def test_impossible_account_settings_are_named_in_chinese(make_outlet, spec, message):
+    with pytest.raises(ValidationError) as error:
+        make_outlet("short_video", name="坏账号", organisation="某科协", spec=spec)
+    assert message in " ".join(error.value.messages)
+
+
+# The 发布文案 ---------------------------------------------------------------------
+
+
+def test_the_caption_carries_topics_credit_expert_and_the_link(
+    video_of, account, campaign
+):
+    item = video_of(campaign=campaign)
+    outlet = account("douyin", topics=["科普吉林", "全国 科普日"])
+    caption = ShortVideoAdapter().preview_context(item, outlet)["caption"]
+    assert caption.title == "台风是怎样形成的"
+    lines = caption.description.splitlines()
+    assert lines == [
+        "两分钟看懂台风的一生。",
+        "#公共卫生 #全国科普日 #科普吉林",
+        "来源：省气象局",
+        "审核专家：周明（省疾控中心）",
+        f"原文：{uri_to_iri(item.full_url)}",
+    ]
+    assert "%" not in lines[-1]  # the Chinese slug as people read it
+
+
+# render() at the placement's time --------------------------------------------------
+
+
+def render_due(item, outlet, make_placement) -> Placement:
+    placement = make_placement(item, outlet)
+    make_due(placement)
+    process_placement.call(placement.pk)
+    placement.refresh_from_db()
+    return placement
+
+
+def test_a_due_placement_renders_a_douyin_mp4_cover_and_caption(
+    video_of, account, make_placement
+):
+    item = video_of("1280x720", seconds=3)
+    placement = render_due(item, account("douyin"), make_placement)
+    assert placement.status == Placement.Status.DELIVERED, placement.error
+    files = {output.name: output for output in placement.outputs.all()}
+    stem = item.slug if item.slug.isascii() else f"item-{item.pk}"
+    assert sorted(files) == [
+        f"{stem}.caption.txt",
+        f"{stem}.cover.jpg",
+        f"{stem}.douyin.mp4",
+    ]
+    video = files[f"{stem}.douyin.mp4"]
+    path = Path(video.file.path)
+    streams = {s["codec_type"]: s for s in ffmpeg.probe(path)["streams"]}
+    assert (streams["video"]["width"], streams["video"]["height"]) == (1080, 1920)
+    assert streams["video"]["codec_name"] == "h264"
+    assert streams["audio"]["codec_name"] == "aac"
+    kinds = [box.kind for box in iso_boxes(path)]
+    assert kinds.index(b"moov") < kinds.index(b"mdat")  # faststart
+    assert measure(path).integrated == pytest.approx(-16, abs=1)
+    assert video.size == video.file.size
+    with files[f"{stem}.cover.jpg"].file.open("rb") as cover:
+        assert Image.open(io.BytesIO(cover.read())).size == (1080, 1440)
+    caption = files[f"{stem}.caption.txt"].file.read().decode()
+    assert caption.startswith("标题：台风是怎样形成的\n") and "#公共卫生" in caption
+
+
+def test_a_second_account_on_the_platform_reuses_the_export(
+    video_of, account, make_placement, make_outlet
+):
+    item = video_of()
+    first = render_due(item, account("douyin"), make_placement)
+    other = make_outlet(
+        "short_video",
+        name="应急科普抖音号",
+        organisation="吉林省应急管理厅",
+        spec={"platform": "douyin"},
+    )
+    second = render_due(item, other, make_placement)
+    assert first.status == second.status == Placement.Status.DELIVERED
+    assert ExportJob.objects.count() == 1 and Rendition.objects.count() == 1
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("size", ["1920x1080", "1080x1920"])
+def test_every_platform_renders_landscape_and_portrait_1080p(
+    video_of, account, make_placement, platform, size
+):
+    placement = render_due(video_of(size, seconds=1), account(platform), make_placement)
+    assert placement.status == Placement.Status.DELIVERED, placement.error
+    [video] = placement.outputs.filter(mime_type="video/mp4")
+    stream = ffmpeg.probe(video.file.path, select_streams="v")["streams"][0]
+    assert (stream["width"], stream["height"]) == PLATFORMS[platform].size
+
+
+def test_a_limit_changed_after_planning_fails_the_placement_with_nothing_made(
+    video_of, account, make_placement
+):
+    outlet = account("douyin")
+    placement = make_placement(video_of(), outlet)
+    outlet.spec = {**outlet.spec, "title_chars": 4}
+    outlet.full_clean()
+    outlet.save()
+    make_due(placement)
+    process_placement.call(placement.pk)
+    placement.refresh_from_db()
+    assert placement.status == Placement.Status.FAILED
+    assert placement.error == "标题 8 字，抖音要求 1 到 4 字"
+    assert not placement.outputs.exists() and not ExportJob.objects.exists()
+
+
+def test_a_cancelled_export_fails_the_placement_and_leaves_the_original(
+    video_of, account, make_placement, monkeypatch
+):
+    from media_pipeline import tasks
+
+    item = video_of()
+    original = item.video.file.path
+    before = open(original, "rb").read()
+
+    def cancelled(job):
+        tasks.finish(job.pk, ExportJob.Status.CANCELLED)
+
+    monkeypatch.setattr(tasks, "run_export", cancelled)
+    placement = render_due(item, account("douyin"), make_placement)
+    assert placement.status == Placement.Status.FAILED
+    assert placement.error == "「clip-1280x720.mp4」的抖音版导出已被取消"
+    assert not placement.outputs.exists()
+    assert open(original, "rb").read() == before
