@@ -90,9 +90,8 @@ def load_screen_rows(groups: dict[str, ScreenGroup]) -> int:
 
 def screen_rendition(page: VideoPage) -> bool:
     """Make the video's screen_landscape rendition if it has none, with the
-    pipeline's own ffmpeg command for the preset. The demo's clips are small
-    (640×360), which the export check refuses for a big screen, so the
-    demo runs the command itself: upscaled, but encoded as a real one."""
+    pipeline's own ffmpeg command for the preset, run here so that the demo's
+    screens play as soon as it is loaded, before any worker has started."""
     media = page.video
     if Rendition.objects.current([media], SCREEN_LANDSCAPE.name):
         return False

@@ -2,7 +2,9 @@
 unpaired screens, playlists whose videos have real screen renditions, the
 全国科普日 item) and the partner feeds (one partner per demo outlet with a key
 scoped to its feed, printed under DEBUG only, and every format of every feed
-parsing with the database's items); a second load changes nothing. One demo
+parsing with the database's items) and the short-video accounts (their
+checks passing, one post waiting in 待发布, one posted, every demo video
+exportable to every platform); a second load changes nothing. One demo
 load for the module: it is the slow part."""
 
 import json
@@ -13,15 +15,22 @@ import ffmpeg
 import pytest
 from django.db import transaction
 
+from channels.models import Placement
+from channels.short_video.adapter import PLATFORMS
+from channels.short_video.posts import overdue_posts, waiting_posts
+from cms.pages import VideoPage
 from demo import content
 from demo.feeds import load_feeds
 from demo.loader import load_demo
 from demo.outlets import load_outlets
 from demo.partners import load_partners
 from demo.screens import load_screens
+from demo.short_video import ACCOUNTS, load_short_video
 from feeds.models import FeedDefinition
 from feeds.selection import feed_pages
 from feeds.views import FORMATS, narrowed
+from media_pipeline.export import check
+from media_pipeline.models import MediaProbe
 from partners.models import KEY_PATTERN, ApiKey, Partner
 from screens import pairing
 from screens.models import PlaylistItem, Screen, ScreenGroup
@@ -36,8 +45,13 @@ def demo(django_db_setup, django_db_blocker):
         load_demo()
         load_outlets()
         screens = load_screens()
+        short_video = load_short_video()
         load_feeds()
-        yield {"screens": screens, "partners": load_partners()}
+        yield {
+            "screens": screens,
+            "short_video": short_video,
+            "partners": load_partners(),
+        }
         transaction.set_rollback(True)
 
 
@@ -92,6 +106,52 @@ def test_loading_the_screens_again_changes_nothing(loaded):
     assert load_screens() == (
         "screens: groups created 0, screens created 0, playlist items created 0, "
         "screen renditions made 0"
+    )
+
+
+# Short video ---------------------------------------------------------------------
+
+
+def test_demo_short_video_accounts_plan_videos_that_pass_their_checks(loaded):
+    assert loaded["short_video"] == (
+        "short-video accounts: created 3, placements created 11"
+    )
+    planned = Placement.objects.filter(
+        outlet__channel="short_video", status=Placement.Status.PLANNED
+    )
+    assert planned.count() == 3 * len(ACCOUNTS)
+    for placement in planned:
+        problems = placement.outlet.adapter.check(
+            placement.page.specific, placement.outlet
+        )
+        assert problems == [], (placement.outlet.name, problems)
+
+
+def test_one_demo_post_waits_overdue_in_the_queue_and_one_is_posted(loaded):
+    [waiting] = waiting_posts()
+    assert waiting.outlet.parsed_spec.platform == "douyin"
+    assert overdue_posts() == [waiting]
+    [video] = waiting.outputs.filter(mime_type="video/mp4")
+    stream = ffmpeg.probe(video.file.path, select_streams="v")["streams"][0]
+    assert (stream["width"], stream["height"]) == (1080, 1920)
+    posted = Placement.objects.exclude(post_address="").get()
+    assert posted.outlet.parsed_spec.platform == "wechat_channels"
+    assert posted.status == Placement.Status.DELIVERED and posted.posted_at
+
+
+def test_every_demo_video_exports_to_every_platform_its_length_allows(loaded):
+    for page in VideoPage.objects.all():
+        info = MediaProbe.objects.get(media=page.video).info()
+        for preset in PLATFORMS.values():
+            if preset.max_seconds and info.duration > preset.max_seconds:
+                continue
+            problems = check(info, preset, has_subtitles=True, reframe="blur")
+            assert problems == [], (page.title, preset.name, problems)
+
+
+def test_loading_the_short_video_accounts_again_changes_nothing(loaded):
+    assert load_short_video() == (
+        "short-video accounts: created 0, placements created 0"
     )
 
 

@@ -132,7 +132,7 @@ def test_newspaper_and_radio_columns_publish_episodes(loaded):
         )
 
 
-def test_videos_are_small_h264_clips_of_their_stored_duration(loaded):
+def test_videos_are_short_1080p_h264_clips_of_their_stored_duration(loaded):
     for page in VideoPage.objects.live():
         clip = page.video
         info = ffmpeg.probe(clip.file.path)
@@ -141,7 +141,7 @@ def test_videos_are_small_h264_clips_of_their_stored_duration(loaded):
         assert streams["video"]["pix_fmt"] == "yuv420p"
         assert streams["audio"]["codec_name"] == "aac"
         size = (streams["video"]["width"], streams["video"]["height"])
-        assert size == (clip.width, clip.height) == (640, 360)
+        assert size == (clip.width, clip.height) == (1920, 1080)
         assert 4 <= clip.duration <= 6
         assert float(info["format"]["duration"]) == pytest.approx(
             clip.duration, abs=0.1

@@ -8,6 +8,7 @@ from demo.loader import load_demo
 from demo.outlets import load_outlets
 from demo.partners import load_partners
 from demo.screens import load_screens
+from demo.short_video import load_short_video
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(load_demo().summary())
         self.stdout.write(load_outlets())
         self.stdout.write(load_screens())
+        self.stdout.write(load_short_video())
         self.stdout.write(load_feeds())
         self.stdout.write(load_partners())
         self.stdout.write(load_ingest())
