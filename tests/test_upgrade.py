@@ -164,3 +164,16 @@ def test_migrating_back_before_approved_files_and_forward_again(
     call_command("migrate", verbosity=0)
     assert client.get(enclosure.href).status_code == 200
     assert FileSnapshot.objects.filter(revision=video.live_revision_id).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_placements_from_before_post_addresses_migrate_forward_unposted(
+    make_article, make_outlet, make_placement
+):
+    make_placement(make_article(), make_outlet())
+    call_command("migrate", "channels", "0005_sent_email", verbosity=0)
+    before = snapshot()
+    call_command("migrate", verbosity=0)
+    assert snapshot() == before
+    posts = Placement.objects.values_list("post_address", "posted_at", "posted_by")
+    assert list(posts) == [("", None, None)]
