@@ -121,7 +121,9 @@ class ChannelAdapter:
     A channel with a preview in the page editor sets preview_label, keeps its
     preview template (preview.html) beside its module and fills it with
     preview_context(); the editor's preview page shows preview_figures() and
-    the problems check() finds above it."""
+    the problems check() finds above it. A channel with admin pages of its
+    own (a queue for its desk) returns their ViewSets from admin_viewsets():
+    they join the 渠道 menu."""
 
     key: ClassVar[str]
     label: ClassVar[str]
@@ -169,6 +171,9 @@ class ChannelAdapter:
             sender=TELL_OUTLET,
             outlet=outlet,
         )
+
+    def admin_viewsets(self) -> list:
+        return []
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         name = type(self).__name__

@@ -30,7 +30,7 @@ from channels.advisory_views import AdvisoryViewSet, advisory_policy
 from channels.forms import OutletForm, PlacementForm, content_page_models
 from channels.models import Outlet, Placement
 from channels.previews import preview_modes, serve_channel_preview
-from channels.registry import channel_choices
+from channels.registry import all_adapters, channel_choices
 from channels.report_views import TargetsReportViewSet
 from cms.advisories import Advisory
 from cms.pages import ContentPage
@@ -160,13 +160,18 @@ class ChannelsGroup(ViewSetGroup):
     menu_label = _("渠道")
     menu_icon = "site"
     menu_order = 250
-    items = (
-        CalendarViewSet,
-        PlacementViewSet,
-        AdvisoryViewSet,
-        OutletViewSet,
-        TargetsReportViewSet,
-    )
+
+    def __init__(self):
+        own = [viewset for a in all_adapters() for viewset in a.admin_viewsets()]
+        self.items = (
+            CalendarViewSet,
+            PlacementViewSet,
+            *own,  # the channels' own desks
+            AdvisoryViewSet,
+            OutletViewSet,
+            TargetsReportViewSet,
+        )
+        super().__init__()
 
 
 @hooks.register("register_admin_viewset")

@@ -21,6 +21,7 @@ from wagtail.models import Page
 from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
 from channels.queue import NotReady, Refused
 from channels.registry import register
+from channels.short_video.admin import PostsViewSet
 from channels.short_video.caption import Caption, caption_for, topic_names
 from media_pipeline.cover import render_cover
 from media_pipeline.export import REFRAMES, cautions, check
@@ -89,6 +90,9 @@ class ShortVideoAdapter(ChannelAdapter):
     spec_class = ShortVideoSpec
     calendar_colour = "#c2185b"
     preview_label = _("短视频文案")
+
+    def admin_viewsets(self) -> list:
+        return [PostsViewSet]
 
     def check(self, item: Page, outlet) -> list[Problem]:
         item, spec = item.specific, outlet.parsed_spec

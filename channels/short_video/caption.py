@@ -24,6 +24,14 @@ class Caption:
             "description": self.description,
         }
 
+    @classmethod
+    def read(cls, text: str) -> "Caption":
+        """The caption back from its file, for the 待发布 page to copy from."""
+        head, _blank, rest = text.partition("\n\n")
+        title = head.partition("：")[2]
+        description = rest.partition("\n")[2].rstrip("\n")
+        return cls(title, description)
+
 
 def topic_names(item, account_topics) -> list[str]:
     """#话题 in order: the item's topics, its campaign, then the account's

@@ -8,10 +8,8 @@ from pathlib import Path
 import ffmpeg
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.utils.encoding import uri_to_iri
 from PIL import Image
-from wagtail.documents import get_document_model
 
 from channels.models import Placement
 from channels.queue import process_placement
@@ -20,42 +18,8 @@ from cms.snippets import Topic
 from media_pipeline.loudness import measure
 from media_pipeline.models import ExportJob, Rendition
 from media_pipeline.probe import iso_boxes
+from tests.channels.short_video.conftest import render_due
 from tests.conftest import make_due
-
-CUES = "1\n00:00:00,200 --> 00:00:01,800\n台风来临前，请储备饮用水。\n"
-
-
-@pytest.fixture
-def subtitles(db):
-    document = get_document_model()(title="台风字幕")
-    document.file.save("typhoon.srt", ContentFile(CUES.encode()), save=False)
-    document.save()
-    return document
-
-
-@pytest.fixture
-def account(make_outlet):
-    def make(platform: str = "douyin", **spec):
-        return make_outlet(
-            "short_video",
-            name=f"科普吉林·{PLATFORMS[platform].label}",
-            organisation="吉林省科协",
-            spec={"platform": platform, "account": "科普吉林", **spec},
-        )
-
-    return make
-
-
-@pytest.fixture
-def video_of(make_video, make_media, subtitles):
-    """A published video item over a generated clip of the given size."""
-
-    def make(size: str = "1280x720", seconds: float = 2, **fields):
-        fields.setdefault("subtitles", subtitles)
-        media = make_media("video", name=f"clip-{size}.mp4", seconds=seconds, size=size)
-        return make_video(video=media, **fields)
-
-    return make
 
 
 def codes(problems) -> list[str]:
@@ -170,14 +134,6 @@ def test_the_caption_carries_topics_credit_expert_and_the_link(
 
 
 # render() at the placement's time --------------------------------------------------
-
-
-def render_due(item, outlet, make_placement) -> Placement:
-    placement = make_placement(item, outlet)
-    make_due(placement)
-    process_placement.call(placement.pk)
-    placement.refresh_from_db()
-    return placement
 
 
 def test_a_due_placement_renders_a_douyin_mp4_cover_and_caption(

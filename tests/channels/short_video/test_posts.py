@@ -1,0 +1,173 @@
+"""The assisted lane: a rendered post waits in 短视频待发布 for the account's
+operator, who downloads it, copies its text and records where it was posted;
+addresses are checked against the platform's link forms, and a post waiting
+past its account's time is flagged on the dashboard."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
+
+from channels.models import Placement
+from channels.short_video.caption import Caption
+from channels.short_video.posts import (
+    PLATFORMS,
+    BadAddress,
+    checked_address,
+    mark_posted,
+    overdue_posts,
+    waiting_posts,
+)
+from tests.channels.short_video.conftest import render_due
+
+QUEUE = "/admin/channels/short-video/"
+DOUYIN_POST = "https://www.douyin.com/video/7301234567890123456"
+
+
+@pytest.fixture
+def waiting_post(video_of, account, make_placement) -> Placement:
+    placement = render_due(video_of(seconds=1), account("douyin"), make_placement)
+    assert placement.status == Placement.Status.DELIVERED, placement.error
+    return placement
+
+
+@pytest.fixture
+def operator(db) -> User:
+    user = User.objects.create_user("xinmeiti", "xinmeiti@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def overdue_by(placement: Placement, hours: float) -> None:
+    allowed = placement.outlet.parsed_spec.post_within_hours
+    when = timezone.now() - timedelta(hours=allowed + hours)
+    Placement.objects.filter(pk=placement.pk).update(scheduled_at=when)
+
+
+# Addresses -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_each_platform_takes_its_own_links_and_refuses_the_others(platform):
+    own = PLATFORMS[platform]
+    assert checked_address(platform, f"  {own.example} ") == own.example
+    for name, other in PLATFORMS.items():
+        if name != platform:
+            with pytest.raises(BadAddress, match=f"不是{own.label}作品的地址"):
+                checked_address(platform, other.example)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://www.douyin.com/video/7301234567890123456",  # not https
+        "https://www.douyin.com.evil.example/video/7301234567890123456",
+        "https://www.douyin.com/video/7301234567890123456@127.0.0.1",
+        "javascript:alert(1)",
+    ],
+)
+def test_look_alike_addresses_are_refused(text):
+    with pytest.raises(BadAddress, match="应形如 https://www.douyin.com/video/"):
+        checked_address("douyin", text)
+
+
+def test_an_empty_address_asks_for_one():
+    with pytest.raises(BadAddress, match="^请填写作品在抖音上的地址$"):
+        checked_address("douyin", "   ")
+
+
+def test_a_post_cannot_be_marked_before_its_package_is_made(
+    video_of, account, make_placement, operator
+):
+    placement = make_placement(video_of(seconds=1), account("douyin"))
+    with pytest.raises(BadAddress, match="还没有生成发布包"):
+        mark_posted(placement, DOUYIN_POST, operator)
+    placement.refresh_from_db()
+    assert placement.post_address == ""
+
+
+def test_the_caption_file_reads_back_into_title_and_description():
+    caption = Caption(
+        "台风来了：怎么办", "两分钟看懂台风。\n#公共卫生\n原文：https://a/b"
+    )
+    assert Caption.read(caption.text()) == caption
+
+
+# The queue -----------------------------------------------------------------------
+
+
+def test_the_operator_downloads_copies_and_marks_a_post_published(
+    waiting_post, operator, client
+):
+    client.force_login(operator)
+    page = client.get(QUEUE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    outputs = list(waiting_post.outputs.order_by("name"))
+    assert len(outputs) == 3
+    for output in outputs:
+        link = f"/admin/channels/placements/output/{output.pk}/"
+        assert link in html
+        download = client.get(link)
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == output.file.read()
+    assert waiting_post.page.title in html and "#公共卫生" in html
+    assert PLATFORMS["douyin"].upload_url in html
+
+    bilibili = PLATFORMS["bilibili"].example
+    form = {"placement": waiting_post.pk, "post_address": bilibili}
+    refused = client.post(QUEUE, form)
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "不是抖音作品的地址，应形如" in text
+    assert f'value="{bilibili}"' in text  # what was typed is kept
+    waiting_post.refresh_from_db()
+    assert waiting_post.post_address == "" and waiting_post.posted_at is None
+
+    form["post_address"] = DOUYIN_POST
+    assert client.post(QUEUE, form).status_code == 302
+    waiting_post.refresh_from_db()
+    assert waiting_post.post_address == DOUYIN_POST
+    assert waiting_post.posted_by == operator and waiting_post.posted_at
+    assert waiting_post.events.last().note == f"已发布：{DOUYIN_POST}"
+    assert list(waiting_posts()) == []
+    after = client.get(QUEUE).content.decode()
+    assert "没有等待发布的短视频" in after and DOUYIN_POST in after
+
+
+def test_only_users_who_may_change_placements_see_the_queue(waiting_post, client):
+    viewer = User.objects.create_user("guanzhong", "guanzhong@example.org", "pw")
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_placement"),
+    )
+    client.force_login(viewer)
+    assert client.get(QUEUE).status_code == 302  # to the dashboard, refused
+    form = {"placement": waiting_post.pk, "post_address": DOUYIN_POST}
+    assert client.post(QUEUE, form).status_code == 302
+    waiting_post.refresh_from_db()
+    assert waiting_post.post_address == ""
+    assert "短视频待发布" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("placement", ["", "abc", "99999999999999999999", "9999"])
+def test_a_form_naming_no_waiting_post_is_not_found(operator, client, placement):
+    client.force_login(operator)
+    form = {"placement": placement, "post_address": DOUYIN_POST}
+    assert client.post(QUEUE, form).status_code == 404
+
+
+def test_a_post_waiting_past_its_accounts_time_is_flagged_on_the_dashboard(
+    waiting_post, operator, client
+):
+    client.force_login(operator)
+    overdue_by(waiting_post, -1)  # an hour left
+    assert overdue_posts() == []
+    assert "短视频超时未发布" not in client.get("/admin/").content.decode()
+    overdue_by(waiting_post, 1)
+    assert overdue_posts() == [waiting_post]
+    dashboard = client.get("/admin/").content.decode()
+    assert "短视频超时未发布" in dashboard and waiting_post.page.title in dashboard
+    mark_posted(waiting_post, DOUYIN_POST, operator)
+    assert overdue_posts() == []
