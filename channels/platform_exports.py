@@ -1,13 +1,15 @@
-"""更正 and 撤回 for the item's platform exports (short video: 抖音, 快手,
-视频号, 哔哩哔哩, 今日头条). No channel adapter posts to these platforms yet: an
-editor uploads the exports by hand, so what this module can do is stop what
-is ours and tell the editor what to do on each platform.
+"""更正 and 撤回 for the item's platform exports made by hand (导出短视频 on
+the media page: 抖音, 快手, 视频号, 哔哩哔哩, 今日头条). An editor uploads those
+exports wherever they please, so what this module can do is stop what is
+ours and tell the editor what to do on each platform. Exports made for a
+placement on a short-video account are followed by that channel's adapter
+(channels.short_video), which names the account and the posts' addresses.
 
 On a withdrawal, export jobs of the item's media still queued or running are
 cancelled and its renditions withdrawn (no door serves them, no export
 request re-uses them). On a withdrawal or a correction, each platform the
 item was exported for gets one recipient (channel "short_video", pending)
-whose task lists the exports — platform, framing, when, by whom, and the
+whose task lists the hand exports — platform, framing, when, by whom, and the
 admin page where they were made — and says what to do there: take the video
 down, or correct its caption and description. The editor marks it done
 (channels.advisories.acknowledge). Costs one query for the media, one for
@@ -62,7 +64,7 @@ def follow_exports(advisory_id: int) -> int:
     )
     for rendition in renditions.prefetch_related("jobs__created_by"):
         preset = PRESETS.get(rendition.preset)
-        if preset is not None and preset.platform:
+        if preset is not None and preset.platform and made_by_hand(rendition):
             exports[preset].append(rendition)
     recipients = [
         Recipient(
@@ -74,6 +76,11 @@ def follow_exports(advisory_id: int) -> int:
         for preset, made in exports.items()
     ]
     return len(record_and_send(advisory, CHANNEL, recipients))
+
+
+def made_by_hand(rendition: Rendition) -> bool:
+    """Asked for by an editor (a placement's export has no one's name)."""
+    return any(job.created_by_id for job in rendition.jobs.all())
 
 
 def item_media(advisory: Advisory) -> list[int]:

@@ -18,17 +18,28 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.base import ChannelAdapter, Package, Problem, Spec, file_stem
+from channels.base import (
+    ChannelAdapter,
+    Package,
+    Problem,
+    Recipient,
+    Spec,
+    file_stem,
+)
+from channels.models import Outlet
 from channels.queue import NotReady, Refused
 from channels.registry import register
 from channels.short_video.admin import PostsViewSet
 from channels.short_video.caption import Caption, caption_for, topic_names
+from channels.short_video.posts import account_task
 from media_pipeline.cover import render_cover
 from media_pipeline.export import REFRAMES, cautions, check
 from media_pipeline.models import ExportJob, MediaProbe, local_file, source_version
 from media_pipeline.presets import PRESETS, VideoPreset
 from media_pipeline.tasks import request_export
 
+# Nothing is sent: the operator acts on the platform, then confirms.
+AWAIT_OPERATOR = "channels.platform_exports.await_editor"
 PLATFORMS = {name: preset for name, preset in PRESETS.items() if preset.platform}
 
 
@@ -93,6 +104,26 @@ class ShortVideoAdapter(ChannelAdapter):
 
     def admin_viewsets(self) -> list:
         return [PostsViewSet]
+
+    def correct(self, advisory, outlets) -> list[Recipient]:
+        """An account posted by hand gets its operator's task, with the
+        posts' addresses; one that takes packages by folder, SFTP or webhook
+        is told its own way."""
+        return [self.tell_account(advisory, outlet) for outlet in outlets]
+
+    def withdraw(self, advisory, outlets) -> list[Recipient]:
+        return self.correct(advisory, outlets)
+
+    def tell_account(self, advisory, outlet) -> Recipient:
+        if outlet.delivery != Outlet.Delivery.NONE:
+            return self.tell(advisory, outlet)
+        return Recipient(
+            name=str(outlet),
+            reference=f"outlet:{outlet.pk}",
+            sent=account_task(advisory, outlet),
+            sender=AWAIT_OPERATOR,
+            outlet=outlet,
+        )
 
     def check(self, item: Page, outlet) -> list[Problem]:
         item, spec = item.specific, outlet.parsed_spec

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Outlet, Placement
+from cms.pages import visible_pages
 
 CHANNEL = "short_video"
 
@@ -116,10 +117,12 @@ def assisted_posts() -> QuerySet:
 
 
 def waiting_posts() -> QuerySet:
-    """待发布: rendered, downloaded or not, and not yet marked as posted."""
+    """待发布: rendered, downloaded or not, and not yet marked as posted; an
+    item withdrawn, unpublished or expired since is not to be posted."""
     return (
         assisted_posts()
         .filter(status=Placement.Status.DELIVERED, post_address="")
+        .filter(page__in=visible_pages())
         .order_by("scheduled_at", "pk")
     )
 
@@ -146,3 +149,34 @@ def mark_posted(placement: Placement, text: str, user) -> str:
     placement.save(update_fields=["post_address", "posted_at", "posted_by"])
     placement.record(placement.status, user, note=gettext("已发布：%s") % address)
     return address
+
+
+def account_task(advisory, outlet: Outlet) -> str:
+    """What the account's operator must do for a correction or withdrawal,
+    with the address of each post of the item on the account."""
+    names = {"account": outlet.name, "title": advisory.title}
+    if advisory.is_withdrawal:
+        action = gettext("请在%(account)s下架《%(title)s》的视频") % names
+        if advisory.reason:
+            action += gettext("（撤回原因：%(reason)s）") % {"reason": advisory.reason}
+    else:
+        action = gettext(
+            "请在%(account)s更正《%(title)s》视频的标题、简介（文案）："
+            "原文“%(wrong)s”，应为“%(right)s”"
+        ) % {**names, "wrong": advisory.wrong, "right": advisory.right}
+    posts = Placement.objects.filter(
+        outlet=outlet,
+        page_id=advisory.page_id,
+        advisory__isnull=True,
+        status=Placement.Status.DELIVERED,
+    ).order_by("scheduled_at")
+    return "\n".join([action + "。", gettext("作品："), *map(post_line, posts)])
+
+
+def post_line(placement: Placement) -> str:
+    when = f"{timezone.localtime(placement.scheduled_at):%Y-%m-%d %H:%M}"
+    if placement.post_address:
+        return f"· {when} {placement.post_address}"
+    return gettext("· %(when)s 已生成发布包，未登记作品地址，请在账号内查找") % {
+        "when": when
+    }

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 
-from channels.models import Placement
+from channels.models import AdvisoryRecipient, Placement
 from channels.short_video.caption import Caption
 from channels.short_video.posts import (
     PLATFORMS,
@@ -19,6 +19,7 @@ from channels.short_video.posts import (
     overdue_posts,
     waiting_posts,
 )
+from cms.advisories import withdraw
 from tests.channels.short_video.conftest import render_due
 
 QUEUE = "/admin/channels/short-video/"
@@ -171,3 +172,50 @@ def test_a_post_waiting_past_its_accounts_time_is_flagged_on_the_dashboard(
     assert "短视频超时未发布" in dashboard and waiting_post.page.title in dashboard
     mark_posted(waiting_post, DOUYIN_POST, operator)
     assert overdue_posts() == []
+
+
+# 撤回 and 更正 ---------------------------------------------------------------------
+
+
+def test_a_withdrawal_asks_each_account_to_take_its_posts_down(
+    waiting_post, operator, admin_user, django_capture_on_commit_callbacks
+):
+    mark_posted(waiting_post, DOUYIN_POST, operator)
+    item = waiting_post.page.specific
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw(item, reason="数据有误", user=admin_user)
+
+    [row] = AdvisoryRecipient.objects.filter(channel="short_video")
+    assert row.reference == f"outlet:{waiting_post.outlet_id}"  # not per platform:
+    assert row.state == AdvisoryRecipient.State.PENDING  # the export was not by hand
+    assert row.sent.splitlines() == [
+        f"请在科普吉林·抖音下架《{item.title}》的视频（撤回原因：数据有误）。",
+        "作品：",
+        f"· {timezone.localtime(waiting_post.scheduled_at):%Y-%m-%d %H:%M} "
+        f"{DOUYIN_POST}",
+    ]
+
+
+def test_a_withdrawn_item_leaves_the_queue_unposted(
+    waiting_post, operator, admin_user, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw(waiting_post.page.specific, reason="数据有误", user=admin_user)
+    assert list(waiting_posts()) == [] and overdue_posts() == []
+    client.force_login(operator)
+    page = client.get(QUEUE).content.decode()
+    assert "没有等待发布的短视频" in page
+    assert "/admin/channels/placements/output/" not in page
+
+
+def test_a_correction_names_a_post_whose_address_was_never_recorded(
+    waiting_post, review_and_publish, django_capture_on_commit_callbacks
+):
+    item = waiting_post.page.specific
+    item.corrections = [("correction", {"wrong": "八级", "right": "十级"})]
+    with django_capture_on_commit_callbacks(execute=True):
+        review_and_publish(item)
+    [row] = AdvisoryRecipient.objects.filter(channel="short_video")
+    assert row.sent.startswith(f"请在科普吉林·抖音更正《{item.title}》视频的标题")
+    assert "原文“八级”，应为“十级”" in row.sent
+    assert row.sent.endswith("已生成发布包，未登记作品地址，请在账号内查找")
