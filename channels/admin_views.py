@@ -35,6 +35,7 @@ from channels.calendar import (
 )
 from channels.forms import WEEKDAYS, CalendarFilterForm
 from channels.models import Outlet, OutputFile, Placement
+from channels.queue import OPEN
 from channels.registry import channel_choices, channel_colour
 from cms.json_input import BadInput, day, fields, read_json
 
@@ -177,6 +178,8 @@ class PlacementInspectView(LocalTimeInspectView):
         context["events"] = placement.events.select_related("user")
         context["outputs"] = placement.outputs.all()
         context["problems"] = problems_of(placement)
+        if placement.status in OPEN:
+            context["progress"] = placement.outlet.adapter.render_progress(placement)
         context["status_colour"] = STATUS_COLOURS[placement.status]
         context["page_edit_url"] = reverse(
             "wagtailadmin_pages:edit", args=(placement.page_id,)

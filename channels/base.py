@@ -53,6 +53,16 @@ TELL_OUTLET = "channels.advisories.tell_outlet"
 
 
 @dataclass(frozen=True)
+class RenderProgress:
+    """How far a long render (an export, say) has come, and where it can be
+    followed as it goes."""
+
+    label: str
+    percent: int
+    url: str
+
+
+@dataclass(frozen=True)
 class PackageFile:
     name: str
     content: bytes | File  # a File (a stored video, say) is copied, never read whole
@@ -174,6 +184,10 @@ class ChannelAdapter:
 
     def admin_viewsets(self) -> list:
         return []
+
+    def render_progress(self, placement) -> RenderProgress | None:
+        """While the placement's package is being made, how far it is."""
+        return None
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
         name = type(self).__name__

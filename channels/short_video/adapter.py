@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
@@ -23,6 +24,7 @@ from channels.base import (
     Package,
     Problem,
     Recipient,
+    RenderProgress,
     Spec,
     file_stem,
 )
@@ -124,6 +126,30 @@ class ShortVideoAdapter(ChannelAdapter):
             sender=AWAIT_OPERATOR,
             outlet=outlet,
         )
+
+    def render_progress(self, placement) -> RenderProgress | None:
+        """The export this placement is making or waiting for."""
+        video = getattr(placement.page.specific, "video", None)
+        if video is None:
+            return None
+        spec = placement.outlet.parsed_spec
+        job = (
+            ExportJob.objects.filter(
+                media=video,
+                preset=spec.preset.name,
+                reframe=spec.reframe,
+                status__in=ExportJob.ACTIVE,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if job is None:
+            return None
+        label = gettext("正在导出%(platform)s版（%(status)s）") % {
+            "platform": spec.preset.label,
+            "status": job.get_status_display(),
+        }
+        return RenderProgress(label, job.progress, reverse("media_pipeline:jobs"))
 
     def check(self, item: Page, outlet) -> list[Problem]:
         item, spec = item.specific, outlet.parsed_spec

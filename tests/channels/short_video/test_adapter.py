@@ -16,7 +16,7 @@ from channels.queue import process_placement
 from channels.short_video.adapter import PLATFORMS, ShortVideoAdapter, ShortVideoSpec
 from cms.snippets import Topic
 from media_pipeline.loudness import measure
-from media_pipeline.models import ExportJob, Rendition
+from media_pipeline.models import ExportJob, Rendition, source_version
 from media_pipeline.probe import iso_boxes
 from tests.channels.short_video.conftest import render_due
 from tests.conftest import make_due
@@ -227,3 +227,25 @@ def test_a_cancelled_export_fails_the_placement_and_leaves_the_original(
     assert placement.error == "「clip-1280x720.mp4」的抖音版导出已被取消"
     assert not placement.outputs.exists()
     assert open(original, "rb").read() == before
+
+
+def test_the_placement_page_shows_the_export_under_way(
+    video_of, account, make_placement, admin_client
+):
+    item = video_of()
+    outlet = account("douyin")
+    placement = make_placement(item, outlet)
+    url = f"/admin/channels/placements/inspect/{placement.pk}/"
+    assert "正在导出" not in admin_client.get(url).content.decode()
+    ExportJob.objects.create(
+        media=item.video,
+        preset="douyin",
+        reframe="blur",
+        source_version=source_version(item.video.file),
+        options_key="",
+        status=ExportJob.Status.RUNNING,
+        progress=40,
+    )  # as the worker leaves it while ffmpeg runs
+    page = admin_client.get(url).content.decode()
+    assert "正在导出抖音版（导出中）" in page
+    assert 'value="40"' in page and "/admin/media-pipeline/jobs/" in page
