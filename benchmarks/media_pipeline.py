@@ -1,19 +1,21 @@
-"""Douyin export benchmark: the same export through our pipeline and through
-a hand-written ffmpeg command line with the same filters, in the same run, on
-a generated 60 s 1080p source. Prints our wall time over raw ffmpeg's (target
-at most 1.05), the same ratio in CPU seconds (ours: our process plus all its
+"""Douyin export benchmark: the same export through our pipeline, through a
+short-video placement rendered end to end (the worker's whole task: check,
+export, cover, 发布文案, package stored) and through a hand-written ffmpeg
+command line with the same filters, in the same run, on a generated 60 s
+1080p source. Prints each one's wall time over raw ffmpeg's (target at most
+1.05), the same ratio in CPU seconds (ours: our process plus all its
 children, ffprobe included), which other load on the machine disturbs less,
 encode speed (× real time) and peak memory: our process's own and the ffmpeg
 children's.
 
-Run: .venv/bin/python benchmarks/media_pipeline.py
+Run: .venv/bin/python benchmarks/media_pipeline.py  (a throw-away SQLite
+database and media folder for the placement, as the other benchmarks)
 """
 
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import ffmpeg  # noqa: E402
+from environment import environment_line, run_benchmark  # noqa: E402
 
 from media_pipeline.cover import title_card  # noqa: E402
 from media_pipeline.export import (  # noqa: E402
@@ -39,8 +42,9 @@ from media_pipeline.subtitles import Cue, write_srt  # noqa: E402
 
 SECONDS = 60
 FRAME_RATE = 30
-ROUNDS = 2  # raw then ours, ours then raw: each figure is the faster of two
+ROUNDS = 2  # in turn, then in reverse: each figure is the faster of two
 TARGET_RATIO = 1.05
+RAW, OURS, PLACEMENT = "raw ffmpeg", "our pipeline", "placement"
 PRESET = PRESETS["douyin"]
 TITLE = "台风来了怎么办？气象专家教你三招"
 CUE_TEXT = "台风来临前，请储备饮用水、食物和常用药品，关好门窗，远离广告牌和临时建筑。"
@@ -147,28 +151,34 @@ def megabytes(kilobytes: int) -> str:
     return f"{kilobytes / 1024:.0f} MB"
 
 
-def timing_rows(raw: list[Timing], ours: list[Timing]) -> None:
+def timing_rows(times: dict[str, list[Timing]]) -> None:
     report(f"{'':<16}{'wall best':>10}{'wall runs':>14}{'speed':>9}{'CPU best':>11}")
-    for name, runs in (("raw ffmpeg", raw), ("our pipeline", ours)):
+    for name, runs in times.items():
         wall = min(run.wall for run in runs)
         listed = " ".join(f"{run.wall:.1f}" for run in runs)
         cpu = min(run.cpu for run in runs)
         report(
             f"{name:<16}{wall:>8.1f} s{listed:>14}{SECONDS / wall:>7.2f} ×{cpu:>9.1f} s"
         )
-    for what, key in (("wall", "wall"), ("CPU", "cpu")):
-        ratio = min(getattr(r, key) for r in ours) / min(getattr(r, key) for r in raw)
-        verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
-        report(
-            f"ours / raw, {what:<4} {ratio:.3f}  (target ≤ {TARGET_RATIO}: {verdict})"
-        )
+    raw = times[RAW]
+    for name, runs in times.items():
+        if name == RAW:
+            continue
+        for what, key in (("wall", "wall"), ("CPU", "cpu")):
+            ours = min(getattr(r, key) for r in runs)
+            ratio = ours / min(getattr(r, key) for r in raw)
+            verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
+            report(
+                f"{name} / raw, {what:<4} {ratio:.3f}  "
+                f"(target ≤ {TARGET_RATIO}: {verdict})"
+            )
 
 
-def summary(raw: list[Timing], ours: list[Timing], raw_rss: int, outputs) -> None:
+def summary(times: dict[str, list[Timing]], raw_rss: int, outputs) -> None:
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     report()
-    timing_rows(raw, ours)
+    timing_rows(times)
     report(f"load average at the end: {os.getloadavg()[0]:.1f}")
     report()
     report(f"peak RSS, our Python process (self):  {megabytes(self_rss)}")
@@ -183,34 +193,64 @@ def summary(raw: list[Timing], ours: list[Timing], raw_rss: int, outputs) -> Non
         )
 
 
+def run_placement(page, outlet) -> tuple[Timing, Path]:
+    from short_video_placement import render_placement, video_output
+
+    cpu = used_cpu()
+    wall, placement = render_placement(page, outlet)
+    return Timing(wall, used_cpu() - cpu), video_output(placement)
+
+
+def run(var_dir: Path) -> None:
+    from short_video_placement import douyin_account, reviewed_video
+
+    folder = var_dir / "bench"
+    folder.mkdir()
+    report(f"generating a {SECONDS} s 1920x1080 {FRAME_RATE} fps source ...")
+    source = make_source(folder)
+    subtitles = make_subtitles(folder)
+    page, outlet = reviewed_video(source, subtitles, TITLE), douyin_account()
+    report(environment_line())
+    report(
+        f"Douyin export ({PRESET.width}x{PRESET.height}, x264 "
+        f"{PRESET.x264_preset}, blur reframe, title, subtitles, loudnorm) "
+        f"on {os.cpu_count()} cores, {ROUNDS} rounds"
+    )
+    raw_out, our_out = folder / "raw.mp4", folder / "ours.mp4"
+    command = raw_command(source, folder, raw_out)
+    times: dict[str, list[Timing]] = {RAW: [], OURS: [], PLACEMENT: []}
+    raw_rss, placed_out = 0, None
+
+    def raw() -> None:
+        nonlocal raw_rss
+        timing, rss = run_raw(command)
+        times[RAW].append(timing)
+        raw_rss = max(raw_rss, rss)
+
+    def ours() -> None:
+        times[OURS].append(run_ours(source, subtitles, our_out))
+
+    def placed() -> None:
+        nonlocal placed_out
+        timing, placed_out = run_placement(page, outlet)
+        times[PLACEMENT].append(timing)
+
+    for round_number in range(ROUNDS):
+        contestants = [raw, ours, placed]
+        for contestant in contestants[:: -1 if round_number % 2 else 1]:
+            contestant()
+        walls = ", ".join(f"{name} {t[-1].wall:.1f} s" for name, t in times.items())
+        report(f"round {round_number + 1}: {walls} (load {os.getloadavg()[0]:.1f})")
+    outputs = [
+        (RAW, probe(raw_out)),
+        (OURS, probe(our_out)),
+        (PLACEMENT, probe(placed_out)),
+    ]
+    summary(times, raw_rss, outputs)
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-media-") as tmp:
-        folder = Path(tmp)
-        report(f"generating a {SECONDS} s 1920x1080 {FRAME_RATE} fps source ...")
-        source = make_source(folder)
-        subtitles = make_subtitles(folder)
-        report(
-            f"Douyin export ({PRESET.width}x{PRESET.height}, x264 "
-            f"{PRESET.x264_preset}, blur reframe, title, subtitles, loudnorm) "
-            f"on {os.cpu_count()} cores, {ROUNDS} rounds"
-        )
-        raw_out, our_out = folder / "raw.mp4", folder / "ours.mp4"
-        command = raw_command(source, folder, raw_out)
-        raw_times, our_times, raw_rss = [], [], 0
-        for round_number in range(ROUNDS):
-            if round_number % 2:
-                our_times.append(run_ours(source, subtitles, our_out))
-            timing, rss = run_raw(command)
-            raw_times.append(timing)
-            raw_rss = max(raw_rss, rss)
-            if not round_number % 2:
-                our_times.append(run_ours(source, subtitles, our_out))
-            report(
-                f"round {round_number + 1}: raw {raw_times[-1].wall:.1f} s, "
-                f"ours {our_times[-1].wall:.1f} s (load {os.getloadavg()[0]:.1f})"
-            )
-        outputs = [("raw ffmpeg", probe(raw_out)), ("our pipeline", probe(our_out))]
-        summary(raw_times, our_times, raw_rss, outputs)
+    run_benchmark(run)
 
 
 if __name__ == "__main__":
