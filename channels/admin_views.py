@@ -22,7 +22,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from channels.base import Problem
+from channels.base import Problem, blocking
 from channels.calendar import (
     DAY,
     MONTH,
@@ -177,7 +177,9 @@ class PlacementInspectView(LocalTimeInspectView):
         context["notice"] = placement.advisory if placement.advisory_id else None
         context["events"] = placement.events.select_related("user")
         context["outputs"] = placement.outputs.all()
-        context["problems"] = problems_of(placement)
+        problems = problems_of(placement)
+        context["problems"] = blocking(problems)
+        context["cautions"] = [problem for problem in problems if problem.warning]
         if placement.status in OPEN:
             context["progress"] = placement.outlet.adapter.render_progress(placement)
         context["status_colour"] = STATUS_COLOURS[placement.status]

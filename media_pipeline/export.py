@@ -71,6 +71,9 @@ CHECK_MESSAGES = {
     "missing_subtitles": gettext_noop(
         "%(platform)s要求字幕，请先提供 SRT 或 WebVTT 字幕"
     ),
+    "unknown_size": gettext_noop(
+        "读不出视频画面的尺寸，无法判断导出为%(platform)s后是否清晰"
+    ),
     "low_resolution": gettext_noop(
         "分辨率 %(source)s 按%(framing)s导出为%(platform)s的 %(target)s，"
         "画面需放大 %(factor)s 倍，超过 %(limit)s 倍的上限"
@@ -111,7 +114,9 @@ def check(
         problems.append(check_problem("too_large", preset, size=estimate, limit=limit))
     if preset.requires_subtitles and not has_subtitles:
         problems.append(check_problem("missing_subtitles", preset))
-    if info.has_video and picture_scale(info, preset, reframe) > MAX_UPSCALE:
+    if info.has_video and not (info.display_width and info.display_height):
+        problems.append(check_problem("unknown_size", preset))
+    elif info.has_video and picture_scale(info, preset, reframe) > MAX_UPSCALE:
         problems.append(scale_problem("low_resolution", info, preset, reframe))
     return problems
 

@@ -50,7 +50,8 @@ class VideoPreset:
     true_peak_dbtp: float = -1.0
     x264_preset: str = "veryfast"  # house: speed over size; platforms re-encode
     platform: bool = True  # posted to a platform account, not played by our screens
-    # The post's text, counted in 字 (channels.text.count_chars); 0: no limit.
+    # The post's text, every character counted as the upload forms count
+    # them; 0: no limit.
     title_chars: int = 0
     title_min_chars: int = 0
     caption_chars: int = 0  # the description with its #话题 and the link

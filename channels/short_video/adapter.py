@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +34,7 @@ from channels.queue import NotReady, Refused
 from channels.registry import register
 from channels.short_video.admin import PostsViewSet
 from channels.short_video.caption import Caption, caption_for, topic_names
-from channels.short_video.posts import account_task
+from channels.short_video.posts import POSTING, account_task, render_again, unposted
 from media_pipeline.cover import render_cover
 from media_pipeline.export import REFRAMES, cautions, check
 from media_pipeline.models import ExportJob, MediaProbe, local_file, source_version
@@ -43,6 +44,19 @@ from media_pipeline.tasks import request_export
 # Nothing is sent: the operator acts on the platform, then confirms.
 AWAIT_OPERATOR = "channels.platform_exports.await_editor"
 PLATFORMS = {name: preset for name, preset in PRESETS.items() if preset.platform}
+
+
+if set(PLATFORMS) != set(POSTING):
+    raise ImproperlyConfigured(
+        "short_video: each platform preset needs its posting details "
+        "(channels.short_video.posts.POSTING), and only those"
+    )
+COUNTS = {
+    "title_chars": _("标题字数上限"),
+    "caption_chars": _("简介字数上限"),
+    "max_topics": _("话题个数上限"),
+    "post_within_hours": _("发布期限（小时）"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,12 +86,24 @@ class ShortVideoSpec(Spec):
             isinstance(topic, str) for topic in self.topics
         ):
             return {"spec": gettext('账号话题应为文字列表，如 ["科普"]')}
-        for name in ("title_chars", "caption_chars", "max_topics", "post_within_hours"):
+        for name, label in COUNTS.items():
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
-                message = gettext("%(name)s 应为不小于 0 的整数")
-                return {"spec": message % {"name": name}}
-        return {}
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                message = gettext("%(label)s（%(name)s）应为不小于 0 的整数")
+                return {"spec": message % {"label": label, "name": name}}
+        if not isinstance(self.require_subtitles, bool):
+            return {"spec": gettext("require_subtitles 应为 true 或 false")}
+        return self.title_limit_problem()
+
+    def title_limit_problem(self) -> dict[str, str]:
+        platform = PLATFORMS[self.platform]
+        if not self.title_chars or self.title_chars >= platform.title_min_chars:
+            return {}
+        message = gettext(
+            "标题字数上限 %(limit)s 低于%(platform)s要求的最少 %(lowest)s 字"
+        )
+        values = {"limit": self.title_chars, "lowest": platform.title_min_chars}
+        return {"spec": message % {**values, "platform": platform.label}}
 
     @property
     def preset(self) -> VideoPreset:
@@ -109,12 +135,20 @@ class ShortVideoAdapter(ChannelAdapter):
 
     def correct(self, advisory, outlets) -> list[Recipient]:
         """An account posted by hand gets its operator's task, with the
-        posts' addresses; one that takes packages by folder, SFTP or webhook
-        is told its own way."""
-        return [self.tell_account(advisory, outlet) for outlet in outlets]
+        posts' addresses, and its packages still waiting in 待发布 are made
+        again from the corrected item; one that takes packages by folder,
+        SFTP or webhook is told its own way."""
+        recipients = []
+        for outlet in outlets:
+            recipient = self.tell_account(advisory, outlet)
+            if outlet.delivery == Outlet.Delivery.NONE:
+                render_again(unposted(advisory, outlet))
+            recipients.append(recipient)
+        return recipients
 
     def withdraw(self, advisory, outlets) -> list[Recipient]:
-        return self.correct(advisory, outlets)
+        """As correct(), but a withdrawn item's packages leave 待发布."""
+        return [self.tell_account(advisory, outlet) for outlet in outlets]
 
     def tell_account(self, advisory, outlet) -> Recipient:
         if outlet.delivery != Outlet.Delivery.NONE:
@@ -283,6 +317,11 @@ def exported_video(item, spec: ShortVideoSpec):
     """The item's video exported for the platform: a rendition made earlier
     with the same settings, or one exported now in this process."""
     preset = spec.preset
+    if replaced := replaced_since_review([item.video, item.subtitles]):
+        message = gettext(
+            "「%(files)s」在审核通过后换了文件，新文件要随内容重新审核通过后才能发布"
+        )
+        raise Refused(message % {"files": "」「".join(replaced)})
     result = request_export(
         item.video, preset.name, spec.reframe, item.title, item.subtitles, None,
         run_here=True,
@@ -306,8 +345,24 @@ def exported_video(item, spec: ShortVideoSpec):
         raise NotReady(message % {**names, "progress": job.progress})
     if job.status == ExportJob.Status.CANCELLED:
         raise Refused(gettext("「%(media)s」的%(platform)s版导出已被取消") % names)
+    if job.status == ExportJob.Status.REFUSED:
+        message = gettext("「%(media)s」的%(platform)s版导出被拒绝：%(error)s")
+        raise Refused(message % {**names, "error": job.error})
     message = gettext("「%(media)s」的%(platform)s版导出失败：%(error)s")
     raise NotReady(message % {**names, "error": job.error})
+
+
+def replaced_since_review(files) -> list[str]:
+    """Titles of the files (set to their approved versions by
+    with_approved_files) whose stored file has been replaced since: an
+    export job reads the stored one."""
+    return [
+        obj.title
+        for obj in files
+        if obj is not None
+        and type(obj).objects.filter(pk=obj.pk).values_list("file", flat=True).first()
+        != obj.file.name
+    ]
 
 
 def cover(item, preset: VideoPreset) -> bytes:

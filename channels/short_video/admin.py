@@ -26,8 +26,9 @@ from channels.admin_views import placement_policy
 from channels.models import OutputFile, Placement
 from channels.short_video.caption import Caption
 from channels.short_video.posts import (
-    PLATFORMS,
+    POSTING,
     BadAddress,
+    MarkRefused,
     Platform,
     assisted_posts,
     mark_posted,
@@ -53,8 +54,11 @@ class WaitingPost:
 def caption_file(files: list[OutputFile]) -> Caption | None:
     for output in files:
         if output.name.endswith(".caption.txt"):
-            with output.file.open("rb") as stream:
-                return Caption.read(stream.read().decode())
+            try:
+                with output.file.open("rb") as stream:
+                    return Caption.read(stream.read().decode())
+            except (OSError, UnicodeDecodeError):
+                return None  # its download link says the rest
     return None
 
 
@@ -63,7 +67,7 @@ def waiting(now: datetime) -> list[WaitingPost]:
     for placement in waiting_posts().prefetch_related("outputs"):
         files = sorted(placement.outputs.all(), key=lambda output: output.name)
         due_by = post_due_by(placement)
-        platform = PLATFORMS[placement.outlet.parsed_spec.platform]
+        platform = POSTING[placement.outlet.parsed_spec.platform]
         caption = caption_file(files)
         posts.append(
             WaitingPost(placement, platform, files, caption, due_by, due_by < now)
@@ -93,7 +97,7 @@ class PostsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
 
     def post(self, request):
         placement_id = request.POST.get("placement", "")
-        if not placement_id.isdigit():
+        if not (placement_id.isascii() and placement_id.isdigit()):
             raise Http404
         placement = get_object_or_404(assisted_posts(), pk=int(placement_id))
         entered = request.POST.get("post_address", "")
@@ -102,6 +106,9 @@ class PostsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
         except BadAddress as error:
             refused = (placement.pk, entered, str(error))
             return self.render_to_response(self.get_context_data(refused=refused))
+        except MarkRefused as error:  # marked meanwhile, withdrawn, not made
+            messages.error(request, str(error))
+            return redirect(request.path)
         message = gettext("「%(title)s」已标记为已发布：%(address)s")
         values = {"title": placement.page.title, "address": address}
         messages.success(request, message % values)

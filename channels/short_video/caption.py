@@ -6,8 +6,11 @@ count them: every character, a Latin letter or a space as much as a 字."""
 import re
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.encoding import uri_to_iri
 from django.utils.translation import gettext
+
+POST_LANGUAGE = "zh-hans"  # what is posted is Chinese, whoever renders it
 
 HASHTAG_BREAKS = re.compile(r"[\s#＃]+")
 
@@ -19,15 +22,16 @@ class Caption:
 
     def text(self) -> str:
         """The file the account's operator copies from."""
-        return gettext("标题：%(title)s\n\n简介：\n%(description)s\n") % {
-            "title": self.title,
-            "description": self.description,
-        }
+        with translation.override(POST_LANGUAGE):
+            return gettext("标题：%(title)s\n\n简介：\n%(description)s\n") % {
+                "title": self.title,
+                "description": self.description,
+            }
 
     @classmethod
     def read(cls, text: str) -> "Caption":
         """The caption back from its file, for the 待发布 page to copy from."""
-        head, _blank, rest = text.partition("\n\n")
+        head, _blank, rest = text.partition("\n\n")  # as text() wrote it
         title = head.partition("：")[2]
         description = rest.partition("\n")[2].rstrip("\n")
         return cls(title, description)
@@ -53,12 +57,19 @@ def expert_line(expert) -> str:
 
 
 def caption_for(item, topics: list[str]) -> Caption:
-    lines = [
-        item.summary.strip(),
-        " ".join(f"#{name}" for name in topics),
-        gettext("来源：%(credit)s") % {"credit": item.source_credit},
-        expert_line(item.reviewing_expert),
-        # As people read it: a Chinese slug stays Chinese, not %E5%8F%B0….
-        gettext("原文：%(url)s") % {"url": uri_to_iri(item.full_url)},
-    ]
+    with translation.override(POST_LANGUAGE):
+        lines = [
+            item.summary.strip(),
+            " ".join(f"#{name}" for name in topics),
+            gettext("来源：%(credit)s") % {"credit": item.source_credit},
+            expert_line(item.reviewing_expert),
+            link_line(item.full_url),
+        ]
     return Caption(item.title.strip(), "\n".join(line for line in lines if line))
+
+
+def link_line(url: str | None) -> str:
+    if not url:
+        return ""
+    # As people read it: a Chinese slug stays Chinese, not %E5%8F%B0….
+    return gettext("原文：%(url)s") % {"url": uri_to_iri(url)}

@@ -34,7 +34,7 @@ def links(*patterns: str) -> tuple[re.Pattern, ...]:
     )
 
 
-PLATFORMS = {
+POSTING = {
     "douyin": Platform(
         _("抖音"),
         "https://creator.douyin.com/creator-micro/content/upload",
@@ -57,7 +57,7 @@ PLATFORMS = {
         "https://channels.weixin.qq.com/platform/post/create",
         links(
             r"weixin\.qq\.com/sph/[A-Za-z0-9_-]{4,40}",
-            r"channels\.weixin\.qq\.com/[A-Za-z0-9_/.=&-]{4,200}",
+            r"channels\.weixin\.qq\.com/(?!platform/)[A-Za-z0-9_/.=&-]{4,200}",
         ),
         "https://weixin.qq.com/sph/AbCdEf123",
     ),
@@ -82,18 +82,28 @@ PLATFORMS = {
 }
 
 
-class BadAddress(ValueError):
-    """A post address the platform would not have given; the message is
-    Chinese and names the platform's link form."""
+class MarkRefused(ValueError):
+    """Why a post cannot be marked 已发布, in Chinese."""
+
+
+class BadAddress(MarkRefused):
+    """A post address the platform would not have given; the message names
+    the platform's link form."""
 
 
 def checked_address(platform: str, text: str) -> str:
     address = text.strip()
-    known = PLATFORMS[platform]
+    known = POSTING[platform]
     if not address:
         raise BadAddress(
             gettext("请填写作品在%(platform)s上的地址") % {"platform": known.label}
         )
+    limit = Placement._meta.get_field("post_address").max_length
+    if len(address) > limit:
+        message = gettext(
+            "地址过长（%(count)s 个字符，最多 %(limit)s 个），请去掉分享参数"
+        )
+        raise BadAddress(message % {"count": len(address), "limit": limit})
     if not any(pattern.fullmatch(address) for pattern in known.addresses):
         message = gettext(
             "「%(address)s」不是%(platform)s作品的地址，应形如 %(example)s"
@@ -139,16 +149,36 @@ def overdue_posts(now=None) -> list[Placement]:
 
 
 def mark_posted(placement: Placement, text: str, user) -> str:
-    """Record where the post went (BadAddress when it cannot be so)."""
+    """Record where the post went, once (MarkRefused when it cannot be)."""
     if placement.status != Placement.Status.DELIVERED:
-        raise BadAddress(gettext("还没有生成发布包，不能标记为已发布"))
+        raise MarkRefused(gettext("还没有生成发布包，不能标记为已发布"))
+    if not visible_pages().filter(pk=placement.page_id).exists():
+        raise MarkRefused(
+            gettext("「%(title)s」已撤回或下线，请不要发布；如已发布，请在平台下架")
+            % {"title": placement.page.title}
+        )
     address = checked_address(placement.outlet.parsed_spec.platform, text)
-    placement.post_address = address
-    placement.posted_at = timezone.now()
+    now = timezone.now()
+    marked = Placement.objects.filter(pk=placement.pk, post_address="").update(
+        post_address=address, posted_at=now, posted_by=user
+    )
+    if not marked:
+        placement.refresh_from_db()
+        raise MarkRefused(already_marked(placement))
+    placement.post_address, placement.posted_at = address, now
     placement.posted_by = user
-    placement.save(update_fields=["post_address", "posted_at", "posted_by"])
     placement.record(placement.status, user, note=gettext("已发布：%s") % address)
     return address
+
+
+def already_marked(placement: Placement) -> str:
+    message = gettext("「%(title)s」已由%(user)s于 %(at)s 标记为已发布：%(address)s")
+    return message % {
+        "title": placement.page.title,
+        "user": placement.posted_by or gettext("系统"),
+        "at": f"{timezone.localtime(placement.posted_at):%Y-%m-%d %H:%M}",
+        "address": placement.post_address,
+    }
 
 
 def account_task(advisory, outlet: Outlet) -> str:
@@ -177,6 +207,30 @@ def post_line(placement: Placement) -> str:
     when = f"{timezone.localtime(placement.scheduled_at):%Y-%m-%d %H:%M}"
     if placement.post_address:
         return f"· {when} {placement.post_address}"
-    return gettext("· %(when)s 已生成发布包，未登记作品地址，请在账号内查找") % {
-        "when": when
-    }
+    return gettext(
+        "· %(when)s 的发布包未标记为已发布：如已发到平台，请在账号内找到它"
+    ) % {"when": when}
+
+
+def unposted(advisory, outlet: Outlet) -> QuerySet:
+    return Placement.objects.filter(
+        outlet=outlet,
+        page_id=advisory.page_id,
+        advisory__isnull=True,
+        status=Placement.Status.DELIVERED,
+        post_address="",
+    )
+
+
+def render_again(placements: QuerySet) -> int:
+    """Packages waiting in 待发布 made before a correction: back to planned,
+    so that the worker makes them again from the corrected item."""
+    count = 0
+    for placement in placements:
+        placement.delivered_at = placement.next_attempt_at = None
+        placement.attempts, placement.error = 0, ""
+        note = gettext("内容已更正，发布包将按更正后的内容重新生成")
+        placement.record(Placement.Status.PLANNED, note=note)
+        placement.save()
+        count += 1
+    return count

@@ -8,6 +8,7 @@ from pathlib import Path
 import ffmpeg
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils.encoding import uri_to_iri
 from PIL import Image
 
@@ -103,7 +104,13 @@ def test_an_account_limit_stricter_than_the_platform_applies(video_of, account):
         ({"platform": "screen_landscape"}, "未知的平台「screen_landscape」"),
         ({"reframe": "stretch"}, "构图方式应为 blur"),
         ({"topics": "科普"}, "账号话题应为文字列表"),
-        ({"title_chars": -1}, "title_chars 应为不小于 0 的整数"),
+        ({"title_chars": -1}, "标题字数上限（title_chars）应为不小于 0 的整数"),
+        ({"post_within_hours": True}, "发布期限（小时）（post_within_hours）"),
+        ({"require_subtitles": "yes"}, "require_subtitles 应为 true 或 false"),
+        (
+            {"platform": "wechat_channels", "title_chars": 4},
+            "标题字数上限 4 低于视频号要求的最少 6 字",
+        ),
     ],
 )
 def test_impossible_account_settings_are_named_in_chinese(make_outlet, spec, message):
@@ -249,3 +256,52 @@ def test_the_placement_page_shows_the_export_under_way(
     page = admin_client.get(url).content.decode()
     assert "正在导出抖音版（导出中）" in page
     assert 'value="40"' in page and "/admin/media-pipeline/jobs/" in page
+
+
+def test_an_account_run_by_a_vendor_gets_its_package_in_a_folder(
+    video_of, make_outlet, make_placement, tmp_path
+):
+    outlet = make_outlet(
+        "short_video",
+        name="科普吉林·B站（代运营）",
+        organisation="吉林省科协",
+        spec={"platform": "bilibili"},
+        delivery="folder",
+        delivery_target=str(tmp_path / "vendor"),
+    )
+    placement = render_due(video_of("1920x1080", seconds=1), outlet, make_placement)
+    assert placement.status == Placement.Status.DELIVERED, placement.error
+    delivered = {path.name: path for path in (tmp_path / "vendor").rglob("*.*")}
+    outputs = {output.name: output for output in placement.outputs.all()}
+    stem = f"item-{placement.page_id}"
+    names = {f"{stem}.bilibili.mp4", f"{stem}.cover.jpg", f"{stem}.caption.txt"}
+    assert set(outputs) == names and names <= set(delivered)
+    for name, output in outputs.items():
+        assert delivered[name].read_bytes() == output.file.read()
+
+
+def test_a_picture_enlarged_within_the_limit_is_posted_with_a_note(
+    video_of, account, make_placement
+):
+    item, outlet = video_of("1280x720", seconds=1), account("bilibili")
+    [note] = ShortVideoAdapter().check(item, outlet)
+    assert note.warning and note.code == "upscaled"
+    assert "画面需放大 1.50 倍，可能发虚" in note.message
+    placement = render_due(item, outlet, make_placement)
+    assert placement.status == Placement.Status.DELIVERED, placement.error
+
+
+def test_a_video_replaced_after_review_is_not_posted(
+    video_of, account, make_placement, make_clip
+):
+    item = video_of(seconds=1)
+    media = item.video
+    replacement = make_clip("replaced.mp4", size="1920x1080", seconds=1)
+    with replacement.open("rb") as stream:
+        media.file.save("replaced.mp4", File(stream))  # no new review
+    placement = render_due(item, account("douyin"), make_placement)
+    assert placement.status == Placement.Status.FAILED
+    assert placement.error == (
+        "「clip-1280x720.mp4」在审核通过后换了文件，新文件要随内容重新审核通过后才能发布"
+    )
+    assert not ExportJob.objects.exists() and not placement.outputs.exists()

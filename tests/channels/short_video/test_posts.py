@@ -10,10 +10,12 @@ from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 
 from channels.models import AdvisoryRecipient, Placement
+from channels.queue import process_placement
 from channels.short_video.caption import Caption
 from channels.short_video.posts import (
-    PLATFORMS,
+    POSTING,
     BadAddress,
+    MarkRefused,
     checked_address,
     mark_posted,
     overdue_posts,
@@ -49,11 +51,11 @@ def overdue_by(placement: Placement, hours: float) -> None:
 # Addresses -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+@pytest.mark.parametrize("platform", sorted(POSTING))
 def test_each_platform_takes_its_own_links_and_refuses_the_others(platform):
-    own = PLATFORMS[platform]
+    own = POSTING[platform]
     assert checked_address(platform, f"  {own.example} ") == own.example
-    for name, other in PLATFORMS.items():
+    for name, other in POSTING.items():
         if name != platform:
             with pytest.raises(BadAddress, match=f"不是{own.label}作品的地址"):
                 checked_address(platform, other.example)
@@ -73,6 +75,18 @@ def test_look_alike_addresses_are_refused(text):
         checked_address("douyin", text)
 
 
+def test_an_address_longer_than_the_field_is_refused_not_cut():
+    text = f"{DOUYIN_POST}?share={'x' * 500}"
+    with pytest.raises(BadAddress, match="地址过长（555 个字符，最多 500 个）"):
+        checked_address("douyin", text)
+
+
+def test_the_platforms_upload_page_is_not_a_post():
+    upload = POSTING["wechat_channels"].upload_url
+    with pytest.raises(BadAddress, match="不是视频号作品的地址"):
+        checked_address("wechat_channels", upload)
+
+
 def test_an_empty_address_asks_for_one():
     with pytest.raises(BadAddress, match="^请填写作品在抖音上的地址$"):
         checked_address("douyin", "   ")
@@ -82,10 +96,24 @@ def test_a_post_cannot_be_marked_before_its_package_is_made(
     video_of, account, make_placement, operator
 ):
     placement = make_placement(video_of(seconds=1), account("douyin"))
-    with pytest.raises(BadAddress, match="还没有生成发布包"):
+    with pytest.raises(MarkRefused, match="还没有生成发布包"):
         mark_posted(placement, DOUYIN_POST, operator)
     placement.refresh_from_db()
     assert placement.post_address == ""
+
+
+def test_a_post_is_marked_once_and_a_second_mark_names_the_first(
+    waiting_post, operator, client
+):
+    client.force_login(operator)
+    first = {"placement": waiting_post.pk, "post_address": DOUYIN_POST}
+    assert client.post(QUEUE, first).status_code == 302
+    second = {**first, "post_address": "https://v.douyin.com/iRNBho6u/"}
+    page = client.post(QUEUE, second, follow=True).content.decode()
+    assert "已由xinmeiti于" in page and f"标记为已发布：{DOUYIN_POST}" in page
+    waiting_post.refresh_from_db()
+    assert waiting_post.post_address == DOUYIN_POST
+    assert waiting_post.events.filter(note__startswith="已发布").count() == 1
 
 
 def test_the_caption_file_reads_back_into_title_and_description():
@@ -114,9 +142,9 @@ def test_the_operator_downloads_copies_and_marks_a_post_published(
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == output.file.read()
     assert waiting_post.page.title in html and "#公共卫生" in html
-    assert PLATFORMS["douyin"].upload_url in html
+    assert POSTING["douyin"].upload_url in html
 
-    bilibili = PLATFORMS["bilibili"].example
+    bilibili = POSTING["bilibili"].example
     form = {"placement": waiting_post.pk, "post_address": bilibili}
     refused = client.post(QUEUE, form)
     assert refused.status_code == 200
@@ -196,6 +224,17 @@ def test_a_withdrawal_asks_each_account_to_take_its_posts_down(
     ]
 
 
+def test_a_withdrawn_item_cannot_be_marked_posted(
+    waiting_post, operator, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        withdraw(waiting_post.page.specific, user=admin_user)
+    with pytest.raises(
+        MarkRefused, match="已撤回或下线，请不要发布；如已发布，请在平台下架"
+    ):
+        mark_posted(waiting_post, DOUYIN_POST, operator)
+
+
 def test_a_withdrawn_item_leaves_the_queue_unposted(
     waiting_post, operator, admin_user, client, django_capture_on_commit_callbacks
 ):
@@ -208,14 +247,23 @@ def test_a_withdrawn_item_leaves_the_queue_unposted(
     assert "/admin/channels/placements/output/" not in page
 
 
-def test_a_correction_names_a_post_whose_address_was_never_recorded(
+def test_a_correction_makes_the_waiting_package_again_and_names_it(
     waiting_post, review_and_publish, django_capture_on_commit_callbacks
 ):
     item = waiting_post.page.specific
     item.corrections = [("correction", {"wrong": "八级", "right": "十级"})]
+    item.summary = "两分钟看懂台风的一生（已更正）。"
     with django_capture_on_commit_callbacks(execute=True):
         review_and_publish(item)
     [row] = AdvisoryRecipient.objects.filter(channel="short_video")
     assert row.sent.startswith(f"请在科普吉林·抖音更正《{item.title}》视频的标题")
     assert "原文“八级”，应为“十级”" in row.sent
-    assert row.sent.endswith("已生成发布包，未登记作品地址，请在账号内查找")
+    assert row.sent.endswith("的发布包未标记为已发布：如已发到平台，请在账号内找到它")
+
+    waiting_post.refresh_from_db()
+    assert waiting_post.status == Placement.Status.PLANNED  # made again, due now
+    assert list(waiting_posts()) == []
+    process_placement.call(waiting_post.pk)
+    [again] = waiting_posts()
+    caption = again.outputs.get(name__endswith=".caption.txt").file.read().decode()
+    assert "（已更正）" in caption
