@@ -14,9 +14,9 @@ receiver to drop a repeat."""
 import base64
 import hashlib
 import hmac
-import io
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from cms import outbound
 WEBHOOK_DEADLINE_SECONDS = 10  # the whole exchange
 WEBHOOK_MAX_ANSWER_BYTES = 64 * 1024  # read, never used
 SFTP_TIMEOUT_SECONDS = 15
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 class DeliveryError(Exception):
@@ -115,11 +116,9 @@ def to_folder(shipment: Shipment) -> str:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for item in shipment.files:
-            with item.open() as source:
-                data = source.read()
             path = folder / item.name
-            if not (path.is_file() and path.read_bytes() == data):
-                write_atomically(path, data)
+            if not holds_already(path, item.open):
+                write_atomically(path, item.open)
     except OSError as error:
         message = gettext("无法写入文件夹 %(folder)s：%(reason)s")
         raise DeliveryError(
@@ -128,10 +127,26 @@ def to_folder(shipment: Shipment) -> str:
     return gettext("已写入 %(folder)s") % {"folder": folder}
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def digest(stream: IO[bytes]) -> bytes:
+    """SHA-256 of a stream, read a chunk at a time: a package may hold a
+    video of gigabytes."""
+    hashed = hashlib.sha256()
+    while chunk := stream.read(COPY_CHUNK_BYTES):
+        hashed.update(chunk)
+    return hashed.digest()
+
+
+def holds_already(path: Path, opener: Callable[[], IO[bytes]]) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as current, opener() as wanted:
+        return digest(current) == digest(wanted)
+
+
+def write_atomically(path: Path, opener: Callable[[], IO[bytes]]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
+    with os.fdopen(handle, "wb") as stream, opener() as source:
+        shutil.copyfileobj(source, stream, COPY_CHUNK_BYTES)
     os.replace(temporary, path)
 
 
@@ -151,12 +166,13 @@ def to_sftp(shipment: Shipment) -> str:
             sftp = paramiko.SFTPClient.from_transport(transport)
             make_remote_folder(sftp, remote)
             for item in shipment.files:
-                with item.open() as source:
-                    data = source.read()
                 final = f"{remote}/{item.name}"
-                if remote_content(sftp, final) != data:
+                with item.open() as source:
+                    local = digest(source)
+                if remote_digest(sftp, final) != local:
                     partial = f"{remote}/.part-{item.name}"
-                    sftp.putfo(io.BytesIO(data), partial)
+                    with item.open() as source:
+                        sftp.putfo(source, partial)
                     sftp.posix_rename(partial, final)
         finally:
             transport.close()
@@ -167,10 +183,10 @@ def to_sftp(shipment: Shipment) -> str:
     return gettext("已上传到 %(url)s") % {"url": f"sftp://{url.hostname}{remote}"}
 
 
-def remote_content(sftp: paramiko.SFTPClient, path: str) -> bytes | None:
+def remote_digest(sftp: paramiko.SFTPClient, path: str) -> bytes | None:
     try:
         with sftp.open(path, "rb") as remote:
-            return remote.read()
+            return digest(remote)
     except FileNotFoundError:
         return None
 
