@@ -3,12 +3,15 @@ against the platform before its time, and at its time an MP4, a cover and
 the 发布文案 produced through the media pipeline."""
 
 import io
+import threading
+import time
 from pathlib import Path
 
 import ffmpeg
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import connection
 from django.utils.encoding import uri_to_iri
 from PIL import Image
 
@@ -19,6 +22,7 @@ from cms.snippets import Topic
 from media_pipeline.loudness import measure
 from media_pipeline.models import ExportJob, Rendition, source_version
 from media_pipeline.probe import iso_boxes
+from media_pipeline.tasks import cancel_export
 from tests.channels.short_video.conftest import render_due
 from tests.conftest import make_due
 
@@ -216,24 +220,35 @@ def test_a_limit_changed_after_planning_fails_the_placement_with_nothing_made(
     assert not placement.outputs.exists() and not ExportJob.objects.exists()
 
 
-def test_a_cancelled_export_fails_the_placement_and_leaves_the_original(
-    video_of, account, make_placement, monkeypatch
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_export_cancelled_while_it_runs_fails_the_placement_and_leaves_the_original(
+    video_of, account, make_placement
 ):
-    from media_pipeline import tasks
+    item = video_of(seconds=20)
+    original = Path(item.video.file.path)
+    before = original.read_bytes()
+    placement = make_placement(item, account("douyin"))
+    make_due(placement)
 
-    item = video_of()
-    original = item.video.file.path
-    before = open(original, "rb").read()
+    def work() -> None:
+        try:
+            process_placement.call(placement.pk)
+        finally:
+            connection.close()
 
-    def cancelled(job):
-        tasks.finish(job.pk, ExportJob.Status.CANCELLED)
-
-    monkeypatch.setattr(tasks, "run_export", cancelled)
-    placement = render_due(item, account("douyin"), make_placement)
+    worker = threading.Thread(target=work)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not ExportJob.objects.filter(progress__gt=0).exists():
+        assert time.monotonic() < deadline, "the export never reported progress"
+        time.sleep(0.1)
+    cancel_export(ExportJob.objects.get())
+    worker.join(timeout=30)
+    placement.refresh_from_db()
     assert placement.status == Placement.Status.FAILED
     assert placement.error == "「clip-1280x720.mp4」的抖音版导出已被取消"
-    assert not placement.outputs.exists()
-    assert open(original, "rb").read() == before
+    assert not placement.outputs.exists() and not Rendition.objects.exists()
+    assert original.read_bytes() == before
 
 
 def test_the_placement_page_shows_the_export_under_way(
