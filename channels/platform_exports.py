@@ -26,6 +26,7 @@ from wagtailmedia.models import get_media_model
 from channels.advisories import record_and_send
 from channels.base import Recipient
 from channels.models import AdvisoryRecipient
+from channels.short_video.posts import advisory_action
 from cms.advisories import Advisory
 from cms.files import ApprovedFile, FileKind, referenced_files, visible_revision_ids
 from media_pipeline.models import Rendition
@@ -108,18 +109,8 @@ def export_line(rendition: Rendition) -> str:
 
 
 def platform_task(advisory: Advisory, platform: str, made: list[Rendition]) -> str:
-    names = {"platform": platform, "title": advisory.title}
-    if advisory.is_withdrawal:
-        action = gettext("请在%(platform)s下架《%(title)s》的视频") % names
-        if advisory.reason:
-            action += gettext("（撤回原因：%(reason)s）") % {"reason": advisory.reason}
-    else:
-        action = gettext(
-            "请在%(platform)s更正《%(title)s》视频的标题、简介（文案）："
-            "原文“%(wrong)s”，应为“%(right)s”"
-        ) % {**names, "wrong": advisory.wrong, "right": advisory.right}
-    lines = [action + "。", gettext("导出的版本："), *map(export_line, made)]
-    return "\n".join(lines)
+    lines = [advisory_action(advisory, platform), gettext("导出的版本：")]
+    return "\n".join([*lines, *map(export_line, made)])
 
 
 def await_editor(row: AdvisoryRecipient) -> tuple[str, str]:

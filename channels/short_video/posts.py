@@ -184,23 +184,30 @@ def already_marked(placement: Placement) -> str:
 def account_task(advisory, outlet: Outlet) -> str:
     """What the account's operator must do for a correction or withdrawal,
     with the address of each post of the item on the account."""
-    names = {"account": outlet.name, "title": advisory.title}
-    if advisory.is_withdrawal:
-        action = gettext("请在%(account)s下架《%(title)s》的视频") % names
-        if advisory.reason:
-            action += gettext("（撤回原因：%(reason)s）") % {"reason": advisory.reason}
-    else:
-        action = gettext(
-            "请在%(account)s更正《%(title)s》视频的标题、简介（文案）："
-            "原文“%(wrong)s”，应为“%(right)s”"
-        ) % {**names, "wrong": advisory.wrong, "right": advisory.right}
     posts = Placement.objects.filter(
         outlet=outlet,
         page_id=advisory.page_id,
         advisory__isnull=True,
         status=Placement.Status.DELIVERED,
     ).order_by("scheduled_at")
-    return "\n".join([action + "。", gettext("作品："), *map(post_line, posts)])
+    action = advisory_action(advisory, outlet.name)
+    return "\n".join([action, gettext("作品："), *map(post_line, posts)])
+
+
+def advisory_action(advisory, where: str) -> str:
+    """下架, or correct the caption, of the item's video on a platform or
+    an account."""
+    names = {"where": where, "title": advisory.title}
+    if advisory.is_withdrawal:
+        action = gettext("请在%(where)s下架《%(title)s》的视频") % names
+        if advisory.reason:
+            action += gettext("（撤回原因：%(reason)s）") % {"reason": advisory.reason}
+    else:
+        action = gettext(
+            "请在%(where)s更正《%(title)s》视频的标题、简介（文案）："
+            "原文“%(wrong)s”，应为“%(right)s”"
+        ) % {**names, "wrong": advisory.wrong, "right": advisory.right}
+    return action + "。"
 
 
 def post_line(placement: Placement) -> str:
