@@ -38,6 +38,8 @@ from tests.screens.test_browser import (
 from tests.tcp_proxy import TcpProxy
 
 COLD_START_SECONDS = 10
+# Installing the worker fetches the shell: slow while other tests encode video.
+WORKER_WAIT_MS = 60_000
 ALL_WEEK = [1, 2, 3, 4, 5, 6, 7]
 # Records each change of <body data-state/data-playing> with the page's
 # Date.now(): the device clock, which these tests move.
@@ -112,10 +114,16 @@ def media_paths(page) -> set[str]:
     return {urlsplit(url).path for url in urls}
 
 
+def wait_until_controlled(page) -> None:
+    page.wait_for_function(
+        "navigator.serviceWorker.controller !== null", timeout=WORKER_WAIT_MS
+    )
+
+
 def wait_until_cached(page, paths: set[str]) -> None:
     """The Service Worker controls the page and the media cache holds
     exactly `paths`."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until_controlled(page)
     wait_for(lambda: media_paths(page) == paths, f"the cache never held {paths}")
 
 
@@ -228,6 +236,7 @@ def test_day_parts_end_and_start_on_time_while_offline(
         ],
     )
     page = open_player()
+    wait_until_controlled(page)  # installed before the clock is faked
     page.clock.install(time=timezone.now())  # ticking; the test moves it
     page.context.add_init_script(RECORD_CHANGES)
     page.reload()
@@ -284,6 +293,7 @@ def test_a_clock_ten_years_off_keeps_the_loop_through_an_offline_restart(
         ends_on=today,
     )
     page = open_player()
+    wait_until_controlled(page)  # installed before the clock is faked
     page.clock.install(time=timezone.now() + timedelta(days=3652))
     page.reload()
     screen = pair(page, screen_tree.site)
