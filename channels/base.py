@@ -141,6 +141,9 @@ class ChannelAdapter:
     calendar_colour: ClassVar[str] = "#5b6472"
     preview_label: ClassVar[str | None] = None
     preview_template: ClassVar[str] = "preview.html"
+    # Delivery methods (Outlet.Delivery values) the channel's packages cannot
+    # take, each with the reason an editor is shown.
+    refused_deliveries: ClassVar[dict[str, str]] = {}
 
     def check(self, item: Page, outlet) -> list[Problem]:
         return []

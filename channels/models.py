@@ -105,7 +105,11 @@ class Outlet(models.Model):
                 errors["spec"] = error.messages
         if bad_weekdays := [d for d in self.cadence_weekdays if d not in range(1, 8)]:
             errors["cadence_weekdays"] = [_("刊播日必须是 1 到 7：%s") % bad_weekdays]
-        if message := self.delivery_problem():
+        if self.channel and (
+            refused := self.adapter.refused_deliveries.get(self.delivery)
+        ):
+            errors["delivery"] = [refused]
+        elif message := self.delivery_problem():
             errors["delivery_target"] = [message]
         if errors:
             raise ValidationError(errors)

@@ -128,6 +128,12 @@ class ShortVideoAdapter(ChannelAdapter):
     label = _("短视频")
     spec_class = ShortVideoSpec
     calendar_colour = "#c2185b"
+    refused_deliveries = {
+        "email": _(
+            "短视频发布包含整段视频，邮件一般发不出去：请选文件夹、SFTP、"
+            "HTTP 回调，或不推送（在短视频待发布里人工发布）"
+        )
+    }
     preview_label = _("短视频文案")
 
     def admin_viewsets(self) -> list:

@@ -320,3 +320,29 @@ def test_a_video_replaced_after_review_is_not_posted(
         "「clip-1280x720.mp4」在审核通过后换了文件，新文件要随内容重新审核通过后才能发布"
     )
     assert not ExportJob.objects.exists() and not placement.outputs.exists()
+
+
+def test_an_account_cannot_take_its_videos_by_email(make_outlet):
+    with pytest.raises(ValidationError) as error:
+        make_outlet(
+            "short_video",
+            name="科普吉林·快手",
+            spec={"platform": "kuaishou"},
+            delivery="email",
+            delivery_target="xinmeiti@example.org",
+        )
+    assert error.value.message_dict["delivery"] == [
+        "短视频发布包含整段视频，邮件一般发不出去：请选文件夹、SFTP、"
+        "HTTP 回调，或不推送（在短视频待发布里人工发布）"
+    ]
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_every_platform_takes_720p_on_a_blurred_background_and_refuses_360p(
+    video_of, account, platform
+):
+    outlet = account(platform)
+    hd = ShortVideoAdapter().check(video_of("1280x720", seconds=1), outlet)
+    assert hd == [] or [(p.code, p.warning) for p in hd] == [("upscaled", True)]
+    [refused] = ShortVideoAdapter().check(video_of("640x360", seconds=1), outlet)
+    assert refused.code == "low_resolution" and not refused.warning
