@@ -58,15 +58,20 @@ def next_slots(outlet: Outlet, count: int) -> list[datetime]:
     return slots
 
 
+def plan(outlet: Outlet, page, when: datetime) -> Placement:
+    placement = Placement(page=page, outlet=outlet, scheduled_at=when)
+    placement.full_clean()
+    placement.save()
+    placement.record(Placement.Status.PLANNED, note="演示数据")
+    return placement
+
+
 def place_upcoming(outlet: Outlet, column: ColumnPage) -> int:
     episodes = visible_pages(column.get_children()).type(ColumnEpisodePage)
     unplaced = episodes.exclude(placements__outlet=outlet).order_by("-path")[:UPCOMING]
     created = 0
     for page, when in zip(unplaced, next_slots(outlet, UPCOMING), strict=False):
-        placement = Placement(page=page, outlet=outlet, scheduled_at=when)
-        placement.full_clean()
-        placement.save()
-        placement.record(Placement.Status.PLANNED, note="演示数据")
+        plan(outlet, page, when)
         created += 1
     return created
 

@@ -13,7 +13,7 @@ from channels.models import Outlet, Placement
 from channels.queue import process_placement
 from channels.short_video.posts import mark_posted
 from cms.pages import VideoPage, visible_pages
-from demo.outlets import next_slots
+from demo.outlets import next_slots, plan
 from media_pipeline.models import MediaProbe, source_version
 from media_pipeline.tasks import probe_media
 
@@ -77,14 +77,6 @@ def ensure_probed() -> None:
         version = source_version(media.file)
         if not MediaProbe.objects.filter(media=media, source_version=version).exists():
             probe_media.call(media.pk)
-
-
-def plan(outlet: Outlet, page: VideoPage, when) -> Placement:
-    placement = Placement(page=page, outlet=outlet, scheduled_at=when)
-    placement.full_clean()
-    placement.save()
-    placement.record(Placement.Status.PLANNED, note="演示数据")
-    return placement
 
 
 def post_earlier(outlet: Outlet, page: VideoPage, account: Account) -> None:

@@ -223,8 +223,8 @@ class ShortVideoAdapter(ChannelAdapter):
 
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
         spec = outlet.parsed_spec
-        preset, caption = spec.preset, caption_of(item.specific, spec)
         topics = topic_names(item.specific, spec.topics)
+        preset, caption = spec.preset, caption_for(item.specific, topics)
         title = limited(len(caption.title), preset.title_chars)
         description = limited(len(caption.description), preset.caption_chars)
         topic_count = limited(len(topics), preset.max_topics, _("个"))
@@ -270,8 +270,8 @@ def over_topics(topics: list[str], preset: VideoPreset) -> bool:
 
 
 def text_problems(item, spec: ShortVideoSpec) -> list[Problem]:
-    preset = spec.preset
-    caption, topics = caption_of(item, spec), topic_names(item, spec.topics)
+    preset, topics = spec.preset, topic_names(item, spec.topics)
+    caption = caption_for(item, topics)
     names = {"platform": preset.label}
     problems = []
     if over_title(caption, preset):

@@ -142,9 +142,9 @@ def post_due_by(placement: Placement):
     return placement.scheduled_at + timedelta(hours=hours)
 
 
-def overdue_posts(now=None) -> list[Placement]:
+def overdue_posts() -> list[Placement]:
     """Waiting longer after their time than their account allows."""
-    now = now or timezone.now()
+    now = timezone.now()
     return [p for p in waiting_posts() if post_due_by(p) < now]
 
 
@@ -165,8 +165,11 @@ def mark_posted(placement: Placement, text: str, user) -> str:
     if not marked:
         placement.refresh_from_db()
         raise MarkRefused(already_marked(placement))
-    placement.post_address, placement.posted_at = address, now
-    placement.posted_by = user
+    placement.post_address, placement.posted_at, placement.posted_by = (
+        address,
+        now,
+        user,
+    )
     placement.record(placement.status, user, note=gettext("已发布：%s") % address)
     return address
 
@@ -184,12 +187,7 @@ def already_marked(placement: Placement) -> str:
 def account_task(advisory, outlet: Outlet) -> str:
     """What the account's operator must do for a correction or withdrawal,
     with the address of each post of the item on the account."""
-    posts = Placement.objects.filter(
-        outlet=outlet,
-        page_id=advisory.page_id,
-        advisory__isnull=True,
-        status=Placement.Status.DELIVERED,
-    ).order_by("scheduled_at")
+    posts = delivered_posts(advisory, outlet).order_by("scheduled_at")
     action = advisory_action(advisory, outlet.name)
     return "\n".join([action, gettext("作品："), *map(post_line, posts)])
 
@@ -219,25 +217,26 @@ def post_line(placement: Placement) -> str:
     ) % {"when": when}
 
 
-def unposted(advisory, outlet: Outlet) -> QuerySet:
+def delivered_posts(advisory, outlet: Outlet) -> QuerySet:
+    """The item's packages made for the account, posted or not."""
     return Placement.objects.filter(
         outlet=outlet,
         page_id=advisory.page_id,
         advisory__isnull=True,
         status=Placement.Status.DELIVERED,
-        post_address="",
     )
 
 
-def render_again(placements: QuerySet) -> int:
+def unposted(advisory, outlet: Outlet) -> QuerySet:
+    return delivered_posts(advisory, outlet).filter(post_address="")
+
+
+def render_again(placements: QuerySet) -> None:
     """Packages waiting in 待发布 made before a correction: back to planned,
     so that the worker makes them again from the corrected item."""
-    count = 0
     for placement in placements:
         placement.delivered_at = placement.next_attempt_at = None
         placement.attempts, placement.error = 0, ""
         note = gettext("内容已更正，发布包将按更正后的内容重新生成")
         placement.record(Placement.Status.PLANNED, note=note)
         placement.save()
-        count += 1
-    return count
