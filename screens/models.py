@@ -12,6 +12,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
 from wagtail.models import Orderable
 
 from cms.generations import Generation
+from screens.widgets import DayPartsWidget
 
 
 def every_day_opening_hours() -> list[dict]:
@@ -290,10 +291,8 @@ class PlaylistItem(Orderable):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldPanel(
             "day_parts",
-            help_text=_(
-                '例：[{"days": [1,2,3,4,5], "start": "07:00", "end": "09:00"}]，'
-                "周一为 1；留空为全天"
-            ),
+            widget=DayPartsWidget,
+            help_text=_("可设多个时段；结束早于开始表示跨过午夜；不设时段则全天播放"),
         ),
         FieldPanel("campaign"),
         FieldPanel("locked"),

@@ -49,10 +49,12 @@ def parse_part(part) -> DayPart:
         and all(type(day) is int and 1 <= day <= 7 for day in days)
     )
     if not valid_days:
-        raise ValueError("days 应为 1（周一）到 7（周日）的列表")
+        raise ValueError("请至少选择一天（days 为 1 到 7，周一为 1）")
     for text in (start, end):
+        if text == "":
+            raise ValueError("请填写开始和结束时间")
         if not isinstance(text, str) or not HHMM.match(text):
-            raise ValueError(f"时间应写成 HH:MM，不能是 {text!r}")
+            raise ValueError(f"时间应写成 HH:MM（如 07:30），不能是 {text!r}")
     if start == "24:00":
         raise ValueError("时段不能从 24:00 开始")
     if start == end:
@@ -63,7 +65,13 @@ def parse_part(part) -> DayPart:
 def parse_day_parts(parts) -> list[DayPart]:
     if not isinstance(parts, list) or len(parts) > MAX_PARTS:
         raise ValueError(f"时段应为不超过 {MAX_PARTS} 项的列表")
-    return [parse_part(part) for part in parts]
+    parsed = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            parsed.append(parse_part(part))
+        except ValueError as error:
+            raise ValueError(f"第 {number} 个时段：{error}") from error
+    return parsed
 
 
 def local(moment: datetime) -> datetime:

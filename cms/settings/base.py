@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +118,8 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets' templates are found where the site's are (templates/<app>/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 
 def database_from_env() -> dict:
