@@ -5,8 +5,10 @@ operator-chosen images the screens show the public now (`public_file_names`)."""
 
 from django import forms
 from django.contrib.auth.models import Permission
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -19,8 +21,9 @@ from wagtail.admin.panels import (
     ObjectList,
     PageChooserPanel,
 )
-from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic.models import CreateView, IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
@@ -53,6 +56,7 @@ from screens.models import (
 from screens.playlist import images_shown, resolve
 from screens.release_admin import ReleaseViewSet
 from screens.report_views import ScreenReportViewSet
+from screens.widgets import DayPartsWidget
 
 
 class ScreenGroupForm(WagtailAdminModelForm):
@@ -79,9 +83,77 @@ def group_warnings(group: ScreenGroup) -> str:
     return "；".join(f"{w.item}：{w.message}" for w in warnings)
 
 
-def group_care_link(group: ScreenGroup) -> str:
-    url = reverse("big_screen_groups:care", args=[group.pk])
-    return format_html('<a href="{}">{}</a>', url, _("远程运维"))
+class ScreenGroupIndexView(IndexView):
+    """Groups as a tree (indented by tier): each name leads to its form (the
+    playlist is edited there), and each row to the group's preview, its
+    child groups, its screens, a new child group and its remote care."""
+
+    @cached_property
+    def columns(self):
+        name = self._get_title_column_class(TitleColumn)(
+            "name",
+            label=_("名称"),
+            accessor=indented_name,
+            sort_key="path",
+            get_url=self.get_edit_url,
+        )
+        return [name, *super().columns[1:]]
+
+    def get_queryset(self):
+        first_screen = Screen.objects.filter(group=OuterRef("pk")).order_by("name")
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                child_count=Count("children"),
+                first_screen=Subquery(first_screen.values("pk")[:1]),
+            )
+        )
+
+    def get_list_more_buttons(self, instance):
+        return [*super().get_list_more_buttons(instance), *group_links(instance)]
+
+
+def group_links(group: ScreenGroup) -> list[MenuItem]:
+    """The row's links after 编辑 and before 删除, in this order."""
+    edit = reverse("big_screen_groups:edit", args=[group.pk])
+    playlist = f"{edit}#panel-child-playlist_items-section"
+    links = [(_("编辑播放列表"), playlist, "list-ul")]
+    if group.first_screen:
+        preview = f"{reverse('big_screen_preview:index')}?screen={group.first_screen}"
+        links.append((_("播放预览"), preview, "view"))
+    screens = f"{reverse('big_screen_screens:index')}?group={group.pk}"
+    links.append((_("本组大屏"), screens, "desktop"))
+    if group.child_count:
+        label = _("下级分组（%(count)s）") % {"count": group.child_count}
+        children = f"{reverse('big_screen_groups:index')}?parent={group.pk}"
+        links.append((label, children, "folder-open-inverse"))
+    if group.tier < ScreenGroup.Tier.SITE:
+        add = f"{reverse('big_screen_groups:add')}?parent={group.pk}"
+        links.append((_("添加下级分组"), add, "plus"))
+    care = reverse("big_screen_groups:care", args=[group.pk])
+    links.append((_("远程运维"), care, "cog"))
+    return [
+        MenuItem(label, url, icon_name=icon, priority=11 + order)
+        for order, (label, url, icon) in enumerate(links)
+    ]
+
+
+class ScreenGroupCreateView(CreateView):
+    """Opened from a group's 添加下级分组: the parent and the tier below it
+    filled in."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        parent_id = self.request.GET.get("parent", "")
+        parent = (
+            ScreenGroup.objects.filter(pk=parent_id).first()
+            if parent_id.isdigit()
+            else None
+        )
+        if parent and parent.tier < ScreenGroup.Tier.SITE:
+            initial.update(parent=parent, tier=parent.tier + 1)
+        return initial
 
 
 class ScreenGroupViewSet(ModelViewSet):
@@ -91,14 +163,15 @@ class ScreenGroupViewSet(ModelViewSet):
     url_prefix = "big-screen/groups"
     menu_label = _("大屏分组")
     menu_order = 10
+    index_view_class = ScreenGroupIndexView
+    add_view_class = ScreenGroupCreateView
     ordering = ["path"]
     list_display = [
-        Column("name", label=_("名称"), accessor=indented_name),
+        "name",
         "operator",
         "contact_name",
         "contact_phone",
         Column("warnings", label=_("播放提醒"), accessor=group_warnings),
-        Column("care", label=_("远程运维"), accessor=group_care_link),
     ]
     list_filter = ["tier", "parent"]
     search_fields = ["name", "operator", "contact_name"]
@@ -197,7 +270,11 @@ class ScreenViewSet(ModelViewSet):
         FieldRowPanel(
             [FieldPanel("orientation"), FieldPanel("width"), FieldPanel("height")]
         ),
-        FieldPanel("opening_hours"),
+        FieldPanel(
+            "opening_hours",
+            widget=DayPartsWidget(empty_text=_("没有时段时按全天开放计算。")),
+            help_text=_("用于计算开机率：开放时间外的分钟不计入"),
+        ),
     ]
 
     def get_urlpatterns(self):
