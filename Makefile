@@ -27,7 +27,7 @@ run: system-run $(VENV)/.installed
 	$(PY) manage.py record_player_release
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_demo_users
 	@echo "site: $(PUBLIC_BASE_URL)/  admin: $(PUBLIC_BASE_URL)/admin/"
 	exec $(PY) manage.py serve --bind $(BIND)
 
@@ -37,7 +37,7 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py record_player_release
 	$(PY) manage.py load_demo
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_demo_users
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
