@@ -27,6 +27,7 @@ from wagtail.admin.views.generic.models import CreateView, IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
+from wagtail.coreutils import safe_snake_case
 
 from cms.files import FileKind
 from screens.admin_views import (
@@ -70,6 +71,9 @@ class ScreenGroupForm(WagtailAdminModelForm):
                 group_id__in=ancestors, locked=False
             ).select_related("page", "image", "group")
             self.fields["hidden_items"].widget = forms.CheckboxSelectMultiple()
+
+
+PLAYLIST_HEADING = _("本组播放项（拖动排序）")
 
 
 def indented_name(group: ScreenGroup) -> str:
@@ -117,7 +121,7 @@ class ScreenGroupIndexView(IndexView):
 def group_links(group: ScreenGroup) -> list[MenuItem]:
     """The row's links after 编辑 and before 删除, in this order."""
     edit = reverse("big_screen_groups:edit", args=[group.pk])
-    playlist = f"{edit}#panel-child-playlist_items-section"
+    playlist = f"{edit}#panel-{safe_snake_case(str(PLAYLIST_HEADING))}-section"
     links = [(_("编辑播放列表"), playlist, "list-ul")]
     if group.first_screen:
         preview = f"{reverse('big_screen_preview:index')}?screen={group.first_screen}"
@@ -196,7 +200,7 @@ class ScreenGroupViewSet(ModelViewSet):
                 ],
                 heading=_("谁购买谁负责"),
             ),
-            InlinePanel("playlist_items", heading=_("本组播放项（拖动排序）")),
+            InlinePanel("playlist_items", heading=PLAYLIST_HEADING),
             FieldPanel("hidden_items"),
         ],
         base_form_class=ScreenGroupForm,
