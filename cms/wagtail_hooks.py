@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.http import HttpResponseNotFound
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem
@@ -73,6 +75,11 @@ class UpcomingPublicationsPanel(Component):
             .order_by("approved_go_live_at")
         )
         return {"revisions": revisions, "days": UPCOMING_DAYS}
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css() -> str:
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))
 
 
 @hooks.register("construct_homepage_panels")

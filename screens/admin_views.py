@@ -246,9 +246,8 @@ class PreviewView(AdminPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.localtime()
-        initial = {"day": now.date(), "at": now.time().replace(microsecond=0)}
-        data = self.request.GET if "screen" in self.request.GET else None
-        form = PreviewForm(data, initial=initial)
+        initial = {"day": now.date().isoformat(), "at": now.strftime("%H:%M")}
+        form = PreviewForm(self.form_data(initial), initial=initial)
         context = super().get_context_data(form=form, **kwargs)
         if form.is_valid():
             moment = local_moment(form.cleaned_data["day"], form.cleaned_data["at"])
@@ -256,3 +255,10 @@ class PreviewView(AdminPage, TemplateView):
             context["screen"] = form.cleaned_data["screen"]
             context.update(preview_of(form.cleaned_data["screen"], moment))
         return context
+
+    def form_data(self, now: dict) -> dict | None:
+        """The query, now where it names a screen but no date or time (a
+        group's 播放预览 link); none until a screen is chosen."""
+        if "screen" not in self.request.GET:
+            return None
+        return {**now, **self.request.GET.dict()}

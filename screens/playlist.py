@@ -155,10 +155,18 @@ def rendition_url(page_id: int, rendition: Rendition) -> str:
     )
 
 
-def screen_videos(videos: list[tuple], preset: str) -> dict[int, str]:
-    """Page id → the address of the screen rendition made from the media
-    version each (page, media) pair's page was approved with, for the
-    visible pages that have one. Three queries, none without videos."""
+@dataclass(frozen=True)
+class ScreenVideo:
+    url: str
+    # Its length to the nearest second (a video plays to its end); None
+    # where the rendition's probe gave none.
+    seconds: int | None
+
+
+def screen_videos(videos: list[tuple], preset: str) -> dict[int, ScreenVideo]:
+    """Page id → the screen rendition made from the media version each
+    (page, media) pair's page was approved with, for the visible pages that
+    have one. Three queries, none without videos."""
     approved = approved_files_of([page for page, _media in videos]) if videos else {}
     versions = {}
     for page, media in videos:
@@ -167,10 +175,17 @@ def screen_videos(videos: list[tuple], preset: str) -> dict[int, str]:
             versions[page.pk] = (media.pk, version_of(stored.name, stored.size))
     made = Rendition.objects.made_from(versions.values(), preset)
     return {
-        page_id: rendition_url(page_id, made[version])
+        page_id: ScreenVideo(
+            rendition_url(page_id, made[version]),
+            whole_seconds(made[version].info.get("duration")),
+        )
         for page_id, version in versions.items()
         if version in made
     }
+
+
+def whole_seconds(duration: float | None) -> int | None:
+    return max(1, round(duration)) if duration else None
 
 
 def image_address(image) -> str:
@@ -202,7 +217,7 @@ def item_url(item, orientation: str, videos: dict[int, str]) -> tuple[str, str]:
             return "", _("不是科普视频或未上传视频")
         if item.page_id not in videos:
             return "", _("视频还没有可用的大屏版本（未导出或导出失败）")
-        return videos[item.page_id], ""
+        return videos[item.page_id].url, ""
     article = specific_article(item.page)
     if article is None:
         return "", _("文章卡片只能选择科普文章")
@@ -215,13 +230,16 @@ def item_title(item) -> str:
     return item.page.title if item.page else (item.image.title if item.image else "")
 
 
-def entry(item: PlaylistItem, url: str) -> dict:
+def entry(item: PlaylistItem, url: str, videos: dict[int, ScreenVideo]) -> dict:
+    """A video's time is its own length (it plays to its end); an image's or
+    a card's, the item's 时长."""
+    video = videos.get(item.page_id) if item.kind == PlaylistItem.Kind.VIDEO else None
     return {
         "id": item.pk,
         "kind": item.kind,
         "title": item_title(item),
         "url": url,
-        "duration_seconds": item.duration_seconds,
+        "duration_seconds": (video and video.seconds) or item.duration_seconds,
         "starts_on": item.starts_on.isoformat() if item.starts_on else None,
         "ends_on": item.ends_on.isoformat() if item.ends_on else None,
         "day_parts": item.day_parts or [],
@@ -245,7 +263,7 @@ def emergency_content(emergency, orientation: str, videos) -> tuple[str, str]:
     else a card of its own title and message."""
     page_visible = getattr(emergency, "page_visible", False)
     if page_visible and emergency.page_id in videos:
-        return "video", videos[emergency.page_id]
+        return "video", videos[emergency.page_id].url
     if emergency.image:
         return "image", image_address(emergency.image)
     article = specific_article(emergency.page) if page_visible else None
@@ -291,7 +309,7 @@ def resolve(group: ScreenGroup, orientation: str, now: datetime | None = None) -
         if problem:
             loop.warnings.append(Warning(item, problem))
         else:
-            loop.entries.append(entry(item, url))
+            loop.entries.append(entry(item, url, videos))
     if emergency is not None:
         loop.emergency = emergency_entry(emergency, orientation, videos)
     return loop

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 MAX_PARTS = 20
@@ -32,6 +34,41 @@ class DayPart:
         return (weekday in self.days and minute >= self.start) or (
             previous in self.days and minute < self.end
         )
+
+
+WEEKDAYS = [
+    (1, _("周一")),
+    (2, _("周二")),
+    (3, _("周三")),
+    (4, _("周四")),
+    (5, _("周五")),
+    (6, _("周六")),
+    (7, _("周日")),
+]
+
+
+def days_label(days) -> str:
+    """[1, 2, 3, 4, 5] → 周一至周五; [6, 7] → 周六、周日; all seven → 每天."""
+    days = sorted(set(days))
+    if days == list(range(1, 8)):
+        return gettext("每天")
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return "、".join(run_label(run) for run in runs)
+
+
+def run_label(run: list[int]) -> str:
+    names = dict(WEEKDAYS)
+    first, last = str(names[run[0]]), str(names[run[-1]])
+    if len(run) == 1:
+        return first
+    if len(run) == 2:
+        return f"{first}、{last}"
+    return gettext("%(first)s至%(last)s") % {"first": first, "last": last}
 
 
 def minutes(text: str) -> int:

@@ -8,15 +8,8 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-WEEKDAYS = [
-    (1, _("周一")),
-    (2, _("周二")),
-    (3, _("周三")),
-    (4, _("周四")),
-    (5, _("周五")),
-    (6, _("周六")),
-    (7, _("周日")),
-]
+from screens.schedule import WEEKDAYS
+
 DAY_NUMBERS = {str(number) for number, _label in WEEKDAYS}
 ALL_DAY = _("没有时段时全天播放。")
 MAX_ROWS = 100  # the model refuses more than schedule.MAX_PARTS

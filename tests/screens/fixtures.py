@@ -102,8 +102,12 @@ def screen_clip(tmp_path):
 @pytest.fixture
 def make_screen_rendition(screen_clip):
     """A screen_landscape rendition of the media file as it is now (the clip
-    itself stands in for the transcoded output)."""
+    itself stands in for the transcoded output, its length probed)."""
+    import ffmpeg
+
     from media_pipeline.models import Rendition, source_version
+
+    seconds = float(ffmpeg.probe(str(screen_clip))["format"]["duration"])
 
     def make(media, preset: str = "screen_landscape") -> Rendition:
         rendition = Rendition(
@@ -112,7 +116,7 @@ def make_screen_rendition(screen_clip):
             reframe="blur",
             source_version=source_version(media.file),
             options_key="",
-            info={},
+            info={"duration": seconds},
             size=screen_clip.stat().st_size,
         )
         with screen_clip.open("rb") as stream:
