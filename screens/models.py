@@ -284,7 +284,17 @@ class PlaylistItem(Orderable):
     )
 
     panels = [
-        FieldRowPanel([FieldPanel("kind"), FieldPanel("duration_seconds")]),
+        FieldRowPanel(
+            [
+                FieldPanel("kind"),
+                FieldPanel(
+                    "duration_seconds",
+                    help_text=_(
+                        "图片和文章卡片显示这么久；视频完整播放一遍，按视频本身的时长计"
+                    ),
+                ),
+            ]
+        ),
         PageChooserPanel("page", page_type=["cms.VideoPage", "cms.ArticlePage"]),
         FieldPanel("image"),
         FieldPanel("title"),
