@@ -3,13 +3,14 @@
 import inspect
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_type_hints
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files import File
 from django.template import engines
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 
@@ -87,20 +88,36 @@ class Package:
         self.files.append(PackageFile(name, data, mime_type))
 
 
+def setting(
+    default: Any, label: str, *, unit: str = "", help_text: str = "", choices=None
+):
+    """A spec field with what the outlet form shows for it (channels.spec_form):
+    its label, unit and help, and for a closed set of values the choices, as
+    (value, label) pairs or a callable returning them."""
+    metadata = {"label": label, "unit": unit, "help_text": help_text}
+    return field(default=default, metadata={**metadata, "choices": choices})
+
+
 @dataclass(frozen=True)
 class Spec:
-    """A channel's outlet settings; subclasses add fields and validate()."""
+    """A channel's outlet settings; subclasses add fields (each a setting())
+    and validate(), which names each impossible value under its field."""
 
     def validate(self) -> dict[str, str]:
         """Field name → message (through gettext) for each impossible value."""
         return {}
 
 
+TYPE_NAMES = {int: _("整数"), float: _("数字"), str: _("文字"), bool: _("是/否")}
+
+
 def build_spec(spec_class: type[Spec], data: dict[str, Any]) -> Spec:
     """The spec from an outlet's stored data (defaults for missing keys), or a
-    ValidationError naming each impossible value."""
-    known = {f.name for f in fields(spec_class)}
-    values = {k: v for k, v in data.items() if k in known and v not in (None, "")}
+    ValidationError naming each impossible value under its setting."""
+    hints = get_type_hints(spec_class)
+    values = {k: v for k, v in data.items() if k in hints and v not in (None, "")}
+    if problems := type_problems(spec_class, hints, values):
+        raise ValidationError(problems)
     try:
         spec = spec_class(**values)
     except TypeError as error:
@@ -109,6 +126,24 @@ def build_spec(spec_class: type[Spec], data: dict[str, Any]) -> Spec:
     if problems := spec.validate():
         raise ValidationError(problems)
     return spec
+
+
+def type_problems(spec_class, hints: dict, values: dict) -> dict[str, str]:
+    """Setting name → why its value is not of the setting's type."""
+    labels = {f.name: f.metadata.get("label", f.name) for f in fields(spec_class)}
+    problems = {}
+    for name, value in values.items():
+        expected = hints[name]
+        expected = expected if expected in TYPE_NAMES else None
+        wrong_bool = isinstance(value, bool) and expected is not bool
+        fits = expected is None or (isinstance(value, expected) and not wrong_bool)
+        if expected is float and isinstance(value, int) and not wrong_bool:
+            fits = True
+        if not fits:
+            message = gettext("%(label)s应为%(type)s")
+            values_ = {"label": labels[name], "type": TYPE_NAMES[expected]}
+            problems[name] = message % values_
+    return problems
 
 
 def file_stem(item: Page) -> str:

@@ -1,19 +1,20 @@
-"""Admin forms: outlets (a channel's spec as checked JSON, weekdays as boxes),
-placements (content pages only) and the calendar's filters."""
+"""Admin forms: outlets (a channel's settings as a form of their own,
+weekdays as boxes), placements (content pages only) and the calendar's
+filters."""
 
-import json
-from dataclasses import MISSING, Field, fields
-from typing import get_type_hints
+from dataclasses import fields
 
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from channels.base import Spec
+from channels.base import build_spec
 from channels.models import Outlet, Placement
 from channels.registry import channel_choices, get_adapter
+from channels.spec_form import SPEC_INTRO, SpecWidget
 from cms.pages import ContentPage
 from cms.snippets import Audience, Campaign, Topic
 
@@ -26,45 +27,11 @@ WEEKDAYS = [
     (6, _("周六")),
     (7, _("周日")),
 ]
-TYPE_NAMES = {int: _("整数"), float: _("数字"), str: _("文字"), bool: _("是/否")}
 
 
 def content_page_models() -> list[type[ContentPage]]:
     """The page types that can be placed on an outlet."""
     return [m for m in apps.get_models() if issubclass(m, ContentPage)]
-
-
-def spec_key_help(spec_field: Field) -> str:
-    if spec_field.default is MISSING:
-        return _("%(name)s（必填）") % {"name": spec_field.name}
-    return _("%(name)s（默认 %(value)s）") % {
-        "name": spec_field.name,
-        "value": json.dumps(spec_field.default, ensure_ascii=False),
-    }
-
-
-def spec_help_text(channel: str = "") -> str:
-    """The spec keys (with defaults) of one channel, or of every channel."""
-    keys = [channel] if channel else [key for key, _label in channel_choices()]
-    lines = []
-    for key in keys:
-        adapter = get_adapter(key)
-        defaults = "，".join(spec_key_help(f) for f in fields(adapter.spec_class))
-        lines.append(f"{adapter.label}：{defaults}")
-    intro = _("JSON 对象，未填写的参数用默认值。")
-    return f"{intro} {'；'.join(lines)}"
-
-
-def spec_type_problem(name: str, value: object, expected: type) -> str:
-    wrong_bool = isinstance(value, bool) and expected is not bool
-    if isinstance(value, expected) and not wrong_bool:
-        return ""
-    if expected is float and isinstance(value, int) and not wrong_bool:
-        return ""
-    return _("参数 %(name)s 应为%(type)s") % {
-        "name": name,
-        "type": TYPE_NAMES.get(expected, expected.__name__),
-    }
 
 
 class OutletForm(WagtailAdminModelForm):
@@ -79,8 +46,10 @@ class OutletForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["spec"].help_text = spec_help_text(self.instance.channel)
-        self.fields["spec"].widget.attrs["rows"] = 4
+        spec = self.fields["spec"]
+        spec.widget = SpecWidget()
+        spec.widget.channel = self["channel"].value() or ""
+        spec.help_text = SPEC_INTRO
 
     def clean_spec(self):
         spec = self.cleaned_data["spec"]
@@ -93,28 +62,25 @@ class OutletForm(WagtailAdminModelForm):
         return spec
 
     def clean(self):
+        """Unknown settings are refused here (the model would ignore them);
+        each impossible value is shown at its input (the model names them
+        all above the settings)."""
         cleaned_data = super().clean()
         channel, spec = cleaned_data.get("channel"), cleaned_data.get("spec")
-        if channel and spec:
-            for message in self.spec_problems(get_adapter(channel).spec_class, spec):
-                self.add_error("spec", message)
+        if not (channel and spec):
+            return cleaned_data
+        spec_class = get_adapter(channel).spec_class
+        known = [f.name for f in fields(spec_class)]
+        if unknown := sorted(set(spec) - set(known)):
+            message = _("未知参数：%(unknown)s（可用：%(known)s）")
+            values = {"unknown": "、".join(unknown), "known": "、".join(known)}
+            self.add_error("spec", message % values)
+        try:
+            build_spec(spec_class, spec)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                self.fields["spec"].widget.errors = error.message_dict
         return cleaned_data
-
-    def spec_problems(self, spec_class: type[Spec], spec: dict) -> list[str]:
-        """Unknown keys and values of the wrong type, which the model would
-        ignore or fail on."""
-        types = get_type_hints(spec_class)
-        problems = []
-        if unknown := sorted(set(spec) - set(types)):
-            problems.append(
-                _("未知参数：%(unknown)s（可用：%(known)s）")
-                % {"unknown": "、".join(unknown), "known": "、".join(types)}
-            )
-        for name, value in spec.items():
-            if name in types and value not in (None, ""):
-                if problem := spec_type_problem(name, value, types[name]):
-                    problems.append(problem)
-        return problems
 
 
 class PlacementForm(WagtailAdminModelForm):

@@ -16,7 +16,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
+from channels.base import (
+    ChannelAdapter,
+    Package,
+    Problem,
+    Recipient,
+    Spec,
+    file_stem,
+    setting,
+)
 from channels.registry import register
 from cms.files import FileKind, approved_file
 from cms.pages import visible_pages
@@ -36,11 +44,17 @@ ORIENTATIONS = ("landscape", "portrait")
 
 @dataclass(frozen=True)
 class BigScreenSpec(Spec):
-    duration_seconds: int = 20
+    duration_seconds: int = setting(
+        20,
+        _("每项播放时长"),
+        unit=_("秒"),
+        help_text=_("文章卡片显示这么久；视频完整播放一遍，不受此限"),
+    )
 
     def validate(self) -> dict[str, str]:
         if not 3 <= self.duration_seconds <= 3600:
-            return {"spec": gettext("每项播放时长应在 3 到 3600 秒之间")}
+            message = gettext("每项播放时长应在 3 到 3600 秒之间")
+            return {"duration_seconds": message}
         return {}
 
 

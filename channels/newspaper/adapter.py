@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from channels.advisories import item_placement, next_issue, notice_recipient
-from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
+from channels.base import (
+    ChannelAdapter,
+    Package,
+    Problem,
+    Recipient,
+    Spec,
+    file_stem,
+    setting,
+)
 from channels.newspaper import documents, notices
 from channels.newspaper.documents import ArticleParts
 from channels.registry import register
@@ -24,23 +32,32 @@ from channels.text import count_chars, paragraphs_of
 
 @dataclass(frozen=True)
 class NewspaperSpec(Spec):
-    target_chars: int = 1200
-    tolerance: int = 100
-    max_images: int = 1
-    byline_format: str = "{author}"
-    page_label: str = ""  # 版次 of the column, "第7版": named in a 更正启事
+    target_chars: int = setting(1200, _("目标字数"), unit=_("字"))
+    tolerance: int = setting(
+        100,
+        _("字数浮动"),
+        unit=_("字"),
+        help_text=_("稿件字数在目标字数上下这么多字之内"),
+    )
+    max_images: int = setting(1, _("图片上限"), unit=_("张"))
+    byline_format: str = setting(
+        "{author}",
+        _("署名格式"),
+        help_text=_("{author} 处换成作者，如「本报记者 {author}」"),
+    )
+    # 版次 of the column, "第7版": named in a 更正启事
+    page_label: str = setting("", _("版次"), help_text=_("如「第7版」，写进更正启事"))
 
     def validate(self) -> dict[str, str]:
-        problems = {}
         if self.target_chars <= 0:
-            problems["spec"] = gettext("目标字数必须大于 0")
-        elif not 0 <= self.tolerance < self.target_chars:
-            problems["spec"] = gettext("字数浮动必须在 0 和目标字数之间")
-        elif self.max_images < 0:
-            problems["spec"] = gettext("图片数量不能为负")
-        elif "{author}" not in self.byline_format:
-            problems["spec"] = gettext("署名格式须包含 {author}")
-        return problems
+            return {"target_chars": gettext("目标字数必须大于 0")}
+        if not 0 <= self.tolerance < self.target_chars:
+            return {"tolerance": gettext("字数浮动必须在 0 和目标字数之间")}
+        if self.max_images < 0:
+            return {"max_images": gettext("图片数量不能为负")}
+        if "{author}" not in self.byline_format:
+            return {"byline_format": gettext("署名格式须包含 {author}")}
+        return {}
 
 
 def source_line(item: Page) -> str:

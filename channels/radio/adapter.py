@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from channels.advisories import item_placement, next_issue, notice_recipient
-from channels.base import ChannelAdapter, Package, Problem, Recipient, Spec, file_stem
+from channels.base import (
+    ChannelAdapter,
+    Package,
+    Problem,
+    Recipient,
+    Spec,
+    file_stem,
+    setting,
+)
 from channels.radio.script import (
     ScriptLine,
     correction_lines,
@@ -35,20 +43,29 @@ from media_pipeline.presets import LOUDNESS_TARGETS
 
 @dataclass(frozen=True)
 class RadioSpec(Spec):
-    slot_seconds: int = 300
-    chars_per_minute: int = 240
-    loudness_target: str = "gy_t_282"
-    host: str = "主持人"
+    slot_seconds: int = setting(300, _("时段长度"), unit=_("秒"))
+    chars_per_minute: int = setting(
+        240, _("语速"), unit=_("字/分钟"), help_text=_("用来估算播出时长")
+    )
+    loudness_target: str = setting(
+        "gy_t_282",
+        _("响度标准"),
+        choices=lambda: [(t.name, t.label) for t in LOUDNESS_TARGETS.values()],
+    )
+    host: str = setting("主持人", _("主持人"))
 
     def validate(self) -> dict[str, str]:
         if self.slot_seconds <= 0:
-            return {"spec": gettext("时段长度必须大于 0 秒")}
+            return {"slot_seconds": gettext("时段长度必须大于 0 秒")}
         if not 60 <= self.chars_per_minute <= 600:
-            return {"spec": gettext("语速应在每分钟 60 到 600 字之间")}
+            return {"chars_per_minute": gettext("语速应在每分钟 60 到 600 字之间")}
         if self.loudness_target not in LOUDNESS_TARGETS:
             message = gettext("未知的响度标准「%(target)s」（可选：%(names)s）")
             names = "、".join(LOUDNESS_TARGETS)
-            return {"spec": message % {"target": self.loudness_target, "names": names}}
+            return {
+                "loudness_target": message
+                % {"target": self.loudness_target, "names": names}
+            }
         return {}
 
 

@@ -10,9 +10,9 @@ pages show with its progress; a job already running for the same settings
 (an editor's manual export) is waited for by retrying later."""
 
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
@@ -28,6 +28,7 @@ from channels.base import (
     RenderProgress,
     Spec,
     file_stem,
+    setting,
 )
 from channels.models import Outlet
 from channels.queue import NotReady, Refused
@@ -51,48 +52,67 @@ if set(PLATFORMS) != set(POSTING):
         "short_video: each platform preset needs its posting details "
         "(channels.short_video.posts.POSTING), and only those"
     )
-COUNTS = {
-    "title_chars": _("标题字数上限"),
-    "caption_chars": _("简介字数上限"),
-    "max_topics": _("话题个数上限"),
-    "post_within_hours": _("发布期限（小时）"),
-}
+REFRAME_CHOICES = [("blur", _("模糊背景")), ("crop", _("居中裁切"))]
+STRICTER = _("比平台的上限更严时填写；0 为按平台上限")
 
 
 @dataclass(frozen=True)
 class ShortVideoSpec(Spec):
-    platform: str = "douyin"
-    account: str = ""  # the account's name on the platform
-    reframe: str = "blur"  # a horizontal source in a vertical frame, or back
-    topics: tuple[str, ...] = ()  # the account's own #话题, added to every post
-    # Stricter than the platform's own limits (0: the platform's).
-    title_chars: int = 0
-    caption_chars: int = 0
-    max_topics: int = 0
-    require_subtitles: bool = False  # where the platform does not require them
+    platform: str = setting(
+        "douyin",
+        _("平台"),
+        choices=lambda: [(name, preset.label) for name, preset in PLATFORMS.items()],
+    )
+    account: str = setting("", _("账号名称"), help_text=_("账号在平台上的名字"))
+    reframe: str = setting(
+        "blur",
+        _("构图"),
+        choices=REFRAME_CHOICES,
+        help_text=_("横版素材放进竖版画面（或反过来）时怎样补足"),
+    )
+    topics: tuple[str, ...] = setting(
+        (), _("账号话题"), help_text=_("每条都带的 #话题，用空格或逗号分隔")
+    )
+    title_chars: int = setting(0, _("标题字数上限"), unit=_("字"), help_text=STRICTER)
+    caption_chars: int = setting(0, _("简介字数上限"), unit=_("字"), help_text=STRICTER)
+    max_topics: int = setting(0, _("话题个数上限"), unit=_("个"), help_text=STRICTER)
+    require_subtitles: bool = setting(
+        False, _("必须有字幕"), help_text=_("平台本身不要求字幕时，本账号也要求")
+    )
     # Posted by hand (delivery 无): flagged on the dashboard when not marked
     # 已发布 this many hours after its time.
-    post_within_hours: int = 24
+    post_within_hours: int = setting(
+        24,
+        _("发布期限"),
+        unit=_("小时"),
+        help_text=_("人工发布的账号，过了刊播时间这么久仍未标记已发布就提醒"),
+    )
 
     def validate(self) -> dict[str, str]:
         if self.platform not in PLATFORMS:
             names = "、".join(PLATFORMS)
             message = gettext("未知的平台「%(platform)s」（可选：%(names)s）")
-            return {"spec": message % {"platform": self.platform, "names": names}}
+            return {"platform": message % {"platform": self.platform, "names": names}}
         if self.reframe not in REFRAMES:
             message = gettext("构图方式应为 blur（模糊背景）或 crop（居中裁切）")
-            return {"spec": message}
+            return {"reframe": message}
         if not isinstance(self.topics, list | tuple) or not all(
             isinstance(topic, str) for topic in self.topics
         ):
-            return {"spec": gettext('账号话题应为文字列表，如 ["科普"]')}
-        for name, label in COUNTS.items():
+            return {"topics": gettext('账号话题应为文字列表，如 ["科普"]')}
+        types = get_type_hints(type(self))
+        for spec_field in fields(self):
+            name = spec_field.name
             value = getattr(self, name)
+            if types[name] is not int:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 message = gettext("%(label)s（%(name)s）应为不小于 0 的整数")
-                return {"spec": message % {"label": label, "name": name}}
+                label = spec_field.metadata["label"]
+                return {name: message % {"label": label, "name": name}}
         if not isinstance(self.require_subtitles, bool):
-            return {"spec": gettext("require_subtitles 应为 true 或 false")}
+            message = gettext("require_subtitles 应为 true 或 false")
+            return {"require_subtitles": message}
         return self.title_limit_problem()
 
     def title_limit_problem(self) -> dict[str, str]:
@@ -103,7 +123,7 @@ class ShortVideoSpec(Spec):
             "标题字数上限 %(limit)s 低于%(platform)s要求的最少 %(lowest)s 字"
         )
         values = {"limit": self.title_chars, "lowest": platform.title_min_chars}
-        return {"spec": message % {**values, "platform": platform.label}}
+        return {"title_chars": message % {**values, "platform": platform.label}}
 
     @property
     def preset(self) -> VideoPreset:

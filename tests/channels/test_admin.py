@@ -43,7 +43,7 @@ def test_outlet_is_created_with_its_spec_and_weekdays(admin_client):
     [
         ('{"target_chars": -100}', "目标字数必须大于 0"),
         ('{"target_char": 1200}', "未知参数：target_char"),
-        ('{"target_chars": "一千二"}', "参数 target_chars 应为整数"),
+        ('{"target_chars": "一千二"}', "目标字数应为整数"),
         ("[1200]", "渠道参数必须是 JSON 对象"),
     ],
 )
@@ -54,15 +54,20 @@ def test_outlet_with_a_bad_spec_is_refused_in_chinese(admin_client, spec, messag
     assert not Outlet.objects.exists()
 
 
-def test_outlet_edit_names_its_channels_spec_keys_and_refuses_an_impossible_one(
+def test_outlet_edit_offers_its_channels_settings_and_refuses_an_impossible_one(
     admin_client, make_outlet
 ):
     outlet = make_outlet("radio", name="科学五分钟")
     url = reverse("channel_outlets:edit", args=(outlet.pk,))
     html = admin_client.get(url).content.decode()
-    assert "slot_seconds（默认 300）" in html
-    assert "chars_per_minute（默认 240）" in html
-    assert "target_chars" not in html  # the newspaper's keys are not offered
+    assert "时段长度（秒）" in html and "语速（字/分钟）" in html
+    assert (
+        'name="spec-radio-slot_seconds" type="text" inputmode="numeric" value="300"'
+        in html
+    )
+    # The newspaper's settings wait, hidden and not posted, for its choice.
+    newspaper = 'data-spec-channel="newspaper" hidden disabled>'
+    assert newspaper in html
 
     data = outlet_data(name="科学五分钟", channel="radio", spec='{"slot_seconds": 0}')
     response = admin_client.post(url, data)
