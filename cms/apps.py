@@ -20,6 +20,7 @@ class CmsConfig(AppConfig):
             frontend_purge,
             page_cache,
             public_address,
+            reindex,
             task_log,
         )
         from cms.converters import RowIdConverter
@@ -41,6 +42,9 @@ class CmsConfig(AppConfig):
             public_address.sync_default_site,
             sender=self,
             dispatch_uid="cms.public_address",
+        )
+        post_migrate.connect(
+            reindex.on_migrated, sender=self, dispatch_uid="cms.reindex"
         )
         task_started.connect(task_log.on_task_started, dispatch_uid="cms.task_log")
         task_finished.connect(task_log.on_task_finished, dispatch_uid="cms.task_log")

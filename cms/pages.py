@@ -54,7 +54,26 @@ class VisiblePageMixin:
         return super().get_sitemap_urls(request)
 
 
-class HomePage(VisiblePageMixin, Page):
+class ChineseSearchMixin:
+    """Indexes the title and the page's own text (search_text()) cut into
+    bigrams for Chinese search (cms/search.py). Every page type carries it:
+    indexed by Page.search_fields alone, a Chinese title is one word that no
+    query matches."""
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("search_segments"),
+    ]
+
+    def search_text(self) -> str:
+        return ""
+
+    @cached_property
+    def search_segments(self) -> str:
+        return segment_for_index(f"{self.title} {self.search_text()}")
+
+
+class HomePage(VisiblePageMixin, ChineseSearchMixin, Page):
     introduction = models.TextField(_("简介"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -65,6 +84,9 @@ class HomePage(VisiblePageMixin, Page):
 
     class Meta:
         verbose_name = _("首页")
+
+    def search_text(self) -> str:
+        return self.introduction
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -78,7 +100,7 @@ class HomePage(VisiblePageMixin, Page):
         return context
 
 
-class ContentIndexPage(VisiblePageMixin, Page):
+class ContentIndexPage(VisiblePageMixin, ChineseSearchMixin, Page):
     introduction = models.TextField(_("简介"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("introduction")]
@@ -89,6 +111,9 @@ class ContentIndexPage(VisiblePageMixin, Page):
     class Meta:
         verbose_name = _("栏目")
 
+    def search_text(self) -> str:
+        return self.introduction
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         children = visible_pages(self.get_children()).specific()
@@ -96,7 +121,7 @@ class ContentIndexPage(VisiblePageMixin, Page):
         return context
 
 
-class ContentPage(VisiblePageMixin, Page):
+class ContentPage(VisiblePageMixin, ChineseSearchMixin, Page):
     """What every science item carries: taxonomy, credit and its reviewer of
     record; and the rule that it goes live only after scientific review."""
 
@@ -147,10 +172,6 @@ class ContentPage(VisiblePageMixin, Page):
         FieldPanel("corrections"),
     ]
 
-    search_fields = [
-        *Page.search_fields,
-        index.SearchField("search_segments"),
-    ]
     api_fields = [
         APIField("topics"),
         APIField("audiences"),
@@ -205,11 +226,6 @@ class ContentPage(VisiblePageMixin, Page):
         return self.live_revision_id is not None and is_review_approved(
             self.live_revision
         )
-
-    @cached_property
-    def search_segments(self) -> str:
-        """Title and text (each subclass's search_text()) cut for the index."""
-        return segment_for_index(f"{self.title} {self.search_text()}")
 
 
 def stream_text(stream) -> str:
@@ -312,7 +328,7 @@ class VideoPage(ContentPage):
         return f"{self.summary}\n{self.transcript}"
 
 
-class ColumnPage(VisiblePageMixin, Page):
+class ColumnPage(VisiblePageMixin, ChineseSearchMixin, Page):
     class Channel(models.TextChoices):
         NEWSPAPER = "newspaper", _("报纸")
         RADIO = "radio", _("广播")
@@ -342,6 +358,9 @@ class ColumnPage(VisiblePageMixin, Page):
     class Meta:
         verbose_name = _("专栏")
         verbose_name_plural = _("专栏")
+
+    def search_text(self) -> str:
+        return f"{self.outlet_name}\n{self.description}"
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -132,6 +132,7 @@ class KeyCreateView(generic.CreateView):
             clear_key=self.clear_key,
             feeds=key_feed_addresses(self.object, self.clear_key),
             api_url=public_url(reverse("partner_api:items")),
+            docs_url=public_url(reverse("partner_api:docs")),
             schema_url=public_url(reverse("partner_api:schema")),
             index_url=reverse("partner_keys:index")
             + f"?partner={self.object.partner_id}",

@@ -57,6 +57,21 @@ SCHEMA_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/partner",
+    # The documentation pages list the operations under these, in this order.
+    "TAGS": [
+        {
+            "name": "条目",
+            "description": "已发布的科普文章、科普视频与专栏节目：全文、媒体与分类。",
+        },
+        {
+            "name": "订阅源",
+            "description": "可直接填入阅读器或播客应用的订阅地址。",
+        },
+        {
+            "name": "更正与撤回",
+            "description": "已转载的条目有更正或撤回时，请据此更正或撤下转载的版本。",
+        },
+    ],
 }
 
 
@@ -234,6 +249,7 @@ class PartnerAPIView(generics.GenericAPIView):
 
 @extend_schema(
     summary="条目列表",
+    tags=["条目"],
     description="本密钥可读的全部条目，按更新时间从新到旧，分页。",
     parameters=[UPDATED_SINCE_PARAMETER, FEED_PARAMETER],
     responses={200: ItemSerializer, **BAD_REQUEST, **ERRORS},
@@ -254,6 +270,7 @@ class ItemListView(PartnerAPIView, generics.ListAPIView):
 
 @extend_schema(
     summary="单个条目",
+    tags=["条目"],
     description=(
         "按页面 id 读取一个条目；不在本密钥可读范围内时为 404；"
         "本密钥曾可读、现已撤回的条目为 410，并给出撤回时间与原因。"
@@ -297,6 +314,7 @@ def within_scope(advisory: Advisory, feeds: list[FeedDefinition]) -> bool:
 
 @extend_schema(
     summary="更正与撤回",
+    tags=["更正与撤回"],
     description=(
         "自 since 起，本密钥可读条目的更正与撤回，按时间从新到旧，分页。"
         "撤回的条目已从条目列表中消失，请据此撤下已刊发的版本；"
@@ -352,6 +370,7 @@ def advisory_entry(advisory: Advisory) -> dict:
 
 @extend_schema(
     summary="订阅源",
+    tags=["订阅源"],
     description="本密钥可读的订阅源及其订阅地址。",
     responses={200: FeedSerializer(many=True), 401: ERRORS[401], 429: ERRORS[429]},
 )

@@ -1,4 +1,5 @@
-"""/api/partner/: the partner API and its OpenAPI schema (public, no key)."""
+"""/api/partner/: the partner API, and its OpenAPI schema and documentation
+pages (public, no key)."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
@@ -11,6 +12,7 @@ from partners.api import (
     ItemDetailView,
     ItemListView,
 )
+from partners.docs import PartnerApiDocsView, PartnerApiTryView
 
 app_name = "partner_api"
 api_patterns = [
@@ -31,4 +33,6 @@ urlpatterns = [
         ),
         name="schema",
     ),
+    path("docs/", PartnerApiDocsView.as_view(), name="docs"),
+    path("swagger/", PartnerApiTryView.as_view(), name="swagger"),
 ]

@@ -8,6 +8,7 @@ holds is unchanged."""
 
 import feedparser
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,10 +16,12 @@ from django.urls import resolve
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
+from wagtail.models import Page
+from wagtail.search.models import IndexEntry
 
 from channels.models import Placement
 from cms.files import FileSnapshot
-from cms.pages import ArticlePage
+from cms.pages import ArticlePage, ColumnPage
 from partners.models import ApiKey
 from screens.models import Screen
 
@@ -177,3 +180,34 @@ def test_placements_from_before_post_addresses_migrate_forward_unposted(
     assert snapshot() == before
     posts = Placement.objects.values_list("post_address", "posted_at", "posted_by")
     assert list(posts) == [("", None, None)]
+
+
+def column_titles(query: str) -> list[str]:
+    return [page.title for page in Page.objects.live().search(query)]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_column_indexed_before_bigrams_is_found_after_migrating(home):
+    column = ColumnPage(
+        title="听科学怎么说",
+        channel=ColumnPage.Channel.RADIO,
+        outlet_name="新闻综合广播FM91.6",
+        cadence="每周四07:25播出",
+        description="请专家用大白话讲清一个生活中的科学问题。",
+    )
+    home.add_child(instance=column)
+    entry = IndexEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ColumnPage),
+        object_id=str(column.pk),
+    )
+    # The entry as the previous release made it: the title as one word.
+    entry.update(body="")
+    assert column_titles("听科学怎么说") == []
+    call_command("migrate", verbosity=0)  # applies nothing: indexes nothing
+    assert column_titles("听科学怎么说") == []
+
+    call_command("migrate", "cms", "0007_page_cache_generation", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    assert column_titles("听科学怎么说") == ["听科学怎么说"]
+    assert column_titles("大白话") == ["听科学怎么说"]

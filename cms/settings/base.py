@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "taggit",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -372,6 +373,13 @@ PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
 PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True
+# The partner API's documentation pages (ReDoc, Swagger UI) load their scripts
+# and styles from our static files (drf-spectacular-sidecar), never a CDN.
+SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Outbound requests (cms/outbound.py) reach public addresses only, and
 # these networks (CIDR, comma separated), e.g. an intranet webhook.

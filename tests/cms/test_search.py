@@ -1,8 +1,9 @@
 """Chinese search: segmentation, and real queries on the configured database."""
 
 import pytest
-from wagtail.models import Page
+from wagtail.models import Page, get_page_models
 
+from cms.pages import ColumnPage
 from cms.search import segment_for_index, segment_query
 
 VACCINE_BODY = "<p>接种疫苗后，免疫系统会记住病原体的特征。</p>"
@@ -91,3 +92,60 @@ def test_api_search_uses_the_same_segmentation(client, corpus):
 def test_query_full_of_operators_does_not_fail(client, corpus):
     response = client.get("/search/", {"q": 'AND OR NOT "( * 疫苗'})
     assert response.status_code == 200
+
+
+def test_every_page_type_indexes_its_title_in_bigrams():
+    page_types = [model for model in get_page_models() if model is not Page]
+    assert page_types
+    for page_type in page_types:
+        names = {field.field_name for field in page_type.get_search_fields()}
+        assert "search_segments" in names, page_type
+
+
+@pytest.fixture
+def make_column(home):
+    def make(live: bool = True, **fields) -> ColumnPage:
+        fields.setdefault("title", "听科学怎么说")
+        fields.setdefault("channel", ColumnPage.Channel.RADIO)
+        fields.setdefault("outlet_name", "新闻综合广播FM91.6")
+        fields.setdefault("cadence", "每周四07:25播出")
+        fields.setdefault("description", "请专家用大白话讲清一个生活中的科学问题。")
+        return home.add_child(instance=ColumnPage(live=live, **fields))
+
+    return make
+
+
+def api_titles(client, query: str) -> list[str]:
+    listing = client.get("/api/v2/pages/", {"search": query}).json()
+    return [item["title"] for item in listing["items"]]
+
+
+def test_a_live_column_is_found_by_its_title_on_the_site_and_the_api(
+    client, make_column
+):
+    make_column()
+    html = client.get("/search/", {"q": "听科学怎么说"}).content.decode()
+    assert "找到 1 条与“听科学怎么说”相关的结果" in html
+    assert '<p class="card__type">专栏</p>' in html
+    assert "请专家用大白话讲清一个生活中的科学问题。" in html
+    assert api_titles(client, "听科学怎么说") == ["听科学怎么说"]
+
+
+def test_a_column_is_found_by_words_of_its_description(client, make_column):
+    make_column()
+    assert titles("大白话") == {"听科学怎么说"}
+    assert api_titles(client, "生活中的科学") == ["听科学怎么说"]
+
+
+def test_a_draft_column_is_found_nowhere(client, make_column):
+    make_column(live=False)
+    html = client.get("/search/", {"q": "听科学怎么说"}).content.decode()
+    assert "没有找到与“听科学怎么说”相关的内容。" in html
+    assert api_titles(client, "听科学怎么说") == []
+
+
+def test_sections_are_found_by_title_and_introduction(articles_index):
+    articles_index.introduction = "防灾减灾、健康生活的科普文章。"
+    articles_index.save()
+    assert titles("科普文章") == {"科普文章"}
+    assert titles("防灾减灾") == {"科普文章"}

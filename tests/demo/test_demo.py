@@ -207,6 +207,8 @@ def test_two_items_wait_for_the_reviewer(loaded):
 def test_search_finds_demo_content_once_loaded(loaded):
     assert ArticlePage.objects.live().search("台风")
     assert VideoPage.objects.live().search("灭火器")
+    found = [page.title for page in Page.objects.live().search("听科学怎么说")]
+    assert "听科学怎么说" in found
 
 
 def test_loading_again_changes_nothing(loaded):

@@ -305,6 +305,15 @@ def test_the_schema_is_public_and_describes_the_items(client):
     assert {"200", "401", "403", "429"} <= set(listing["responses"])
 
 
+def test_the_schema_groups_the_operations_under_chinese_tags_in_order(client):
+    schema = yaml.safe_load(client.get("/api/partner/schema/").content)
+    order = [tag["name"] for tag in schema["tags"]]
+    assert order == ["条目", "订阅源", "更正与撤回"]
+    for path, operations in schema["paths"].items():
+        [tag] = operations["get"]["tags"]
+        assert tag in order, path
+
+
 def test_the_schema_validates_without_warnings(tmp_path):
     target = tmp_path / "schema.json"
     call_command(
