@@ -10,6 +10,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.models import AbstractUser
         from django_tasks.signals import task_finished, task_started
         from wagtail.models import Revision
         from wagtail.signals import page_published, page_unpublished
@@ -24,7 +25,9 @@ class CmsConfig(AppConfig):
             task_log,
         )
         from cms.converters import RowIdConverter
+        from cms.names import full_name
 
+        AbstractUser.get_full_name = full_name
         register_converter(RowIdConverter, "id")
 
         page_published.connect(files.on_page_published, dispatch_uid="cms.files")

@@ -21,6 +21,7 @@ from cms.paging import page_of
 from cms.previews import extra_preview_modes, serve_extra_preview
 from cms.review import is_review_approved, require_review_approval
 from cms.search import segment_for_index
+from cms.widgets import TreeCheckboxes
 
 
 def expired_but_live_ids() -> list[int]:
@@ -159,8 +160,8 @@ class ContentPage(VisiblePageMixin, ChineseSearchMixin, Page):
     taxonomy_panels = [
         MultiFieldPanel(
             [
-                FieldPanel("topics", widget=forms.CheckboxSelectMultiple),
-                FieldPanel("audiences"),
+                FieldPanel("topics", widget=TreeCheckboxes),
+                FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("campaign"),
             ],
             heading=_("分类"),

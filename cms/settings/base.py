@@ -398,3 +398,8 @@ INGEST_MAX_NEW_PER_POLL = 50
 # Figures the health check gives staff beside its checks, from the apps above
 # cms: {name: dotted path of a function returning a JSON value}.
 HEALTH_FIGURES = {"failed_placements": "channels.metrics.failed_placement_count"}
+
+# The admin offline-first: no avatar fetched from Gravatar (Wagtail's own
+# default picture instead), and the sign-in form labelled in Chinese.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.SignInForm"
