@@ -16,7 +16,10 @@ from cms.snippets import Topic
 def test_the_sign_in_form_is_labelled_in_chinese(client, db):
     html = client.get(reverse("wagtailadmin_login")).content.decode()
     tree = lxml.html.fromstring(html)
-    labels = [label.text_content().strip().rstrip("*") for label in tree.xpath("//form//label")]
+    labels = [
+        label.text_content().strip().rstrip("*")
+        for label in tree.xpath("//form//label")
+    ]
     assert "密码" in labels and "Password" not in html
 
 
