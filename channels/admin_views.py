@@ -28,6 +28,7 @@ from channels.calendar import (
     MONTH,
     VIEWS,
     WEEK,
+    OffCadence,
     build_calendar,
     parse_day,
     period_of,
@@ -37,7 +38,7 @@ from channels.forms import WEEKDAYS, CalendarFilterForm
 from channels.models import Outlet, OutputFile, Placement
 from channels.queue import OPEN
 from channels.registry import channel_choices, channel_colour
-from cms.json_input import BadInput, day, fields, read_json
+from cms.json_input import BadInput, day, fields, read_json, text
 
 STATUS_COLOURS = {
     Placement.Status.PLANNED: "#5b6472",
@@ -51,6 +52,7 @@ ANY_PERMISSION = ["add", "change", "delete", "view"]
 DEFAULT_TIME = time(9, 0)
 MOVE_BODY_LIMIT = 1024
 MOVABLE_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
+MOVE_REASON_LENGTH = 200
 placement_policy = ModelPermissionPolicy(Placement)
 
 
@@ -271,7 +273,9 @@ class CalendarView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
 
 @require_POST
 def move_placement(request, pk: int):
-    """The calendar's drop: {"date": "YYYY-MM-DD"} keeps the time of day."""
+    """The calendar's drop: {"date": "YYYY-MM-DD"} keeps the time of day; a
+    day outside the outlet's 刊播日 answers 409 with the question to ask,
+    and is taken with {"date", "reason"}."""
     if not placement_policy.user_has_permission(request.user, "change"):
         return JsonResponse({"error": _("没有修改排期的权限")}, status=403)
     placement = get_object_or_404(
@@ -279,12 +283,15 @@ def move_placement(request, pk: int):
     )
     try:
         body = read_json(request, MOVE_BODY_LIMIT)
-        data = fields(body, {"date"}, {"date"}, _("请求体"))
+        data = fields(body, {"date", "reason"}, {"date"}, _("请求体"))
         moved_to = day(data["date"], "date", *MOVABLE_DAYS)
+        reason = text(data.get("reason", ""), "reason", MOVE_REASON_LENGTH)
     except BadInput as problem:
         return JsonResponse({"error": str(problem)}, status=400)
     try:
-        reschedule(placement, moved_to, request.user)
+        reschedule(placement, moved_to, request.user, reason)
+    except OffCadence as question:
+        return JsonResponse({"confirm": str(question)}, status=409)
     except ValidationError as error:
         return JsonResponse({"error": "；".join(error.messages)}, status=400)
     moved = timezone.localtime(placement.scheduled_at)

@@ -16,13 +16,14 @@ class ChannelsConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from channels import platform_exports
+        from channels import checks, platform_exports
         from channels.advisories import on_advisory_issued
         from cms.advisories import advisory_issued
 
         for module in self.adapter_modules:
             import_module(module)
         advisory_issued.connect(on_advisory_issued, dispatch_uid="channels")
+        checks.connect_signals()
         advisory_issued.connect(
             platform_exports.on_advisory_issued, dispatch_uid="platform_exports"
         )

@@ -18,7 +18,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.forms import content_page_models
+from channels.forms import WEEKDAYS, content_page_models
 from channels.models import Outlet, Placement
 from channels.queue import OPEN
 from channels.registry import channel_colour
@@ -320,11 +320,34 @@ def build_calendar(period: Period, filters: dict, can_move: bool) -> Calendar:
     return Calendar(period, weeks, sum(counts.values()))
 
 
-def reschedule(placement: Placement, day: date, user) -> None:
+class OffCadence(Exception):
+    """A move to a day the outlet does not appear on, without a reason."""
+
+
+def off_cadence_question(outlet: Outlet, day: date) -> str:
+    """What to ask before moving to a day outside the outlet's 刊播日, or ""."""
+    if not outlet.cadence_weekdays or day.isoweekday() in outlet.cadence_weekdays:
+        return ""
+    message = _(
+        "「%(outlet)s」的刊播日是%(days)s，%(day)s不是刊播日。仍要改到这一天，请写明原因。"
+    )
+    names = dict(WEEKDAYS)
+    return message % {
+        "outlet": outlet.name,
+        "days": "、".join(str(names[d]) for d in sorted(outlet.cadence_weekdays)),
+        "day": f"{day:%m-%d}（{names[day.isoweekday()]}）",
+    }
+
+
+def reschedule(placement: Placement, day: date, user, reason: str = "") -> None:
     """Move a placement to another day at the same time of day; a
-    ValidationError names why it cannot go there."""
+    ValidationError names why it cannot go there, and OffCadence asks for
+    the reason a move to a day outside the outlet's 刊播日 is wanted."""
     if placement.status not in OPEN:
         raise ValidationError(_("已交付或已失败的排期不能改期"))
+    question = off_cadence_question(placement.outlet, day)
+    if question and not reason.strip():
+        raise OffCadence(question)
     before = timezone.localtime(placement.scheduled_at)
     moved = timezone.make_aware(datetime.combine(day, before.time()))
     if moved < timezone.now():
@@ -335,6 +358,8 @@ def reschedule(placement: Placement, day: date, user) -> None:
         "before": f"{before:%Y-%m-%d %H:%M}",
         "after": f"{timezone.localtime(moved):%Y-%m-%d %H:%M}",
     }
+    if question:
+        note += _("（不在刊播日，原因：%(reason)s）") % {"reason": reason.strip()}
     with transaction.atomic():
         placement.save(update_fields=["scheduled_at"])
         placement.record(placement.status, user, note=note)

@@ -173,6 +173,12 @@ class Placement(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     error = models.TextField(_("错误原因"), blank=True)
+    # What the channel's check() said of the item's latest version, run in
+    # the background when the placement is planned or moved, the item is
+    # edited or the outlet's settings change (channels.checks): a list of
+    # {"code", "message", "warning"}.
+    check_result = models.JSONField(default=list, blank=True, editable=False)
+    checked_at = models.DateTimeField(_("检查时间"), null=True, editable=False)
     advisory = models.ForeignKey(
         "cms.Advisory",
         verbose_name=_("更正/撤回启事"),
@@ -268,6 +274,11 @@ class Placement(models.Model):
     @property
     def is_delivered(self) -> bool:
         return self.status == self.Status.DELIVERED
+
+    @property
+    def check_failures(self) -> list[str]:
+        """The stored check's problems that would stop the item going out."""
+        return [p["message"] for p in self.check_result if not p.get("warning")]
 
 
 def page_goes_live_by(page, moment) -> bool:

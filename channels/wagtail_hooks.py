@@ -3,6 +3,7 @@
 
 import django_filters
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from channels.advisory_views import AdvisoryViewSet, advisory_policy
 from channels.forms import OutletForm, PlacementForm, content_page_models
 from channels.models import Outlet, Placement
 from channels.previews import preview_modes, serve_channel_preview
+from channels.problem_views import add_problems_panel, retry_placement
 from channels.registry import all_adapters, channel_choices
 from channels.report_views import TargetsReportViewSet
 from cms.advisories import Advisory
@@ -84,6 +86,20 @@ class OutletViewSet(ModelViewSet):
     edit_handler = ObjectList(Outlet.panels, base_form_class=OutletForm)
 
 
+def placement_problem(placement: Placement) -> str:
+    """Why it failed, or what its check says would stop it going out."""
+    if placement.error:
+        return Truncator(placement.error).chars(60)
+    if failures := placement.check_failures:
+        text = Truncator("；".join(failures)).chars(60)
+        return format_html(
+            '<span class="w-status w-status--label">{}</span> {}',
+            _("交付前需解决"),
+            text,
+        )
+    return ""
+
+
 class PlacementViewSet(ModelViewSet):
     model = Placement
     icon = "calendar-check"
@@ -116,11 +132,7 @@ class PlacementViewSet(ModelViewSet):
         "scheduled_at",
         StatusColumn("status", label=_("状态"), sort_key="status"),
         "attempts",
-        Column(
-            "error",
-            label=_("错误原因"),
-            accessor=lambda p: Truncator(p.error).chars(60),
-        ),
+        Column("problem", label=_("问题"), accessor=placement_problem),
     ]
     filterset_class = PlacementFilterSet
     search_fields = ["page__title", "outlet__name"]
@@ -138,6 +150,7 @@ class PlacementViewSet(ModelViewSet):
         return [
             *super().get_urlpatterns(),
             path("output/<int:pk>/", download_output, name="output"),
+            path("retry/<int:pk>/", retry_placement, name="retry"),
         ]
 
 
@@ -217,3 +230,6 @@ def channel_preview_modes() -> list[PreviewMode]:
     return [
         PreviewMode(key, label, serve_channel_preview) for key, label in preview_modes()
     ]
+
+
+hooks.register("construct_homepage_panels", add_problems_panel)

@@ -291,3 +291,13 @@ def test_web_preview_is_still_the_page(admin_client, make_article):
     html = preview(admin_client, make_article(), "保持冷静。", "")
     assert "保持冷静。" in html
     assert "预计时长" not in html
+
+
+def test_a_delivered_placement_without_files_does_not_promise_them(
+    admin_client, make_article, make_outlet, make_placement
+):
+    placement = make_placement(make_article(), make_outlet())
+    Placement.objects.filter(pk=placement.pk).update(status=Placement.Status.DELIVERED)
+    url = reverse("channel_placements:inspect", args=(placement.pk,))
+    html = admin_client.get(url).content.decode()
+    assert "这次交付没有保存文件" in html and "尚未生成文件" not in html

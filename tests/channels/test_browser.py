@@ -66,3 +66,48 @@ def test_an_editor_drags_a_placement_onto_the_day_its_column_was_missing(
     moving.refresh_from_db()
     assert timezone.localtime(moving.scheduled_at) == at(missing, 7, 30)
     assert moving.events.get().user.username == "zongbian"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_drag_off_the_columns_day_asks_why_and_a_refusal_leaves_it(
+    live_server, browser, make_article, make_outlet, make_placement
+):
+    User.objects.create_superuser("zongbian", "zongbian@example.org", "pw")
+    first = (timezone.localdate().replace(day=28) + timedelta(days=4)).replace(day=1)
+    month = [d for d in period_of("month", first).days if d.month == first.month]
+    tuesday = next(d for d in month if d.isoweekday() == 2)
+    paper = make_outlet(name="求证·科学", cadence="weekly", cadence_weekdays=[2])
+    moving = make_placement(make_article(), paper, at(tuesday, 7, 30))
+    wednesday = tuesday + timedelta(1)
+
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1250})
+    log_in(page, live_server.url, "zongbian")
+    page.goto(f"{live_server.url}/admin/channels/calendar/?date={first}")
+    chip = page.locator(f".kc-chip[data-placement='{moving.pk}']")
+    target = page.locator(f".kc-day[data-date='{wednesday}']")
+    message = page.locator("[data-calendar-message]")
+    questions = []
+
+    def answer(reply):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept(reply) if reply else dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(""))
+    chip.drag_to(target)
+    message.wait_for(state="visible")
+    assert "没有写明原因，未改期" in message.inner_text()
+    assert "的刊播日是周二" in questions[0]
+    moving.refresh_from_db()
+    assert timezone.localtime(moving.scheduled_at) == at(tuesday, 7, 30)
+
+    page.once("dialog", answer("周二版面让给专版"))
+    chip.drag_to(target)
+    page.wait_for_function(
+        "document.querySelector('[data-calendar-message]').textContent.includes('已改期')"
+    )
+    moving.refresh_from_db()
+    assert timezone.localtime(moving.scheduled_at) == at(wednesday, 7, 30)
+    assert moving.events.get().note.endswith("（不在刊播日，原因：周二版面让给专版）")

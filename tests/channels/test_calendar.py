@@ -286,6 +286,33 @@ def test_dragging_to_another_day_keeps_the_time_and_records_the_move(
     assert f"→ {target:%Y-%m-%d} 07:30" in event.note
 
 
+def test_a_move_off_the_outlets_days_asks_why_and_records_the_reason(
+    admin_client, month
+):
+    placement = month["article"]
+    placement.outlet.cadence_weekdays = [2]  # Tuesdays only
+    placement.outlet.save()
+    start = month["first"] + timedelta(12)
+    wednesday = start + timedelta((3 - start.isoweekday()) % 7)
+    body = {"date": str(wednesday)}
+    asked = admin_client.post(move_url(placement), body, "application/json")
+    assert asked.status_code == 409
+    question = asked.json()["confirm"]
+    assert (
+        "「求证·科学」的刊播日是周二" in question and "（周三）不是刊播日" in question
+    )
+    placement.refresh_from_db()
+    assert placement.scheduled_at == at(month["first"] + timedelta(9))
+
+    body["reason"] = "  周二版面让给防灾减灾日专版 "
+    moved = admin_client.post(move_url(placement), body, "application/json")
+    assert moved.status_code == 200
+    placement.refresh_from_db()
+    assert placement.scheduled_at == at(wednesday)
+    note = placement.events.get().note
+    assert note.endswith("（不在刊播日，原因：周二版面让给防灾减灾日专版）")
+
+
 def test_dragging_to_a_past_day_is_refused(admin_client, month):
     placement = month["article"]
     yesterday = timezone.localdate() - timedelta(1)

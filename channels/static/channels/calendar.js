@@ -42,7 +42,13 @@
     }
   }
 
-  async function move(chip, day) {
+  // A day outside the outlet's 刊播日 is answered 409 with a question: the
+  // move goes ahead only with the editor's reason, which the server records.
+  async function move(chip, day, reason) {
+    const body = { date: day.dataset.date };
+    if (reason) {
+      body.reason = reason;
+    }
     const response = await fetch(chip.dataset.moveUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -51,9 +57,16 @@
         "X-CSRFToken": root.dataset.csrf,
         "X-Requested-With": "XMLHttpRequest",
       },
-      body: JSON.stringify({ date: day.dataset.date }),
+      body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
+    if (response.status === 409 && data.confirm && !reason) {
+      const given = window.prompt(data.confirm, "");
+      if (given && given.trim()) {
+        return move(chip, day, given.trim());
+      }
+      throw new Error(root.dataset.cancelText);
+    }
     if (!response.ok) {
       throw new Error(data.error || root.dataset.errorText);
     }
