@@ -39,14 +39,25 @@ def read_seconds(text: str, chars_per_minute: int) -> int:
     return round(count_chars(text).characters * 60 / chars_per_minute)
 
 
+class Subheading(str):
+    """A paragraph of the body that was a heading (<h2>…<h6>): text like any
+    other paragraph, which the desk's documents set as a subheading."""
+
+
+CHUNK_END = re.compile(r"</p>|<br\s*/?>|</(h[1-6])>|</li>")
+
+
 def paragraphs_of(stream) -> list[str]:
-    """The body's paragraphs as plain text, one per block paragraph."""
+    """The body's paragraphs as plain text, one per block paragraph; a
+    heading's is a Subheading."""
     result: list[str] = []
     for block in stream:
         if block.block_type != "paragraph":
             continue
-        source = block.value.source
-        for chunk in re.split(r"</p>|<br\s*/?>|</h[1-6]>|</li>", source):
+        source, start = block.value.source, 0
+        for end in [*CHUNK_END.finditer(source), None]:
+            chunk = source[start : end.start() if end else len(source)]
             if text := html.unescape(strip_tags(chunk)).strip():
-                result.append(text)
+                result.append(Subheading(text) if end and end.group(1) else text)
+            start = end.end() if end else len(source)
     return result

@@ -21,6 +21,8 @@ from lxml import etree
 from lxml.builder import E
 from wagtail.models import Page
 
+from channels.text import Subheading
+
 
 @dataclass(frozen=True)
 class ArticleParts:
@@ -63,7 +65,11 @@ def clean(parts: ArticleParts) -> ArticleParts:
         title=strip(parts.title),
         standfirst=strip(parts.standfirst),
         byline=strip(parts.byline),
-        paragraphs=[text for p in parts.paragraphs if (text := strip(p))],
+        paragraphs=[
+            (Subheading(text) if isinstance(p, Subheading) else text)
+            for p in parts.paragraphs
+            if (text := strip(p))
+        ],
         fact_boxes=[
             (strip(title), [text for fact in facts if (text := strip(fact))])
             for title, facts in parts.fact_boxes
@@ -79,7 +85,8 @@ def plain_text(parts: ArticleParts) -> str:
     """The desk's plain-text copy, `\\n` line ends, encodable in GB 18030."""
     parts = clean(parts)
     head = [line for line in (parts.standfirst, parts.byline) if line]
-    blocks = [parts.title, "\n".join(head), *(INDENT + p for p in parts.paragraphs)]
+    body = [p if isinstance(p, Subheading) else INDENT + p for p in parts.paragraphs]
+    blocks = [parts.title, "\n".join(head), *body]
     for title, facts in parts.fact_boxes:
         blocks.append("\n".join([f"【{title}】", *(f"·{fact}" for fact in facts)]))
     blocks.append(parts.source_line)
@@ -136,6 +143,15 @@ STYLES = {
             font=SANS,
             align=WD_ALIGN_PARAGRAPH.RIGHT,
             space_after=Pt(12),
+        ),
+        DocxStyle(
+            "Subheading",
+            "小标题",
+            font=SANS,
+            bold=True,
+            align=WD_ALIGN_PARAGRAPH.LEFT,
+            space_before=Pt(6),
+            space_after=Pt(3),
         ),
         DocxStyle(
             "FactHeading", "知识卡片标题", font=SANS, bold=True, space_after=Pt(3)
@@ -231,7 +247,11 @@ def docx_bytes(parts: ArticleParts) -> bytes:
     add(parts.standfirst, "Standfirst")
     add(parts.byline, "Byline")
     for paragraph in parts.paragraphs:
-        document.add_paragraph(paragraph)
+        if isinstance(paragraph, Subheading):
+            added = document.add_paragraph(paragraph, style=STYLES["Subheading"].name)
+            added.paragraph_format.keep_with_next = True
+        else:
+            document.add_paragraph(paragraph)
     for title, facts in parts.fact_boxes:
         add_fact_box(document, title, facts)
     add(parts.source_line, "SourceLine")
@@ -275,7 +295,13 @@ def nitf_bytes(parts: ArticleParts, item: Page) -> bytes:
         body_head.append(E.byline(parts.byline))
     if parts.standfirst:
         body_head.append(E.abstract(E.p(parts.standfirst)))
-    content = E("body.content", *(E.p(text) for text in parts.paragraphs))
+    content = E(
+        "body.content",
+        *(
+            E.hl2(text) if isinstance(text, Subheading) else E.p(text)
+            for text in parts.paragraphs
+        ),
+    )
     for title, facts in parts.fact_boxes:
         content.append(E.block(E.hl2(title), E.ul(*(E.li(fact) for fact in facts))))
     body = E.body(body_head, content, E("body.end", E.tagline(parts.source_line)))
@@ -314,6 +340,10 @@ h1 {{
 .byline {{ margin: 0 0 1em; text-align: right; font: 9.5pt "{SANS}", sans-serif; }}
 .body {{ columns: 14em; column-gap: 1.6em; column-rule: .5pt solid #bbb; }}
 .body p {{ margin: 0; text-indent: 2em; text-align: justify; }}
+.body h2 {{
+  margin: .6em 0 .2em; font: 700 11pt/1.5 "{SANS}", sans-serif;
+  break-after: avoid; break-inside: avoid;
+}}
 .facts {{
   break-inside: avoid; margin: .9em 0 .3em; padding: .5em .8em .6em;
   background: #f2efe6; border: .75pt solid #a39c86; font-size: 9.5pt;
@@ -359,7 +389,10 @@ def proof_html(parts: ArticleParts) -> str:
         (parts.byline, "p", "byline"),
     ]
     head = "".join(element(tag, text, css) for text, tag, css in optional if text)
-    body = "".join(element("p", text) for text in parts.paragraphs)
+    body = "".join(
+        element("h2" if isinstance(text, Subheading) else "p", text)
+        for text in parts.paragraphs
+    )
     body += "".join(fact_box_html(title, facts) for title, facts in parts.fact_boxes)
     source = element("p", parts.source_line, "source") if parts.source_line else ""
     return (

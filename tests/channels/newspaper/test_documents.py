@@ -21,7 +21,7 @@ from channels.newspaper.documents import (
     plain_text,
     proof_html,
 )
-from channels.text import count_chars
+from channels.text import Subheading, count_chars
 
 PARAGRAPHS = [
     "每年秋冬季节，流感都会迎来一个流行高峰。对大多数年轻人来说，流感不过是几天的高烧"
@@ -311,3 +311,56 @@ def test_control_characters_pasted_from_word_are_dropped(make_parts):
     root = parse_nitf(nitf_bytes(parts, FakePage()))
     assert [p.text for p in root.findall("body/body.content/p")] == ["第一段。"]
     assert "\x0b" not in proof_html(parts)
+
+
+# Subheadings ----------------------------------------------------------------------
+
+SUBHEAD = Subheading("万一起火怎么办")
+
+
+def lines_of(path: Path) -> list[dict]:
+    """Each text line of the PDF with its page and box (pdftotext -bbox-layout)."""
+    tree = etree.fromstring(run("pdftotext", "-bbox-layout", path, "-").encode())
+    found = []
+    for number, page in enumerate(tree.iter("{*}page"), start=1):
+        for line in page.iter("{*}line"):
+            words = "".join(word.text or "" for word in line.iter("{*}word"))
+            box = {key: float(line.get(key)) for key in ("xMin", "yMin", "yMax")}
+            found.append({"page": number, "text": words, **box})
+    return found
+
+
+def text_follows_in_its_column(path: Path, heading: str) -> bool:
+    """A line of text right below the heading, in its column (within two
+    lines' height: not the page's footer)."""
+    lines = lines_of(path)
+    [head] = [line for line in lines if line["text"] == heading]
+    return any(
+        line["page"] == head["page"]
+        and 0 <= line["yMin"] - head["yMax"] < 2 * (head["yMax"] - head["yMin"])
+        and abs(line["xMin"] - head["xMin"]) < 25
+        for line in lines
+    )
+
+
+def test_a_subheading_is_set_as_one_in_every_document(make_parts):
+    parts = make_parts(paragraphs=[PARAGRAPHS[0], SUBHEAD, *PARAGRAPHS[1:]])
+    assert "<h2>万一起火怎么办</h2>" in proof_html(parts)
+    [paragraph] = [
+        p for p in open_docx(docx_bytes(parts)).paragraphs if p.text == SUBHEAD
+    ]
+    assert paragraph.style.name == "小标题"
+    assert paragraph.paragraph_format.keep_with_next
+    nitf = parse_nitf(nitf_bytes(parts, FakePage()))
+    assert nitf.find(".//body.content/hl2").text == SUBHEAD
+    assert "\n\n万一起火怎么办\n\n" in plain_text(parts)  # not indented
+
+
+@pytest.mark.parametrize("lead", [440, 460])
+def test_a_subheading_is_never_left_at_the_foot_of_a_column(make_parts, tmp_path, lead):
+    """A lead paragraph of 460 字 brings the heading to the foot of the first
+    column (set as a paragraph, it stayed there); of 440, one line above."""
+    paragraphs = ["科" * lead, SUBHEAD, *PARAGRAPHS]
+    path = tmp_path / "proof.pdf"
+    path.write_bytes(pdf_bytes(make_parts(paragraphs=paragraphs)))
+    assert text_follows_in_its_column(path, SUBHEAD)
