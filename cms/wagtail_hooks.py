@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.http import HttpResponseNotFound
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem
@@ -133,6 +135,13 @@ def register_page_viewset():
     """Wagtail registers its base page viewset first (order -1): this one
     replaces it for every page type."""
     return CmsPageViewSet()
+
+
+@hooks.register("insert_editor_js")
+def submit_after_the_autosave():
+    """保存草稿 during an autosave waits for it, so that it never posts a page
+    that the autosave has just created to the add view again (issue 18)."""
+    return format_html('<script src="{}"></script>', static("cms/editor_autosave.js"))
 
 
 @hooks.register("before_serve_document")
