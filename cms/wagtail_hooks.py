@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.file_views import can_see_drafts
+from cms.page_create import CmsPageViewSet
 from cms.pages import ContentPage
 from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_approved
 from cms.snippets import Audience, Campaign, Expert, Topic
@@ -132,6 +133,20 @@ def explain_refused_self_approval(menu_items, request, context):
         page, request.user
     ):
         menu_items.append(SelfApprovalRefusedItem())
+
+
+@hooks.register("register_admin_viewset")
+def register_page_viewset():
+    """Wagtail registers its base page viewset first (order -1): this one
+    replaces it for every page type."""
+    return CmsPageViewSet()
+
+
+@hooks.register("insert_editor_js")
+def submit_after_the_autosave():
+    """保存草稿 during an autosave waits for it, so that it never posts a page
+    that the autosave has just created to the add view again (issue 18)."""
+    return format_html('<script src="{}"></script>', static("cms/editor_autosave.js"))
 
 
 @hooks.register("before_serve_document")

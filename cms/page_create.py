@@ -1,0 +1,50 @@
+"""The admin's add view, whose late slug refusal is a form error, not a 500.
+
+Wagtail's add view checks that the slug is free while it validates the form,
+and the page checks again when add_child saves it. Two requests creating a
+page under one parent at once (a new page's autosave and its 保存草稿 posted
+before the autosave's answer came back, or two tabs) can both pass the first
+check; the one that saves second is refused by the page's own check with a
+ValidationError that Wagtail's view does not catch. Here that refusal is shown
+as the form error the first check would have given, on the form as the editor
+filled it. Nothing has been written by then: add_child is one transaction and
+the page checks itself before its insert.
+
+The editor's script (cms/static/cms/editor_autosave.js) keeps the autosave and
+保存草稿 from racing in the first place; this is the server's half, for any
+pair of requests.
+"""
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from wagtail.admin.views.pages import create
+from wagtail.admin.viewsets.pages import PageViewSet
+
+
+class CreateView(create.CreateView):
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as refusal:
+            if self.page.pk is not None:  # created: refused by a later step
+                raise
+            add_errors(form, refusal)
+            form.restore_required_fields()
+            return self.form_invalid(form)
+
+
+def add_errors(form: Form, refusal: ValidationError) -> None:
+    """The model's errors on the form's fields, or above the form for a
+    field the form does not show."""
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, refusal)
+        return
+    for field, errors in refusal.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class CmsPageViewSet(PageViewSet):
+    """Wagtail's views for every page type, with the add view above.
+    Registered after Wagtail's own base viewset, so it takes its place."""
+
+    add_view_class = CreateView
