@@ -183,9 +183,10 @@ def test_article_body_blocks_use_their_templates(client, full_article):
     assert '<div class="block-paragraph" dir="auto"><p>免疫系统' in page
     assert re.search(r'<img [^>]*srcset="/files/images/\d+/w480/kangti[^"]* 480w', page)
     assert "抗体与病毒结合</figcaption>" in page
-    assert (
-        '<blockquote dir="auto">疫苗是最有效的公共卫生措施之一。</blockquote>' in page
-    )
+    # The quote and the facts take their direction from their own text.
+    assert '<figure class="block-quote" dir="auto">' in page
+    assert "<blockquote>疫苗是最有效的公共卫生措施之一。</blockquote>" in page
+    assert '<ul class="block-factbox__facts" dir="auto">' in page
     assert '<aside class="block-factbox">' in page
     assert "接种小贴士" in page and "接种后留观30分钟" in page
     assert (
@@ -326,3 +327,47 @@ def test_browser_draws_article_title_in_a_cjk_font(
 def test_public_site_stays_chinese_for_a_browser_asking_for_english(client, home):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "科普全媒体" in html and "Science Outreach Media" not in html
+
+
+UYGHUR_TEXT = "زۇكام ۋاكسىنىسى ياشانغانلارنى قوغدايدۇ، ھەر يىلى ئەمدەش كېرەك."
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_uyghur_article_is_laid_out_right_to_left(
+    live_server, browser, make_article, width, tmp_path
+):
+    body = [
+        {"type": "paragraph", "value": f"<p>{UYGHUR_TEXT * 3}</p>"},
+        {"type": "quote", "value": {"text": UYGHUR_TEXT, "attribution": "ئەخمەت"}},
+        {
+            "type": "fact_box",
+            "value": {"title": UYGHUR_TITLE, "facts": [UYGHUR_TEXT, UYGHUR_TEXT]},
+        },
+    ]
+    article = make_article(title=UYGHUR_TITLE, body=body)
+    tab = browser.new_page(viewport={"width": width, "height": 900})
+    tab.goto(live_server.url + article.url)
+    layout = tab.evaluate(
+        """() => {
+        const style = (selector) => getComputedStyle(document.querySelector(selector));
+        const box = document.querySelector(".block-factbox").getBoundingClientRect();
+        const items = [...document.querySelectorAll(".block-factbox__facts li")];
+        return {
+            quoteBar: [style(".block-quote").borderRightWidth,
+                       style(".block-quote").borderLeftWidth],
+            listDirection: style(".block-factbox__facts").direction,
+            listPadding: style(".block-factbox__facts").paddingRight,
+            itemsInside: items.every((li) => {
+                const r = li.getBoundingClientRect();
+                return r.right + 16 <= box.right && r.left >= box.left;
+            }),
+            paragraphAlign: style(".block-paragraph p").textAlign,
+        };
+    }"""
+    )
+    tab.screenshot(path=tmp_path / f"uyghur-{width}.png", full_page=True)
+    assert layout["quoteBar"] == ["4px", "0px"]  # the accent bar on the right
+    assert layout["listDirection"] == "rtl" and layout["listPadding"] != "0px"
+    assert layout["itemsInside"]  # bullets inside the card, clear of its border
+    assert layout["paragraphAlign"] == "start"  # not justified: no wide gaps
