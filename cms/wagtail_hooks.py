@@ -14,7 +14,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.file_views import can_see_drafts
-from cms.page_create import CmsPageViewSet
+from cms.page_views import CmsPageViewSet
 from cms.pages import ContentPage
 from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_approved
 from cms.snippets import Audience, Campaign, Expert, Topic

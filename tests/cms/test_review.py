@@ -227,6 +227,20 @@ def test_another_reviewer_approves_in_the_admin_and_the_page_goes_live(
     assert own_edit.live
 
 
+def test_approving_from_the_dashboards_modal_says_so_on_the_reloaded_page(
+    client, own_edit, other_reviewer
+):
+    client.force_login(other_reviewer)
+    modal = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
+    url = workflow_action_url(own_edit, "approve")
+    answer = client.post(url, {"comment": "数据核实无误"}, **modal).json()
+    assert answer["step"] == "success"
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert f"「{own_edit.title}」：" in dashboard
+    own_edit.refresh_from_db()
+    assert own_edit.live
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_installation_reviewing_with_the_plain_group_task_upgrades_in_place(
     make_article, reviewer, other_reviewer

@@ -1,5 +1,8 @@
-"""The admin's add view, whose late slug refusal is a form error, not a 500.
+"""Wagtail's page views with two changes: the add view's late slug refusal is
+a form error, not a 500 (below), and a review action taken from the
+dashboard says what it did (WorkflowActionView).
 
+The add view:
 Wagtail's add view checks that the slug is free while it validates the form,
 and the page checks again when add_child saves it. Two requests creating a
 page under one parent at once (a new page's autosave and its 保存草稿 posted
@@ -17,8 +20,12 @@ pair of requests.
 
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from wagtail.admin.views.pages import create
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
+from wagtail.admin.utils import get_latest_str
+from wagtail.admin.views.pages import create, workflow
 from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.models import TaskState
 
 
 class CreateView(create.CreateView):
@@ -43,8 +50,31 @@ def add_errors(form: Form, refusal: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+class WorkflowActionView(workflow.WorkflowActionView):
+    """Approving or requesting changes from the dashboard's list happens in a
+    modal, which then reloads the dashboard: Wagtail says nothing of what was
+    done, so the reloaded page says it here."""
+
+    def post(self, request, *args, **kwargs):
+        labels = {
+            name: label
+            for name, label, _modal in self.task.get_actions(self.object, request.user)
+        }
+        response = super().post(request, *args, **kwargs)
+        self.task_state.refresh_from_db()
+        if self.task_state.status != TaskState.STATUS_IN_PROGRESS:
+            action = labels.get(self.action_name, self.action_name)
+            title = get_latest_str(self.object)
+            messages.success(
+                request,
+                _("「%(title)s」：%(action)s") % {"title": title, "action": action},
+            )
+        return response
+
+
 class CmsPageViewSet(PageViewSet):
-    """Wagtail's views for every page type, with the add view above.
+    """Wagtail's views for every page type, with the views above.
     Registered after Wagtail's own base viewset, so it takes its place."""
 
     add_view_class = CreateView
+    workflow_action_view_class = WorkflowActionView
