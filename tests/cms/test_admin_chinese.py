@@ -2,6 +2,7 @@
 dashboard's 即将发布 by name, no avatar fetched from abroad, the media list's
 count, topics in tree order and 目标人群 as boxes."""
 
+import re
 from datetime import timedelta
 
 import lxml.html
@@ -80,3 +81,76 @@ def test_topics_list_each_parent_before_its_children_and_audiences_are_boxes(
     assert topics.index("公共卫生") + 1 == topics.index("公共卫生 / 传染病")
     assert tree.xpath("//input[@type='checkbox'][@name='audiences']")
     assert not tree.xpath("//select[@name='audiences']")
+
+
+# Every page of the zh-hans admin in Chinese ------------------------------------------
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+HAN = re.compile(r"[\u3400-\u9fff]")
+# Names that stay as they are: formats, protocols and products.
+ALLOWED = {"JSON", "CSV", "XLSX", "SFTP", "HTTP", "HTTPS", "API", "RSS", "Atom"}
+NOT_LABELS = "//script|//style|//template|//code|//pre|//svg|//textarea|//option"
+
+
+def latin_only_labels(html: str, data: set[str]) -> set[str]:
+    """Visible text, placeholders, titles and labels for screen readers
+    written in Latin letters only (no Chinese), other than `data` (names and
+    files the test made) and ALLOWED names."""
+    tree = lxml.html.fromstring(html)
+    for element in tree.xpath(f"{NOT_LABELS}|//*[@hidden]"):
+        element.drop_tree()
+    found = set()
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for text in (
+            element.text,
+            element.tail,
+            *(element.get(name) for name in ("placeholder", "title", "aria-label")),
+        ):
+            text = (text or "").strip()
+            if not LATIN_WORD.search(text) or HAN.search(text):
+                continue
+            if text in data or set(LATIN_WORD.findall(text)) <= ALLOWED:
+                continue
+            found.add(text)
+    return found
+
+
+@pytest.fixture
+def admin_pages(
+    admin_user, make_article, make_outlet, make_placement, screen_tree, screen_loop
+):
+    article = make_article()
+    outlet = make_outlet()
+    make_placement(article, outlet)
+    return [
+        reverse("wagtailadmin_home"),
+        reverse("wagtailadmin_explore_root"),
+        reverse("wagtailadmin_explore", args=(article.get_parent().pk,)),
+        reverse("wagtailadmin_pages:edit", args=(article.pk,)),
+        reverse("channel_outlets:index"),
+        reverse("channel_outlets:edit", args=(outlet.pk,)),
+        reverse("channel_placements:index"),
+        reverse("channel_calendar:index"),
+        reverse("big_screen_groups:index"),
+        reverse("big_screen_groups:edit", args=(screen_tree.site.pk,)),
+        reverse("big_screen_screens:index"),
+        reverse("big_screen_preview:index"),
+        reverse("wagtailimages:index"),
+        reverse("wagtaildocs:index"),
+        reverse("wagtailmedia:index"),
+    ]
+
+
+def test_the_admins_pages_have_no_label_left_in_english(admin_client, admin_pages):
+    # What the test and Wagtail's initial data named: the user, a file, and
+    # the page Wagtail's own migration creates.
+    data = {"admin", "kepu-video.mp4", "Welcome to your new Wagtail site!"}
+    left = {}
+    for url in admin_pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        if found := latin_only_labels(response.content.decode(), data):
+            left[url] = sorted(found)
+    assert left == {}
