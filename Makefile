@@ -47,7 +47,7 @@ dev: system-run $(VENV)/.installed
 # (database tests before the transactional ones that empty the database);
 # each process owns a Redis database (tests/redis_db.py).
 # PYTEST_WORKERS= runs in one process.
-PYTEST_WORKERS ?= -n 2
+PYTEST_WORKERS ?= -n 3
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

@@ -109,8 +109,8 @@ def test_an_account_limit_stricter_than_the_platform_applies(video_of, account):
         ({"reframe": "stretch"}, "构图方式应为 blur"),
         ({"topics": "科普"}, "账号话题应为文字列表"),
         ({"title_chars": -1}, "标题字数上限（title_chars）应为不小于 0 的整数"),
-        ({"post_within_hours": True}, "发布期限（小时）（post_within_hours）"),
-        ({"require_subtitles": "yes"}, "require_subtitles 应为 true 或 false"),
+        ({"post_within_hours": True}, "发布期限应为整数"),
+        ({"require_subtitles": "yes"}, "必须有字幕应为是/否"),
         (
             {"platform": "wechat_channels", "title_chars": 4},
             "标题字数上限 4 低于视频号要求的最少 6 字",
