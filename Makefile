@@ -42,7 +42,7 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Two test processes (pytest-xdist): much of the suite waits on browsers,
+# Three test processes (pytest-xdist) on two cores: much of the suite waits on browsers,
 # servers and subprocesses. Tests are handed out in pytest-django's order
 # (database tests before the transactional ones that empty the database);
 # each process owns a Redis database (tests/redis_db.py).
