@@ -34,11 +34,12 @@ from channels.calendar import (
     period_of,
     reschedule,
 )
-from channels.forms import WEEKDAYS, CalendarFilterForm
+from channels.forms import CalendarFilterForm
 from channels.models import Outlet, OutputFile, Placement
 from channels.queue import OPEN
 from channels.registry import channel_choices, channel_colour
 from cms.json_input import BadInput, day, fields, read_json, text
+from cms.weekdays import WEEKDAYS
 
 STATUS_COLOURS = {
     Placement.Status.PLANNED: "#5b6472",

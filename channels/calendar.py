@@ -18,11 +18,12 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.forms import WEEKDAYS, content_page_models
+from channels.forms import content_page_models
 from channels.models import Outlet, Placement
 from channels.queue import OPEN
 from channels.registry import channel_colour
 from cms.snippets import Campaign, Topic
+from cms.weekdays import WEEKDAYS
 
 MONTH, WEEK, DAY = "month", "week", "day"
 VIEWS = (MONTH, WEEK, DAY)

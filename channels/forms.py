@@ -17,16 +17,7 @@ from channels.registry import channel_choices, get_adapter
 from channels.spec_form import SPEC_INTRO, SpecWidget
 from cms.pages import ContentPage
 from cms.snippets import Audience, Campaign, Topic
-
-WEEKDAYS = [
-    (1, _("周一")),
-    (2, _("周二")),
-    (3, _("周三")),
-    (4, _("周四")),
-    (5, _("周五")),
-    (6, _("周六")),
-    (7, _("周日")),
-]
+from cms.weekdays import WEEKDAYS
 
 
 def content_page_models() -> list[type[ContentPage]]:

@@ -14,7 +14,8 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+
+from cms.weekdays import WEEKDAYS
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 MAX_PARTS = 20
@@ -34,17 +35,6 @@ class DayPart:
         return (weekday in self.days and minute >= self.start) or (
             previous in self.days and minute < self.end
         )
-
-
-WEEKDAYS = [
-    (1, _("周一")),
-    (2, _("周二")),
-    (3, _("周三")),
-    (4, _("周四")),
-    (5, _("周五")),
-    (6, _("周六")),
-    (7, _("周日")),
-]
 
 
 def days_label(days) -> str:

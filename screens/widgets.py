@@ -8,7 +8,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from screens.schedule import WEEKDAYS
+from cms.weekdays import WEEKDAYS
 
 DAY_NUMBERS = {str(number) for number, _label in WEEKDAYS}
 ALL_DAY = _("没有时段时全天播放。")
