@@ -42,12 +42,18 @@ dev: system-run $(VENV)/.installed
 	$(PY) manage.py db_worker --no-reload --queue-name '*' --verbosity 0 & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Three test processes (pytest-xdist) on two cores: much of the suite waits on browsers,
-# servers and subprocesses. Tests are handed out in pytest-django's order
-# (database tests before the transactional ones that empty the database);
-# each process owns a Redis database (tests/redis_db.py).
-# PYTEST_WORKERS= runs in one process.
+# Test processes (pytest-xdist): much of the suite waits on browsers, servers
+# and subprocesses, so on SQLite a third process on the two cores overlaps
+# those waits (13 min against 14+ with two); on PostgreSQL the database
+# server needs the cores too (three processes: 20 min, two: about 15). Tests
+# are handed out in pytest-django's order (database tests before the
+# transactional ones that empty the database); each process owns a Redis
+# database (tests/redis_db.py). PYTEST_WORKERS= runs in one process.
+ifneq (,$(findstring postgres,$(DATABASE_URL)))
+PYTEST_WORKERS ?= -n 2
+else
 PYTEST_WORKERS ?= -n 3
+endif
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
