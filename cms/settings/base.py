@@ -400,6 +400,8 @@ INGEST_MAX_NEW_PER_POLL = 50
 HEALTH_FIGURES = {"failed_placements": "channels.metrics.failed_placement_count"}
 
 # The admin offline-first: no avatar fetched from Gravatar (Wagtail's own
-# default picture instead), and the sign-in form labelled in Chinese.
+# default picture instead), no call to Wagtail's release server from the
+# dashboard, and the sign-in form labelled in Chinese.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.SignInForm"
