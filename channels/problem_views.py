@@ -65,6 +65,9 @@ class ChannelProblemsPanel(Component):
             + max(0, len(self.failing) - SHOWN),
             "can_retry": self.can_retry,
             "request": parent_context.get("request"),
+            # A component renders with a plain dict: the retry form's token
+            # comes from the dashboard's own context.
+            "csrf_token": parent_context.get("csrf_token"),
         }
 
 

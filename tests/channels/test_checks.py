@@ -8,6 +8,7 @@ from datetime import timedelta
 import lxml.html
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +88,24 @@ def test_the_dashboard_lists_failing_checks_and_failed_deliveries(
     assert "SFTP 连接被拒绝" in text and "不足版面" in text
     [button] = panel.xpath(".//form//button")
     assert button.text_content().strip() == "重试"
+
+
+def test_the_dashboards_retry_button_passes_the_csrf_check(
+    admin_user, make_article, column, make_placement
+):
+    failed = make_placement(make_article(), column)
+    Placement.objects.filter(pk=failed.pk).update(status=Placement.Status.FAILED)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_user)
+    html = browser.get(reverse("wagtailadmin_home")).content.decode()
+    [form] = lxml.html.fromstring(html).xpath(
+        "//*[@id='channel-problems-section']//form"
+    )
+    fields = dict(form.form_values())
+    assert fields["csrfmiddlewaretoken"]
+    assert browser.post(form.get("action"), fields).status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == Placement.Status.PLANNED
 
 
 def test_retry_plans_a_failed_delivery_again(
