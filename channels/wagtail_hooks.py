@@ -28,6 +28,7 @@ from channels.admin_views import (
     placement_policy,
 )
 from channels.advisory_views import AdvisoryViewSet, advisory_policy
+from channels.editor_panel import LiveFiguresView, channels_side_panels
 from channels.forms import OutletForm, PlacementForm, content_page_models
 from channels.models import Outlet, Placement
 from channels.previews import preview_modes, serve_channel_preview
@@ -35,6 +36,7 @@ from channels.problem_views import add_problems_panel, retry_placement
 from channels.registry import all_adapters, channel_choices
 from channels.report_views import TargetsReportViewSet
 from cms.advisories import Advisory
+from cms.page_views import SIDE_PANELS_HOOK
 from cms.pages import ContentPage
 from cms.previews import HOOK as PREVIEW_MODES_HOOK
 from cms.previews import PreviewMode
@@ -233,3 +235,15 @@ def channel_preview_modes() -> list[PreviewMode]:
 
 
 hooks.register("construct_homepage_panels", add_problems_panel)
+hooks.register(SIDE_PANELS_HOOK, channels_side_panels)
+
+
+@hooks.register("register_admin_urls")
+def channel_figures_url():
+    return [
+        path(
+            "channels/pages/<int:page_id>/figures/",
+            LiveFiguresView.as_view(),
+            name="channel_figures",
+        )
+    ]

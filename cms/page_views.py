@@ -1,6 +1,7 @@
-"""Wagtail's page views with two changes: the add view's late slug refusal is
-a form error, not a 500 (below), and a review action taken from the
-dashboard says what it did (WorkflowActionView).
+"""Wagtail's page views with three changes: the add view's late slug refusal
+is a form error, not a 500 (below), a review action taken from the dashboard
+says what it did (WorkflowActionView), and the edit view shows the side
+panels the apps above cms add (EditView).
 
 The add view:
 Wagtail's add view checks that the slug is free while it validates the form,
@@ -21,9 +22,10 @@ pair of requests.
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.utils import get_latest_str
-from wagtail.admin.views.pages import create, workflow
+from wagtail.admin.views.pages import create, edit, workflow
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.models import TaskState
 
@@ -48,6 +50,21 @@ def add_errors(form: Form, refusal: ValidationError) -> None:
         return
     for field, errors in refusal.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+# Each function registered under this hook takes (page, request) and returns
+# the side panels it adds to the page's edit view (channels adds 渠道).
+SIDE_PANELS_HOOK = "page_editor_side_panels"
+
+
+class EditView(edit.EditView):
+    def get_side_panels(self):
+        panels = super().get_side_panels()
+        if self.expects_json_response:  # autosave: no side panels rendered
+            return panels
+        for add_panels in hooks.get_hooks(SIDE_PANELS_HOOK):
+            panels += add_panels(self.page, self.request)
+        return panels
 
 
 class WorkflowActionView(workflow.WorkflowActionView):
@@ -77,4 +94,5 @@ class CmsPageViewSet(PageViewSet):
     Registered after Wagtail's own base viewset, so it takes its place."""
 
     add_view_class = CreateView
+    edit_view_class = EditView
     workflow_action_view_class = WorkflowActionView

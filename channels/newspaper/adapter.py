@@ -27,7 +27,7 @@ from channels.base import (
 from channels.newspaper import documents, notices
 from channels.newspaper.documents import ArticleParts
 from channels.registry import register
-from channels.text import count_chars, paragraphs_of
+from channels.text import count_chars, paragraphs_of, reading_minutes
 
 
 @dataclass(frozen=True)
@@ -221,11 +221,14 @@ class NewspaperAdapter(ChannelAdapter):
         spec = outlet.parsed_spec
         parts = self.parts(item, outlet)
         count = count_chars(parts.body_text)
+        off_target = length_problem(count.layout, spec) is not None
+        too_many_images = parts.image_count > spec.max_images
         return [
             (_("字数"), count.characters, False),
-            (_("版面字数（含标点）"), count.layout, False),
+            (_("版面字数（含标点）"), count.layout, off_target),
             (_("版面要求"), f"{spec.target_chars} ± {spec.tolerance}", False),
-            (_("图片"), f"{parts.image_count} / {spec.max_images}", False),
+            (_("阅读时间"), _("约 %d 分钟") % reading_minutes(count.characters), False),
+            (_("图片"), f"{parts.image_count} / {spec.max_images}", too_many_images),
         ]
 
     def preview_context(self, item: Page, outlet) -> dict[str, Any]:
