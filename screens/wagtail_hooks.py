@@ -22,7 +22,7 @@ from wagtail.admin.panels import (
     PageChooserPanel,
 )
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import Column, Table, TitleColumn
 from wagtail.admin.views.generic.models import CreateView, IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -76,10 +76,6 @@ class ScreenGroupForm(WagtailAdminModelForm):
 PLAYLIST_HEADING = _("本组播放项（拖动排序）")
 
 
-def indented_name(group: ScreenGroup) -> str:
-    return "\u3000" * (group.tier - 1) + str(group)
-
-
 def group_warnings(group: ScreenGroup) -> str:
     warnings = resolve(group, "landscape").warnings
     if not warnings:
@@ -87,17 +83,46 @@ def group_warnings(group: ScreenGroup) -> str:
     return "；".join(f"{w.item}：{w.message}" for w in warnings)
 
 
+class GroupTreeTable(Table):
+    """Rows that know their place in the tree, for the name column's
+    expand/collapse toggles (group_tree.js)."""
+
+    def get_row_attrs(self, instance):
+        return {**super().get_row_attrs(instance), "data-group-path": instance.path}
+
+
+class GroupNameColumn(TitleColumn):
+    """The indented name, with a toggle before it on a group that has child
+    groups: collapsing hides every group below it, in place."""
+
+    cell_template_name = "big_screen/admin_group_name_cell.html"
+
+    class Media:
+        css = {"all": ["big_screen/admin/group_tree.css"]}
+        js = ["big_screen/admin/group_tree.js"]
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["indent"] = "\u3000" * (instance.tier - 1)
+        context["child_count"] = instance.child_count
+        context["path"] = instance.path
+        return context
+
+
 class ScreenGroupIndexView(IndexView):
-    """Groups as a tree (indented by tier): each name leads to its form (the
-    playlist is edited there), and each row to the group's preview, its
-    child groups, its screens, a new child group and its remote care."""
+    """Groups as a tree (indented by tier, each branch collapsible in place):
+    each name leads to its form (the playlist is edited there), and each row
+    to the group's preview, its child groups, its screens, a new child group
+    and its remote care."""
+
+    table_class = GroupTreeTable
 
     @cached_property
     def columns(self):
-        name = self._get_title_column_class(TitleColumn)(
+        name = self._get_title_column_class(GroupNameColumn)(
             "name",
             label=_("名称"),
-            accessor=indented_name,
+            accessor=str,
             sort_key="path",
             get_url=self.get_edit_url,
         )

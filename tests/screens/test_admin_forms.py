@@ -149,3 +149,17 @@ def test_a_child_group_starts_under_its_parent_one_tier_down(admin_client, scree
     [tier] = tree.xpath("//select[@name='tier']/option[@selected]/@value")
     assert (int(parent), int(tier)) == (screen_tree.city.pk, 3)
     assert admin_client.get(f"{ADMIN}/groups/new/?parent=x").status_code == 200
+
+
+def test_groups_with_child_groups_can_be_collapsed_in_place(admin_client, screen_tree):
+    text = admin_client.get(f"{ADMIN}/groups/").content.decode()
+    tree = lxml.html.fromstring(text)
+    county, site = screen_tree.county, screen_tree.site
+    [county_row] = tree.xpath(f"//tr[@data-group-path='{county.path}']")
+    [toggle] = county_row.xpath(".//button[@data-group-toggle]")
+    assert toggle.get("data-group-toggle") == county.path
+    assert toggle.get("aria-expanded") == "true"
+    [site_row] = tree.xpath(f"//tr[@data-group-path='{site.path}']")
+    assert site_row.get("data-group-path").startswith(county.path)
+    assert not site_row.xpath(".//button[@data-group-toggle]")  # no groups below
+    assert "big_screen/admin/group_tree.js" in text
