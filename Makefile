@@ -46,13 +46,16 @@ dev: system-run $(VENV)/.installed
 # and subprocesses, so on SQLite a third process on the two cores overlaps
 # those waits (13 min against 14+ with two); on PostgreSQL the database
 # server needs the cores too (three processes: 20 min, two: about 15). Tests
-# are handed out in pytest-django's order (database tests before the
-# transactional ones that empty the database); each process owns a Redis
-# database (tests/redis_db.py). PYTEST_WORKERS= runs in one process.
+# are handed out one by one in pytest-django's order (database tests before
+# the transactional ones that empty the database), except that a module
+# marked xdist_group runs whole on one process (--dist loadgroup), so its
+# module-scoped fixtures (the demo, the deployment) are made once. Each
+# process owns a Redis database (tests/redis_db.py). PYTEST_WORKERS= runs in
+# one process.
 ifneq (,$(findstring postgres,$(DATABASE_URL)))
-PYTEST_WORKERS ?= -n 2
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
 else
-PYTEST_WORKERS ?= -n 3
+PYTEST_WORKERS ?= -n 3 --dist loadgroup
 endif
 test: system-test $(VENV)/.installed
 	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)

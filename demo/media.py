@@ -3,15 +3,18 @@ title cards (Pillow, Noto Sans CJK), short H.264/AAC clips and audio beds
 (ffmpeg), SRT subtitles; and the plan of which files the demo needs, rendered
 only when missing from storage."""
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import ffmpeg
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw
@@ -291,11 +294,41 @@ def store_missing(assets: list[Asset]) -> int:
     """Render the assets not yet in storage (in parallel) and store them under
     their names; files already stored are kept as they are."""
     missing = [asset for asset in assets if not default_storage.exists(asset.name)]
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = [Path(tmp) / f"{n}{Path(a.name).suffix}" for n, a in enumerate(missing)]
-        with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-            list(pool.map(lambda asset, path: asset.render(path), missing, paths))
+    with rendered(missing) as paths:
         for asset, path in zip(missing, paths, strict=True):
-            with path.open("rb") as rendered:
-                default_storage.save(asset.name, File(rendered))
+            with path.open("rb") as file:
+                default_storage.save(asset.name, File(file))
     return len(missing)
+
+
+@contextmanager
+def rendered(assets: list[Asset]) -> Iterator[list[Path]]:
+    """The assets' files: rendered into a temporary folder, or, where
+    settings.DEMO_RENDER_CACHE names a folder (a test run's, shared by its
+    processes), kept there, so that each is rendered once per folder."""
+    cache = getattr(settings, "DEMO_RENDER_CACHE", None)
+    if cache is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [
+                Path(tmp) / f"{n}{Path(asset.name).suffix}"
+                for n, asset in enumerate(assets)
+            ]
+            render_all(assets, paths)
+            yield paths
+        return
+    folder = Path(cache)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / asset.name.replace("/", "__") for asset in assets]
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one process renders, the others wait
+        todo = [(a, p) for a, p in zip(assets, paths, strict=True) if not p.exists()]
+        parts = [p.with_name(f"rendering-{p.name}") for _, p in todo]
+        render_all([asset for asset, _ in todo], parts)
+        for part, (_, path) in zip(parts, todo, strict=True):
+            part.replace(path)  # whole files only, even if a render failed
+    yield paths
+
+
+def render_all(assets: list[Asset], paths: list[Path]) -> None:
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        list(pool.map(lambda asset, path: asset.render(path), assets, paths))

@@ -1,11 +1,13 @@
 """Shared fixtures: a site tree, taxonomy, the two roles of the review workflow
 and factories that create content through that workflow."""
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import ffmpeg
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.utils import timezone
@@ -35,6 +37,13 @@ pytest_plugins = [
     "tests.screens.fixtures",
     "tests.webhooks",
 ]
+
+
+def pytest_sessionfinish(session) -> None:
+    """The run's first process, after every worker has finished, removes the
+    demo files the run rendered (cms.settings.test.DEMO_RENDER_CACHE)."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(settings.DEMO_RENDER_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Test settings: tasks run inline, fast password hashing, media in a temp folder."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,11 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The demo's rendered media (demo.media), shared by the processes of one test
+# run (pytest-xdist's workers are children of the run's first process), so
+# each file is made once a run; tests/conftest.py removes it at the end.
+_RUN = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+DEMO_RENDER_CACHE = Path(tempfile.gettempdir()) / f"kepu-demo-render-{_RUN}"
 PUBLIC_BASE_URL = WAGTAILADMIN_BASE_URL = WAGTAILAPI_BASE_URL = "http://testserver"
 # Pull logs are written by the request that fills the buffer (or by the test)
 # only: a timer's flush could land in a later test's database.

@@ -31,6 +31,11 @@ SECRET = "demo-partner-hook-secret"
 TOMBSTONES = "{http://purl.org/atompub/tombstones/1.0}deleted-entry"
 
 
+# One worker runs the whole module (make test: --dist loadgroup), so its
+# module-scoped fixtures are made once.
+pytestmark = pytest.mark.xdist_group("demo-advisories")
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():

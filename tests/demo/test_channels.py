@@ -39,6 +39,11 @@ from screens.playlist import resolve
 PRINTED_KEY = re.compile(r"demo key for (.+) \((partner-[a-z-]+)\): (kp_\S+)")
 
 
+# One worker runs the whole module (make test: --dist loadgroup), so its
+# module-scoped fixtures are made once.
+pytestmark = pytest.mark.xdist_group("demo-channels")
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():

@@ -39,6 +39,11 @@ COUNTED_MODELS = (Page, Revision, Image, Media, Document, Topic, Campaign, Exper
 COUNTED_MODELS += (Audience, User, WorkflowState, TaskState)
 
 
+# One worker runs the whole module (make test: --dist loadgroup), so its
+# module-scoped fixtures are made once.
+pytestmark = pytest.mark.xdist_group("demo")
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo, loaded once for this module in a transaction rolled back at

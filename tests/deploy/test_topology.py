@@ -38,6 +38,8 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL)"
     ),
+    # One worker runs the module: its deployment is built once.
+    pytest.mark.xdist_group("topology"),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -56,6 +56,11 @@ ALLOWED = {
 }
 
 
+# One worker runs the whole module (make test: --dist loadgroup), so its
+# module-scoped fixtures are made once.
+pytestmark = pytest.mark.xdist_group("identify")
+
+
 @pytest.fixture(scope="module")
 def allowed(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("allowed")

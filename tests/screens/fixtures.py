@@ -89,25 +89,31 @@ def paired_screen(screen_tree, pair_screen) -> PairedScreen:
     return pair_screen(screen_tree.site, location="广场东侧")
 
 
-@pytest.fixture
-def screen_clip(tmp_path):
+@pytest.fixture(scope="session")
+def screen_clip(tmp_path_factory):
+    """A 1-second clip, made once per test process (tests only read it)."""
     import ffmpeg
 
-    path = tmp_path / "screen-clip.mp4"
+    path = tmp_path_factory.mktemp("screen-clip") / "screen-clip.mp4"
     source = ffmpeg.input("testsrc=size=320x180:rate=25", f="lavfi", t=1)
     source.output(str(path), pix_fmt="yuv420p").overwrite_output().run(quiet=True)
     return path
 
 
-@pytest.fixture
-def make_screen_rendition(screen_clip):
-    """A screen_landscape rendition of the media file as it is now (the clip
-    itself stands in for the transcoded output, its length probed)."""
+@pytest.fixture(scope="session")
+def screen_clip_seconds(screen_clip) -> float:
     import ffmpeg
 
+    return float(ffmpeg.probe(str(screen_clip))["format"]["duration"])
+
+
+@pytest.fixture
+def make_screen_rendition(screen_clip, screen_clip_seconds):
+    """A screen_landscape rendition of the media file as it is now (the clip
+    itself stands in for the transcoded output, its length probed)."""
     from media_pipeline.models import Rendition, source_version
 
-    seconds = float(ffmpeg.probe(str(screen_clip))["format"]["duration"])
+    seconds = screen_clip_seconds
 
     def make(media, preset: str = "screen_landscape") -> Rendition:
         rendition = Rendition(

@@ -74,6 +74,11 @@ class FakePage:
     last_published_at: datetime | None = None
 
 
+# One worker runs the whole module (make test: --dist loadgroup), so its
+# module-scoped fixtures are made once.
+pytestmark = pytest.mark.xdist_group("newspaper-documents")
+
+
 @pytest.fixture(scope="module")
 def make_parts():
     def make(**fields) -> ArticleParts:
