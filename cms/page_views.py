@@ -60,7 +60,11 @@ SIDE_PANELS_HOOK = "page_editor_side_panels"
 class EditView(edit.EditView):
     def get_side_panels(self):
         panels = super().get_side_panels()
-        if self.expects_json_response:  # autosave: no side panels rendered
+        # An autosave's answer and the hydration of the add view once its
+        # autosave has created the page teleport every side panel into the
+        # page as loaded: the add view has no place for ours, and the edit
+        # view keeps its own (their scripts hold on to their elements).
+        if self.expects_json_response or self.hydrate_create_view:
             return panels
         for add_panels in hooks.get_hooks(SIDE_PANELS_HOOK):
             panels += add_panels(self.page, self.request)

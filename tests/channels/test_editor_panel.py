@@ -126,3 +126,15 @@ def test_only_editors_of_the_page_may_post_to_it(client, article, django_user_mo
     url = reverse("channel_figures", args=[article.pk])
     response = client.post(url, article_edit_form(article, "长"))
     assert response.status_code in (302, 403)
+
+
+def test_the_add_views_hydration_teleports_no_channels_panel(admin_client, article):
+    """Once the add view's autosave has created the page, Wagtail hydrates the
+    add view from the edit view's partials: the add view has no channels
+    panel to teleport into (a console error in the browser)."""
+    url = reverse("wagtailadmin_pages:edit", args=[article.pk])
+    hydration = admin_client.get(url, {"_w_hydrate_create_view": "1"})
+    assert hydration.status_code == 200
+    html = hydration.content.decode()
+    assert "[data-side-panel='preview']" in html  # Wagtail's own are there
+    assert "[data-side-panel='channels']" not in html
