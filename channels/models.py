@@ -14,9 +14,12 @@ from channels.base import Spec, build_spec
 from channels.folders import folder_problem
 from channels.outputs import outputs_storage
 from channels.registry import channel_choices, get_adapter
+from cms.organisations import owner_field
 
 
 class Outlet(models.Model):
+    owner_path = "owner"  # cms.scoped_admin
+
     class Cadence(models.TextChoices):
         DAILY = "daily", _("每天")
         WEEKLY = "weekly", _("每周")
@@ -31,6 +34,7 @@ class Outlet(models.Model):
         WEBHOOK = "webhook", _("HTTP 回调（HMAC 签名）")
 
     name = models.CharField(_("名称"), max_length=80, unique=True)
+    owner = owner_field("outlets")
     channel = models.CharField(_("渠道"), max_length=30, choices=channel_choices)
     organisation = models.CharField(_("所属媒体/机构"), max_length=80)
     spec = models.JSONField(_("渠道参数"), default=dict, blank=True)
@@ -58,6 +62,7 @@ class Outlet(models.Model):
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("organisation")]),
+        FieldPanel("owner"),
         FieldPanel("channel"),
         FieldPanel("spec"),
         MultiFieldPanel(
@@ -143,6 +148,8 @@ class Outlet(models.Model):
 
 class Placement(models.Model):
     """One content item on one outlet at one time."""
+
+    owner_path = "outlet__owner"  # cms.scoped_admin
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("已计划")

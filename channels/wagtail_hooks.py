@@ -40,6 +40,7 @@ from cms.page_views import SIDE_PANELS_HOOK
 from cms.pages import ContentPage
 from cms.previews import HOOK as PREVIEW_MODES_HOOK
 from cms.previews import PreviewMode
+from cms.scoped_admin import ScopedViewSetMixin
 
 
 class StatusColumn(Column):
@@ -68,7 +69,7 @@ class PlacementFilterSet(WagtailFilterSet):
         fields = ["status", "outlet", "channel"]
 
 
-class OutletViewSet(ModelViewSet):
+class OutletViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Outlet
     icon = "site"
     name = "channel_outlets"
@@ -102,7 +103,7 @@ def placement_problem(placement: Placement) -> str:
     return ""
 
 
-class PlacementViewSet(ModelViewSet):
+class PlacementViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Placement
     icon = "calendar-check"
     name = "channel_placements"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.advisories import Advisory  # noqa: F401
 from cms.files import ApprovedFile, FileSnapshot  # noqa: F401
+from cms.organisations import Organisation  # noqa: F401
 from cms.page_cache import PageCacheGeneration  # noqa: F401
 from cms.pages import (  # noqa: F401 (Django finds models through this module)
     ArticlePage,

@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.file_views import can_see_drafts
+from cms.organisation_admin import OrganisationViewSet
 from cms.page_views import CmsPageViewSet
 from cms.pages import ContentPage
 from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_approved
@@ -164,3 +165,8 @@ def take_withdrawal_reason(request, page):
     """The reason typed on the unpublish page travels with the withdrawal."""
     page.withdrawal_reason = request.POST.get("withdrawal_reason", "").strip()[:500]
     page.withdrawn_by = request.user
+
+
+@hooks.register("register_admin_viewset")
+def register_organisations():
+    return OrganisationViewSet()

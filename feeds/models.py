@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.registry import channel_choices
 from cms.generations import Generation
+from cms.organisations import owner_field
 
 
 class FeedDefinition(models.Model):
+    owner_path = "owner"  # cms.scoped_admin
+
     class Access(models.TextChoices):
         PUBLIC = "public", _("公开")
         PARTNER = "partner", _("需合作方密钥")
@@ -21,6 +24,7 @@ class FeedDefinition(models.Model):
 
     slug = models.SlugField(_("标识"), max_length=60, unique=True)
     title = models.CharField(_("标题"), max_length=120)
+    owner = owner_field("feeds")
     description = models.TextField(_("说明"), blank=True)
     outlets = models.ManyToManyField(
         "channels.Outlet", verbose_name=_("渠道账号/栏目"), blank=True

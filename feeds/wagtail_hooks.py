@@ -13,6 +13,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from channels.registry import channel_choices
 from cms.public_address import public_url
+from cms.scoped_admin import ScopedViewSetMixin
 from feeds.models import FeedDefinition
 
 FORMAT_NAMES = ("rss.xml", "atom.xml", "feed.json", "podcast.xml", "mrss.xml")
@@ -62,7 +63,7 @@ class FeedDefinitionForm(WagtailAdminModelForm):
     )
 
 
-class FeedDefinitionViewSet(ModelViewSet):
+class FeedDefinitionViewSet(ScopedViewSetMixin, ModelViewSet):
     model = FeedDefinition
     icon = "rss"
     name = "feed_definitions"
@@ -89,6 +90,7 @@ class FeedDefinitionViewSet(ModelViewSet):
         [
             FieldPanel("title"),
             FieldPanel("slug"),
+            FieldPanel("owner"),
             FieldPanel("description"),
             MultiFieldPanel(
                 [

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.organisations import owner_field
+
 KEY_PREFIX = "kp_"
 KEY_PATTERN = re.compile(r"^kp_[A-Za-z0-9_-]{43}$")
 PREFIX_CHARS = 8
@@ -31,6 +33,8 @@ def new_clear_key() -> str:
 
 
 class Partner(models.Model):
+    owner_path = "owner"  # cms.scoped_admin
+
     class Notice(models.TextChoices):
         NONE = "none", _("不自动通知（由编辑联系）")
         EMAIL = "email", _("发邮件到联系邮箱")
@@ -38,6 +42,7 @@ class Partner(models.Model):
 
     name = models.CharField(_("名称"), max_length=80, unique=True)
     organisation = models.CharField(_("机构"), max_length=120, blank=True)
+    owner = owner_field("partners")
     contact_name = models.CharField(_("联系人"), max_length=40)
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
@@ -94,6 +99,8 @@ class Partner(models.Model):
 
 
 class ApiKey(models.Model):
+    owner_path = "partner__owner"  # cms.scoped_admin
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("有效")
         REVOKED = "revoked", _("已吊销")

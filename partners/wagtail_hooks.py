@@ -10,6 +10,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms.scoped_admin import ScopedViewSetMixin
 from partners.admin_views import (
     KeyCreateView,
     KeyForm,
@@ -21,7 +22,7 @@ from partners.admin_views import (
 from partners.models import ApiKey, Partner
 
 
-class PartnerViewSet(ModelViewSet):
+class PartnerViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Partner
     icon = "group"
     name = "partners"
@@ -43,6 +44,7 @@ class PartnerViewSet(ModelViewSet):
     panels = [
         FieldPanel("name"),
         FieldPanel("organisation"),
+        FieldPanel("owner"),
         FieldRowPanel(
             [
                 FieldPanel("contact_name"),
@@ -76,7 +78,7 @@ SCOPE_PANELS = [
 ]
 
 
-class ApiKeyViewSet(ModelViewSet):
+class ApiKeyViewSet(ScopedViewSetMixin, ModelViewSet):
     model = ApiKey
     icon = "key"
     name = "partner_keys"

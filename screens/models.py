@@ -4,7 +4,7 @@ items, and what the screens report back."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -12,6 +12,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, PageChooserPanel
 from wagtail.models import Orderable
 
 from cms.generations import Generation
+from cms.organisations import owner_field
+from cms.trees import TierTree
 from screens.widgets import DayPartsWidget
 
 
@@ -30,7 +32,10 @@ def day_parts_problem(parts) -> str:
     return ""
 
 
-class ScreenGroup(ClusterableModel):
+class ScreenGroup(TierTree, ClusterableModel):
+    owner_path = "owner"  # cms.scoped_admin
+    noun = _("分组")
+
     class Tier(models.IntegerChoices):
         PROVINCE = 1, _("省")
         CITY = 2, _("市")
@@ -39,14 +44,7 @@ class ScreenGroup(ClusterableModel):
 
     name = models.CharField(_("名称"), max_length=80)
     tier = models.PositiveSmallIntegerField(_("层级"), choices=Tier.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("上级"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
+    owner = owner_field("screen_groups")
     outlet = models.OneToOneField(
         "channels.Outlet",
         verbose_name=_("渠道账号"),
@@ -58,9 +56,6 @@ class ScreenGroup(ClusterableModel):
     operator = models.CharField(_("运营单位"), max_length=120)
     contact_name = models.CharField(_("责任人"), max_length=40)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
-    # "/1/5/12/": the ids from the root down to this group, so that a screen's
-    # lineage needs no query and a group's descendants one LIKE.
-    path = models.CharField(max_length=255, editable=False, db_index=True)
     hidden_items = models.ManyToManyField(
         "PlaylistItem",
         verbose_name=_("隐藏的上级播放项"),
@@ -77,45 +72,10 @@ class ScreenGroup(ClusterableModel):
     def __str__(self) -> str:
         return f"{self.get_tier_display()}·{self.name}"
 
-    def save(self, *args, **kwargs) -> None:
-        # One transaction: what is read after the save's signals (caches
-        # keyed by generations) sees the new paths too.
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
-            if path != self.path:
-                self.repath(path)
-
-    def repath(self, path: str) -> None:
-        """Store the new lineage here and in every descendant (after a move)."""
-        old, self.path = self.path, path
-        ScreenGroup.objects.filter(pk=self.pk).update(path=path)
-        if not old:
-            return
-        for group in ScreenGroup.objects.filter(path__startswith=old).exclude(
-            pk=self.pk
-        ):
-            ScreenGroup.objects.filter(pk=group.pk).update(
-                path=path + group.path[len(old) :]
-            )
-
-    def clean(self) -> None:
-        if self.parent and self.parent.tier >= self.tier:
-            raise ValidationError({"parent": _("上级分组的层级必须高于本分组")})
-        if self.parent and self.pk and f"/{self.pk}/" in self.parent.path:
-            raise ValidationError({"parent": _("不能把分组移到自己的下级")})
-
-    @property
-    def lineage_ids(self) -> list[int]:
-        """Ids from the root (province) down to this group."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
-
-    def descendants(self, include_self: bool = True):
-        groups = ScreenGroup.objects.filter(path__startswith=self.path)
-        return groups if include_self else groups.exclude(pk=self.pk)
-
 
 class Screen(models.Model):
+    owner_path = "group__owner"  # cms.scoped_admin
+
     class Orientation(models.TextChoices):
         LANDSCAPE = "landscape", _("横屏")
         PORTRAIT = "portrait", _("竖屏")
@@ -333,6 +293,7 @@ class PlaylistItem(Orderable):
 
 
 class EmergencyItem(models.Model):
+    owner_path = "group__owner"  # cms.scoped_admin
     group = models.ForeignKey(
         ScreenGroup,
         verbose_name=_("覆盖分组"),

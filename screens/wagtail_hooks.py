@@ -5,10 +5,9 @@ operator-chosen images the screens show the public now (`public_file_names`)."""
 
 from django import forms
 from django.contrib.auth.models import Permission
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -22,14 +21,16 @@ from wagtail.admin.panels import (
     PageChooserPanel,
 )
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column, Table, TitleColumn
-from wagtail.admin.views.generic.models import CreateView, IndexView
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
 from wagtail.coreutils import safe_snake_case
 
 from cms.files import FileKind
+from cms.scoped_admin import ScopedViewSetMixin
+from cms.tree_admin import AddBelowView, TreeIndexView
 from screens.admin_views import (
     CancelEmergencyView,
     ConfirmationsView,
@@ -83,60 +84,17 @@ def group_warnings(group: ScreenGroup) -> str:
     return "；".join(f"{w.item}：{w.message}" for w in warnings)
 
 
-class GroupTreeTable(Table):
-    """Rows that know their place in the tree, for the name column's
-    expand/collapse toggles (group_tree.js)."""
-
-    def get_row_attrs(self, instance):
-        return {**super().get_row_attrs(instance), "data-group-path": instance.path}
-
-
-class GroupNameColumn(TitleColumn):
-    """The indented name, with a toggle before it on a group that has child
-    groups: collapsing hides every group below it, in place."""
-
-    cell_template_name = "big_screen/admin_group_name_cell.html"
-
-    class Media:
-        css = {"all": ["big_screen/admin/group_tree.css"]}
-        js = ["big_screen/admin/group_tree.js"]
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        context["indent"] = "\u3000" * (instance.tier - 1)
-        context["child_count"] = instance.child_count
-        context["path"] = instance.path
-        return context
-
-
-class ScreenGroupIndexView(IndexView):
-    """Groups as a tree (indented by tier, each branch collapsible in place):
-    each name leads to its form (the playlist is edited there), and each row
-    to the group's preview, its child groups, its screens, a new child group
-    and its remote care."""
-
-    table_class = GroupTreeTable
-
-    @cached_property
-    def columns(self):
-        name = self._get_title_column_class(GroupNameColumn)(
-            "name",
-            label=_("名称"),
-            accessor=str,
-            sort_key="path",
-            get_url=self.get_edit_url,
-        )
-        return [name, *super().columns[1:]]
+class ScreenGroupIndexView(TreeIndexView):
+    """Groups as a tree (cms.tree_admin): each name leads to its form (the
+    playlist is edited there), and each row to the group's preview, its
+    child groups, its screens, a new child group and its remote care."""
 
     def get_queryset(self):
         first_screen = Screen.objects.filter(group=OuterRef("pk")).order_by("name")
         return (
             super()
             .get_queryset()
-            .annotate(
-                child_count=Count("children"),
-                first_screen=Subquery(first_screen.values("pk")[:1]),
-            )
+            .annotate(first_screen=Subquery(first_screen.values("pk")[:1]))
         )
 
     def get_list_more_buttons(self, instance):
@@ -168,24 +126,7 @@ def group_links(group: ScreenGroup) -> list[MenuItem]:
     ]
 
 
-class ScreenGroupCreateView(CreateView):
-    """Opened from a group's 添加下级分组: the parent and the tier below it
-    filled in."""
-
-    def get_initial(self):
-        initial = super().get_initial()
-        parent_id = self.request.GET.get("parent", "")
-        parent = (
-            ScreenGroup.objects.filter(pk=parent_id).first()
-            if parent_id.isdigit()
-            else None
-        )
-        if parent and parent.tier < ScreenGroup.Tier.SITE:
-            initial.update(parent=parent, tier=parent.tier + 1)
-        return initial
-
-
-class ScreenGroupViewSet(ModelViewSet):
+class ScreenGroupViewSet(ScopedViewSetMixin, ModelViewSet):
     model = ScreenGroup
     icon = "folder-open-inverse"
     name = "big_screen_groups"
@@ -193,7 +134,7 @@ class ScreenGroupViewSet(ModelViewSet):
     menu_label = _("大屏分组")
     menu_order = 10
     index_view_class = ScreenGroupIndexView
-    add_view_class = ScreenGroupCreateView
+    add_view_class = AddBelowView
     ordering = ["path"]
     list_display = [
         "name",
@@ -212,6 +153,7 @@ class ScreenGroupViewSet(ModelViewSet):
                 [
                     FieldPanel("name"),
                     FieldRowPanel([FieldPanel("tier"), FieldPanel("parent")]),
+                    FieldPanel("owner"),
                     FieldPanel("outlet"),
                 ],
                 heading=_("分组"),
@@ -267,7 +209,7 @@ def screen_status(screen: Screen) -> str:
     return format_html('<span class="w-status w-status--label">{}</span>', _("离线"))
 
 
-class ScreenViewSet(ModelViewSet):
+class ScreenViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Screen
     icon = "desktop"
     name = "big_screen_screens"
@@ -327,7 +269,7 @@ class EmergencyIndexView(IndexView):
         return buttons
 
 
-class EmergencyViewSet(ModelViewSet):
+class EmergencyViewSet(ScopedViewSetMixin, ModelViewSet):
     model = EmergencyItem
     icon = "warning"
     name = "big_screen_emergencies"

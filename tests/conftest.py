@@ -34,6 +34,7 @@ pytest_plugins = [
     "tests.browser",
     "tests.feeds.fixtures",
     "tests.ingest.fixtures",
+    "tests.organisation_fixtures",
     "tests.screens.fixtures",
     "tests.webhooks",
 ]

@@ -284,12 +284,12 @@ def test_a_screen_operator_finds_a_group_sets_its_hours_previews_and_pairs_a_scr
 
     page.goto(f"{live_server.url}/admin/big-screen/groups/")
     county, site = screen_tree.county, screen_tree.site
-    site_row = page.locator(f"tr[data-group-path='{site.path}']")
+    site_row = page.locator(f"tr[data-tree-path='{site.path}']")
     expect(site_row).to_be_visible()
-    page.locator(f"[data-group-toggle='{county.path}']").click()
+    page.locator(f"[data-tree-toggle='{county.path}']").click()
     expect(site_row).to_be_hidden()  # the county's branch folds away
     walk.look("groups-folded")
-    page.locator(f"[data-group-toggle='{county.path}']").click()
+    page.locator(f"[data-tree-toggle='{county.path}']").click()
     walk.look("groups")
     site_row.get_by_role("link", name=str(site)).click()
 

@@ -8,6 +8,7 @@ holds is unchanged."""
 
 import feedparser
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
@@ -19,11 +20,13 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.models import Page
 from wagtail.search.models import IndexEntry
 
-from channels.models import Placement
+from channels.models import Outlet, Placement
 from cms.files import FileSnapshot
+from cms.organisations import Organisation, Scope
 from cms.pages import ArticlePage, ColumnPage
-from partners.models import ApiKey
-from screens.models import Screen
+from feeds.models import FeedDefinition
+from partners.models import ApiKey, Partner
+from screens.models import Screen, ScreenGroup
 
 # Every migration of the previous release (release of de3d3dc): a database it
 # created has exactly these rows in django_migrations.
@@ -211,3 +214,42 @@ def test_a_column_indexed_before_bigrams_is_found_after_migrating(home):
 
     assert column_titles("听科学怎么说") == ["听科学怎么说"]
     assert column_titles("大白话") == ["听科学怎么说"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_what_existed_before_organisations_belongs_to_the_root_after(
+    make_outlet, make_feed, reviewer
+):
+    make_outlet()
+    make_feed("all")
+    ScreenGroup.objects.create(
+        name="吉林省", tier=1, operator="省科协", contact_name="王"
+    )
+    Partner.objects.create(name="长春晚报", contact_name="李")
+    owned = {
+        Outlet: "name",
+        FeedDefinition: "slug",
+        ScreenGroup: "name",
+        Partner: "name",
+    }
+    before = {
+        model: list(model.objects.values("id", label)) for model, label in owned.items()
+    }
+
+    call_command("migrate", "cms", "0009_root_page_title", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    root = Organisation.objects.get()
+    assert (root.name, root.tier, root.parent, root.path) == (
+        "本级单位",
+        Organisation.Tier.PROVINCE,
+        None,
+        f"/{root.pk}/",
+    )
+    for model, label in owned.items():
+        assert list(model.objects.values("id", label)) == before[model]
+        assert set(model.objects.values_list("owner", flat=True)) == {root.pk}
+    # Everyone who worked before works on all of it still.
+    assert set(root.staff_groups.all()) == set(Group.objects.all())
+    scope = Scope.of(reviewer)
+    assert scope.filter(Outlet.objects.all()).count() == Outlet.objects.count()

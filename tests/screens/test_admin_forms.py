@@ -155,11 +155,11 @@ def test_groups_with_child_groups_can_be_collapsed_in_place(admin_client, screen
     text = admin_client.get(f"{ADMIN}/groups/").content.decode()
     tree = lxml.html.fromstring(text)
     county, site = screen_tree.county, screen_tree.site
-    [county_row] = tree.xpath(f"//tr[@data-group-path='{county.path}']")
-    [toggle] = county_row.xpath(".//button[@data-group-toggle]")
-    assert toggle.get("data-group-toggle") == county.path
+    [county_row] = tree.xpath(f"//tr[@data-tree-path='{county.path}']")
+    [toggle] = county_row.xpath(".//button[@data-tree-toggle]")
+    assert toggle.get("data-tree-toggle") == county.path
     assert toggle.get("aria-expanded") == "true"
-    [site_row] = tree.xpath(f"//tr[@data-group-path='{site.path}']")
-    assert site_row.get("data-group-path").startswith(county.path)
-    assert not site_row.xpath(".//button[@data-group-toggle]")  # no groups below
-    assert "big_screen/admin/group_tree.js" in text
+    [site_row] = tree.xpath(f"//tr[@data-tree-path='{site.path}']")
+    assert site_row.get("data-tree-path").startswith(county.path)
+    assert not site_row.xpath(".//button[@data-tree-toggle]")  # no groups below
+    assert "cms/admin/tree.js" in text

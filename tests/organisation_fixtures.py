@@ -1,0 +1,75 @@
+"""A province's organisations and their staff, for the tests of what each
+organisation sees (cms.organisations, cms.scoped_admin)."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+
+from cms.organisations import Organisation, root_organisation
+
+Tier = Organisation.Tier
+
+# What a county's staff may do in the admin: the outlets, screens, partners
+# and feeds of their own organisation.
+STAFF_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    *(
+        (app, f"{action}_{model}")
+        for app, model in [
+            ("channels", "outlet"),
+            ("channels", "placement"),
+            ("big_screen", "screengroup"),
+            ("big_screen", "screen"),
+            ("partners", "partner"),
+            ("partners", "apikey"),
+            ("feeds", "feeddefinition"),
+            ("cms", "organisation"),
+        ]
+        for action in ("add", "change", "delete", "view")
+    ),
+]
+
+
+@pytest.fixture
+def org_tree(db) -> dict[str, Organisation]:
+    """吉林省科协 → 长春市科协 → 农安县科协 → 合隆镇; 长春 → 德惠市科协;
+    吉林省 → 松原市科协."""
+    province = root_organisation()
+    province.name = "吉林省科协"
+    province.save()
+    changchun = Organisation.objects.create(
+        name="长春市科协", tier=Tier.CITY, parent=province
+    )
+    nongan = Organisation.objects.create(
+        name="农安县科协", tier=Tier.COUNTY, parent=changchun
+    )
+    helong = Organisation.objects.create(name="合隆镇", tier=Tier.SITE, parent=nongan)
+    dehui = Organisation.objects.create(
+        name="德惠市科协", tier=Tier.COUNTY, parent=changchun
+    )
+    songyuan = Organisation.objects.create(
+        name="松原市科协", tier=Tier.CITY, parent=province
+    )
+    return {
+        "province": province,
+        "changchun": changchun,
+        "nongan": nongan,
+        "helong": helong,
+        "dehui": dehui,
+        "songyuan": songyuan,
+    }
+
+
+def staff_of(*organisations: Organisation, name: str = "staff") -> User:
+    """A user in one staff group per organisation, each group allowed
+    STAFF_PERMISSIONS."""
+    permissions = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in STAFF_PERMISSIONS
+    ]
+    user = User.objects.create_user(name, password="pw")
+    for organisation in organisations:
+        group = Group.objects.create(name=f"{organisation.name}·{name}")
+        group.permissions.set(permissions)
+        organisation.staff_groups.add(group)
+        user.groups.add(group)
+    return user
