@@ -5,6 +5,8 @@ such trees."""
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,8 +46,8 @@ class TierTree(models.Model):
         model.objects.filter(pk=self.pk).update(path=path)
         if not old:
             return
-        for row in model.objects.filter(path__startswith=old).exclude(pk=self.pk):
-            model.objects.filter(pk=row.pk).update(path=path + row.path[len(old) :])
+        descendants = model.objects.filter(path__startswith=old).exclude(pk=self.pk)
+        descendants.update(path=Concat(Value(path), Substr("path", len(old) + 1)))
 
     def clean(self) -> None:
         names = {"thing": self.noun}

@@ -5,6 +5,7 @@ items, and what the screens report back."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -237,6 +238,9 @@ class PlaylistItem(Orderable):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    added_at = models.DateTimeField(
+        _("加入时间"), null=True, default=timezone.now, editable=False
+    )  # null for the items that existed before it was kept
     locked = models.BooleanField(
         _("下级不可隐藏"),
         default=True,

@@ -23,6 +23,8 @@ STAFF_PERMISSIONS = [
             ("partners", "apikey"),
             ("feeds", "feeddefinition"),
             ("cms", "organisation"),
+            ("tiers", "resourcepackage"),
+            ("tiers", "packagetask"),
         ]
         for action in ("add", "change", "delete", "view")
     ),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "partners",
     "ingest",
     "screens",
+    "tiers",
     "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -285,6 +286,7 @@ SCHEDULER_JOBS = [
     "screens.pairing.remove_expired_requests",
     "screens.rollups.roll_up_and_prune",
     "screens.commands.sweep",
+    "tiers.escalation.remind_overdue",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON

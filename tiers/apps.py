@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TiersConfig(AppConfig):
+    name = "tiers"
+    label = "tiers"
+    verbose_name = _("资源包")
+    default_auto_field = "django.db.models.BigAutoField"
