@@ -1,6 +1,6 @@
 """`manage.py ensure_demo_users`: the demo's sign-ins — the superuser
-`admin`, and the editor `kepu_editor` and reviewer `kepu_reviewer` that
-load_demo creates (skipped when they do not exist).
+`admin`, and the editor `kepu_editor`, reviewer `kepu_reviewer` and county editor
+`kepu_county` (农安县科协) that load_demo creates (skipped when they do not exist).
 
 Each password comes from its environment variable when set (and resets the
 user's password); otherwise one is generated on the first run, kept in
@@ -28,6 +28,7 @@ DEMO_USERS = (
     ADMIN,
     DemoUser("kepu_editor", "DEMO_EDITOR_PASSWORD", "editor"),
     DemoUser("kepu_reviewer", "DEMO_REVIEWER_PASSWORD", "reviewer"),
+    DemoUser("kepu_county", "DEMO_COUNTY_PASSWORD", "county editor"),
 )
 
 

@@ -9,6 +9,7 @@ from demo.outlets import load_outlets
 from demo.partners import load_partners
 from demo.screens import load_screens
 from demo.short_video import load_short_video
+from demo.tiers import load_tiers
 
 
 class Command(BaseCommand):
@@ -22,3 +23,4 @@ class Command(BaseCommand):
         self.stdout.write(load_feeds())
         self.stdout.write(load_partners())
         self.stdout.write(load_ingest())
+        self.stdout.write(load_tiers())
