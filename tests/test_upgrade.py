@@ -26,7 +26,7 @@ from cms.organisations import Organisation, Scope
 from cms.pages import ArticlePage, ColumnPage
 from feeds.models import FeedDefinition
 from partners.models import ApiKey, Partner
-from screens.models import Screen, ScreenGroup
+from screens.models import PlaylistItem, Screen, ScreenGroup
 
 # Every migration of the previous release (release of de3d3dc): a database it
 # created has exactly these rows in django_migrations.
@@ -253,3 +253,21 @@ def test_what_existed_before_organisations_belongs_to_the_root_after(
     assert set(root.staff_groups.all()) == set(Group.objects.all())
     scope = Scope.of(reviewer)
     assert scope.filter(Outlet.objects.all()).count() == Outlet.objects.count()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_loop_entries_that_existed_before_keep_no_time_of_adding(make_article):
+    """Otherwise they would count as taken up for every package pushed
+    before the upgrade (tiers.receipts)."""
+    group = ScreenGroup.objects.create(
+        name="吉林省", tier=1, operator="省科协", contact_name="王"
+    )
+    page = make_article()
+    old = PlaylistItem.objects.create(group=group, kind="card", page=page)
+
+    call_command("migrate", "big_screen", "0009_owner_organisation", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    assert PlaylistItem.objects.get(pk=old.pk).added_at is None
+    new = PlaylistItem.objects.create(group=group, kind="card", page=page)
+    assert new.added_at is not None
