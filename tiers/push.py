@@ -3,7 +3,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,35 +61,55 @@ def recipients(
 
 
 def push(package: ResourcePackage, organisations: QuerySet, user) -> PushResult:
-    now = timezone.now()
+    """Three queries however many recipients: read them, read who has the
+    task, and make the rest's tasks."""
     staffed = Exists(
         Organisation.staff_groups.through.objects.filter(
             organisation=OuterRef("pk"), group__user__is_active=True
         )
     )
-    targets = list(organisations.annotate(staffed=staffed).order_by("path"))
+    recipients = organisations.annotate(staffed=staffed)
+    targets = list(recipients.order_by("path"))
     existing = set(
         PackageTask.objects.filter(package=package).values_list(
             "organisation_id", flat=True
         )
     )
     new = [org for org in targets if org.pk not in existing]
-    PackageTask.objects.bulk_create(
-        [
-            PackageTask(
-                package=package,
-                organisation=org,
-                pushed_at=now,
-                pushed_by=user,
-                acknowledge_by=now + package.acknowledge_window,
-                had_staff=org.staffed,
-            )
-            for org in new
-        ],
-        ignore_conflicts=True,  # a second push racing this one
-    )
+    if new:
+        insert_tasks(package, recipients, user)
     return PushResult(
         pushed=new,
         already=len(targets) - len(new),
         without_staff=[org for org in new if not org.staffed],
     )
+
+
+def insert_tasks(package: ResourcePackage, recipients: QuerySet, user) -> None:
+    """INSERT … SELECT: one statement for any number of tasks (bulk_create
+    splits its rows by SQLite's 999 parameters, 111 tasks a statement).
+    A task that a push racing this one made first is left as it is."""
+    now = timezone.now()
+    rows = recipients.order_by().values(
+        task_recipient=F("pk"), task_staffed=F("staffed")
+    )
+    select, params = rows.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(PackageTask._meta.db_table)
+    statement = (
+        f"INSERT INTO {table} (package_id, organisation_id, pushed_at, "
+        "pushed_by_id, acknowledge_by, had_staff) "
+        f"SELECT %s, task_recipient, %s, %s, %s, task_staffed FROM ({select}) "
+        "AS recipient WHERE true ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement,
+            [
+                package.pk,
+                adapt(now),
+                getattr(user, "pk", None),
+                adapt(now + package.acknowledge_window),
+                *params,
+            ],
+        )

@@ -9,7 +9,8 @@ from tiers.models import PackageItem, ResourcePackage
 @pytest.fixture
 def make_package(org_tree, make_article):
     def make(**fields) -> ResourcePackage:
-        pages = fields.pop("pages", None) or [make_article(slug="package-item")]
+        slug = f"package-item-{ResourcePackage.objects.count()}"
+        pages = fields.pop("pages", None) or [make_article(slug=slug)]
         fields.setdefault("title", "防灾减灾日资源包")
         today = timezone.localdate()
         fields.setdefault("starts_on", today - timedelta(days=1))

@@ -256,3 +256,26 @@ def test_only_live_reviewed_content_goes_into_a_package(make_package, make_artic
     with pytest.raises(ValidationError) as refused:
         PackageItem(package=package, page=draft).full_clean()
     assert "「草稿」尚未发布、未通过科学性审核或已下线" in str(refused.value)
+
+
+def test_a_push_takes_as_many_queries_for_two_recipients_as_for_two_hundred(
+    make_package, org_tree
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cms.organisations import Organisation
+
+    county = org_tree["dehui"]
+    for n in range(200):
+        Organisation.objects.create(name=f"站点{n}", tier=4, parent=county)
+    counts = []
+    for tiers in ([2], [4]):
+        package = make_package(title=f"资源包{tiers}")
+        chosen = recipients(org_tree["province"], tiers, None, None)
+        with CaptureQueriesContext(connection) as queries:
+            result = push(package, chosen, None)
+        counts.append(len(queries))
+        assert package.tasks.count() == len(result.pushed)
+    assert counts[0] == counts[1]
+    assert len(result.pushed) == 201  # 合隆镇 and the 200
