@@ -1,10 +1,15 @@
 """A province's organisations and their staff, for the tests of what each
-organisation sees (cms.organisations, cms.scoped_admin)."""
+organisation sees (cms.organisations, cms.scoped_admin), and a resource
+package of theirs (tiers)."""
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from cms.organisations import Organisation, root_organisation
+from tiers.models import PackageItem, ResourcePackage
 
 Tier = Organisation.Tier
 
@@ -75,3 +80,21 @@ def staff_of(*organisations: Organisation, name: str = "staff") -> User:
         organisation.staff_groups.add(group)
         user.groups.add(group)
     return user
+
+
+@pytest.fixture
+def make_package(org_tree, make_article):
+    def make(**fields) -> ResourcePackage:
+        slug = f"package-item-{ResourcePackage.objects.count()}"
+        pages = fields.pop("pages", None) or [make_article(slug=slug)]
+        fields.setdefault("title", "防灾减灾日资源包")
+        today = timezone.localdate()
+        fields.setdefault("starts_on", today - timedelta(days=1))
+        fields.setdefault("ends_on", today + timedelta(days=30))
+        fields.setdefault("owner", org_tree["province"])
+        package = ResourcePackage.objects.create(**fields)
+        for page in pages:
+            PackageItem.objects.create(package=package, page=page)
+        return package
+
+    return make

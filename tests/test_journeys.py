@@ -28,6 +28,8 @@ from partners.models import Partner
 from screens.models import PlaylistItem, Screen, ScreenGroup
 from tests.browser import log_in
 from tests.chinese import SEEN_HTML, latin_only_labels
+from tests.organisation_fixtures import staff_of
+from tiers.push import push, recipients
 
 SCREENSHOTS = Path(os.environ.get("JOURNEY_SCREENSHOTS", "/tmp/kepu-journeys"))
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -395,3 +397,57 @@ def test_a_partner_gets_a_key_reads_the_docs_and_pulls_every_format(
             titles = [entry.title for entry in parsed.entries]
         assert (TITLE in titles) == (name in ("rss.xml", "atom.xml", "feed.json"))
     walk.finish()
+
+
+# A county editor and the province's resource package -----------------------------
+
+
+def test_a_county_editor_acknowledges_takes_up_and_proves_a_package(
+    live_server, browser, make_package, org_tree
+):
+    package = make_package()
+    push(package, recipients(org_tree["province"], [3], None, None), None)
+    square = ScreenGroup.objects.create(
+        name="合隆镇文化广场",
+        tier=ScreenGroup.Tier.SITE,
+        operator="合隆镇",
+        contact_name="李春生",
+        owner=org_tree["helong"],
+    )
+    editor = staff_of(org_tree["nongan"], name="liuyang")
+    editor.last_name, editor.first_name = "刘", "洋"
+    editor.save()
+    item = package.items.get().page
+    walk = person(
+        browser,
+        live_server,
+        "liuyang",
+        "county",
+        data={package.title, item.title, square.name, "农安县科协", "吉林省科协"},
+    )
+    page = walk.page
+    expect(page.locator("#package-tasks-section")).to_contain_text("待本单位签收")
+    walk.look("dashboard")
+    page.locator("#package-tasks-section").get_by_role("link", name=package.title).click()
+    expect(page.locator(".task-state")).to_have_text("待签收")
+    walk.look("task")
+
+    page.get_by_role("button", name="签收").click()
+    expect(page.locator(".task-state")).to_have_text("已签收")
+    page.get_by_label("大屏分组").select_option(label=square.name)
+    page.get_by_role("button", name="加入大屏轮播").click()
+    expect(page.locator(".task-state")).to_have_text("已采用")
+    expect(page.get_by_text(f"大屏轮播：{square.name}")).to_be_visible()
+    walk.look("taken-up")
+
+    page.get_by_label("落地情况").fill("在合隆镇大集发放宣传册 300 份")
+    page.get_by_label("链接").fill("https://example.cn/helong/dji")
+    page.get_by_role("button", name="记录落地").click()
+    expect(page.locator(".task-state")).to_have_text("已落地")
+    walk.look("proven")
+    walk.finish()
+
+    task = package.tasks.get(organisation=org_tree["nongan"])
+    assert task.acknowledged_at is not None
+    assert PlaylistItem.objects.get(group=square).page_id == item.pk
+    assert task.evidence.get().link == "https://example.cn/helong/dji"
