@@ -426,9 +426,10 @@ def test_a_county_editor_acknowledges_takes_up_and_proves_a_package(
         data={package.title, item.title, square.name, "农安县科协", "吉林省科协"},
     )
     page = walk.page
-    expect(page.locator("#package-tasks-section")).to_contain_text("待本单位签收")
+    tasks = page.locator("#package-tasks-section")
+    expect(tasks).to_contain_text("待本单位签收")
     walk.look("dashboard")
-    page.locator("#package-tasks-section").get_by_role("link", name=package.title).click()
+    tasks.get_by_role("link", name=package.title).click()
     expect(page.locator(".task-state")).to_have_text("待签收")
     walk.look("task")
 
