@@ -39,6 +39,7 @@ from channels.models import Outlet, OutputFile, Placement
 from channels.queue import OPEN
 from channels.registry import channel_choices, channel_colour
 from cms.json_input import BadInput, day, fields, read_json, text
+from cms.organisations import Scope
 from cms.weekdays import WEEKDAYS
 
 STATUS_COLOURS = {
@@ -239,14 +240,15 @@ class CalendarView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVi
         period = period_of(
             view, parse_day(query.get("date", "")) or timezone.localdate()
         )
-        form = CalendarFilterForm(query)
+        scope = Scope.of(user)
+        form = CalendarFilterForm(query, scope=scope)
         filters = form.filters()
         can_move = placement_policy.user_has_permission(user, "change")
         add_query = {"next": self.request.get_full_path()}
         if outlet := filters.get("outlet"):
             add_query["outlet"] = outlet.pk
         context.update(
-            calendar=build_calendar(period, filters, can_move),
+            calendar=build_calendar(period, {**filters, "scope": scope}, can_move),
             filter_form=form,
             filtered=bool(filters),
             legend=[(label, channel_colour(key)) for key, label in channel_choices()],
@@ -279,9 +281,10 @@ def move_placement(request, pk: int):
     and is taken with {"date", "reason"}."""
     if not placement_policy.user_has_permission(request.user, "change"):
         return JsonResponse({"error": _("没有修改排期的权限")}, status=403)
-    placement = get_object_or_404(
-        Placement.objects.select_related("page", "outlet"), pk=pk
+    placements = Scope.of(request.user).filter(
+        Placement.objects.select_related("page", "outlet"), "outlet__owner"
     )
+    placement = get_object_or_404(placements, pk=pk)
     try:
         body = read_json(request, MOVE_BODY_LIMIT)
         data = fields(body, {"date", "reason"}, {"date"}, _("请求体"))

@@ -177,7 +177,9 @@ def with_descendants(topic: Topic) -> set[int]:
 
 
 def outlet_filter(filters: dict) -> Q:
-    condition = Q()
+    """The filters' outlet and channel, within the user's organisations'
+    outlets (filters["scope"], a cms.organisations.Scope, when given)."""
+    condition = filters["scope"].q("outlet__owner") if "scope" in filters else Q()
     if outlet := filters.get("outlet"):
         condition &= Q(outlet=outlet)
     if channel := filters.get("channel"):
@@ -250,6 +252,7 @@ def cadence_gaps(period: Period, filters: dict, today: date) -> dict[date, list]
         return {}
     outlets = list(
         Outlet.objects.filter(active=True, cadence__in=GAP_CADENCES).filter(
+            filters["scope"].q("owner") if "scope" in filters else Q(),
             Q(pk=filters["outlet"].pk) if "outlet" in filters else Q(),
             Q(channel=filters["channel"]) if "channel" in filters else Q(),
         )

@@ -15,7 +15,9 @@ from channels.base import build_spec
 from channels.models import Outlet, Placement
 from channels.registry import channel_choices, get_adapter
 from channels.spec_form import SPEC_INTRO, SpecWidget
+from cms.organisations import Scope
 from cms.pages import ContentPage
+from cms.scoped_admin import limit_choices
 from cms.snippets import Audience, Campaign, Topic
 from cms.weekdays import WEEKDAYS
 
@@ -114,9 +116,10 @@ class CalendarFilterForm(forms.Form):
         Campaign.objects.all(), label=_("活动/主题日"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [("", "---------"), *channel_choices()]
+        limit_choices(self.fields, scope)
 
     def filters(self) -> dict:
         """The valid, non-empty filters."""

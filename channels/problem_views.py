@@ -15,29 +15,33 @@ from wagtail.admin.ui.components import Component
 
 from channels.admin_views import placement_policy, safe_next
 from channels.models import Placement
+from cms.organisations import Scope
 
 SHOWN = 10
 FAILED_WITHIN = timedelta(days=30)
 CHECKED_AHEAD = timedelta(days=60)
 
 
-def failed_placements():
+def failed_placements(scope: Scope):
     since = timezone.now() - FAILED_WITHIN
     return (
         Placement.objects.filter(
-            status=Placement.Status.FAILED, scheduled_at__gte=since
+            scope.q("outlet__owner"),
+            status=Placement.Status.FAILED,
+            scheduled_at__gte=since,
         )
         .select_related("page", "outlet")
         .order_by("-scheduled_at")
     )
 
 
-def failing_checks() -> list[Placement]:
+def failing_checks(scope: Scope) -> list[Placement]:
     """Planned placements from today on whose check found a problem that
     would stop them (warnings aside), soonest first."""
     now = timezone.now()
     placements = (
         Placement.objects.filter(
+            scope.q("outlet__owner"),
             status=Placement.Status.PLANNED,
             scheduled_at__gte=now - timedelta(days=1),
             scheduled_at__lte=now + CHECKED_AHEAD,
@@ -76,7 +80,8 @@ def add_problems_panel(request, panels) -> None:
         request.user, ["add", "change", "delete", "view"]
     ):
         return
-    failed, failing = list(failed_placements()), failing_checks()
+    scope = Scope.of(request.user)
+    failed, failing = list(failed_placements(scope)), failing_checks(scope)
     if failed or failing:
         can_retry = placement_policy.user_has_permission(request.user, "change")
         panels.append(ChannelProblemsPanel(failed, failing, can_retry))
@@ -98,7 +103,8 @@ def retry(placement: Placement, user) -> None:
 def retry_placement(request, pk: int):
     if not placement_policy.user_has_permission(request.user, "change"):
         raise PermissionDenied
-    placement = get_object_or_404(Placement, pk=pk)
+    placements = Scope.of(request.user).filter(Placement.objects, "outlet__owner")
+    placement = get_object_or_404(placements, pk=pk)
     if placement.status != Placement.Status.FAILED:
         messages.warning(request, _("只有失败的排期可以重试"))
     else:

@@ -22,6 +22,7 @@ from channels.reports import (
     report_years,
     targets_report,
 )
+from cms.organisations import Scope
 from cms.reporting.charts import (
     Category,
     Chart,
@@ -158,7 +159,9 @@ class TargetsReportView(
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        report = targets_report(requested_year(self.request))
+        report = targets_report(
+            requested_year(self.request), Scope.of(self.request.user)
+        )
         query = f"?year={report.year}"
         context.update(
             report=report,
@@ -180,7 +183,9 @@ class TargetsExportView(PermissionCheckedMixin, ExportView):
     file_name = "年度目标与统计"
 
     def get_export(self):
-        report = targets_report(requested_year(self.request))
+        report = targets_report(
+            requested_year(self.request), Scope.of(self.request.user)
+        )
         return str(report.year), report_sheets(report)
 
 

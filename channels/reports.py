@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Outlet, Placement
+from cms.organisations import EVERYTHING, Scope
 from cms.pages import ArticlePage, ColumnEpisodePage, VideoPage
 from cms.reporting.sheets import Sheet
 from cms.snippets import Audience, Topic
@@ -136,7 +137,7 @@ def month_starts(year: int) -> list[datetime]:
     return [*starts, datetime(year + 1, 1, 1, tzinfo=zone)]
 
 
-def monthly_counts(year: int) -> dict[int, list[Counts]]:
+def monthly_counts(year: int, scope: Scope) -> dict[int, list[Counts]]:
     """Outlet id -> the twelve months' counts, in one query. Months are
     compared as time ranges (Count with a filter per month and status), which
     every database evaluates without a per-row time-zone conversion."""
@@ -151,6 +152,7 @@ def monthly_counts(year: int) -> dict[int, list[Counts]]:
             )
     rows = (
         Placement.objects.filter(  # the items themselves, not their notices
+            scope.q("outlet__owner"),
             scheduled_at__gte=starts[0],
             scheduled_at__lt=starts[-1],
             advisory__isnull=True,
@@ -169,11 +171,11 @@ def monthly_counts(year: int) -> dict[int, list[Counts]]:
     }
 
 
-def outlet_lines(year: int) -> list[OutletLine]:
+def outlet_lines(year: int, scope: Scope) -> list[OutletLine]:
     """Every outlet that is active or had placements in the year: two queries."""
-    months = monthly_counts(year)
+    months = monthly_counts(year, scope)
     lines = []
-    for outlet in Outlet.objects.all():
+    for outlet in scope.filter(Outlet.objects.all()):
         if not (outlet.active or outlet.pk in months):
             continue
         outlet_months = months.get(outlet.pk, [Counts()] * 12)
@@ -190,7 +192,7 @@ def outlet_lines(year: int) -> list[OutletLine]:
     return lines
 
 
-def delivered_by(field_name: str, year: int) -> dict[int, int]:
+def delivered_by(field_name: str, year: int, scope: Scope) -> dict[int, int]:
     """Snippet id -> delivered placements whose item carries it: one query per
     content model, over the link table of its ParentalManyToManyField
     `field_name`."""
@@ -202,12 +204,13 @@ def delivered_by(field_name: str, year: int) -> dict[int, int]:
         snippet = f"{field.m2m_reverse_field_name()}_id"
         rows = (
             field.remote_field.through.objects.filter(
+                scope.q(f"{placements}__outlet__owner"),
                 **{
                     f"{placements}__status": DELIVERED,
                     f"{placements}__advisory__isnull": True,
                     f"{placements}__scheduled_at__gte": starts[0],
                     f"{placements}__scheduled_at__lt": starts[-1],
-                }
+                },
             )
             .values(snippet)
             .annotate(n=Count(f"{placements}__pk"))
@@ -218,8 +221,10 @@ def delivered_by(field_name: str, year: int) -> dict[int, int]:
     return totals
 
 
-def shares(snippets, field: str, year: int, keep_empty: bool) -> list[Share]:
-    totals = delivered_by(field, year)
+def shares(
+    snippets, field: str, year: int, scope: Scope, keep_empty: bool
+) -> list[Share]:
+    totals = delivered_by(field, year, scope)
     return [
         Share(str(snippet), totals.get(snippet.pk, 0))
         for snippet in snippets
@@ -227,17 +232,18 @@ def shares(snippets, field: str, year: int, keep_empty: bool) -> list[Share]:
     ]
 
 
-def targets_report(year: int) -> TargetsReport:
-    """The report for a year. All five target audiences are listed, with
-    zero where nothing reached them; topics only where something did."""
+def targets_report(year: int, scope: Scope = EVERYTHING) -> TargetsReport:
+    """The report for a year, of the outlets in the scope (a user's
+    organisations'). All five target audiences are listed, with zero where
+    nothing reached them; topics only where something did."""
+    audiences = Audience.objects.all()
+    topics = Topic.objects.select_related("parent")
     return TargetsReport(
         year=year,
-        outlets=outlet_lines(year),
-        audiences=shares(Audience.objects.all(), "audiences", year, keep_empty=True),
+        outlets=outlet_lines(year, scope),
+        audiences=shares(audiences, "audiences", year, scope, keep_empty=True),
         topics=sorted(
-            shares(
-                Topic.objects.select_related("parent"), "topics", year, keep_empty=False
-            ),
+            shares(topics, "topics", year, scope, keep_empty=False),
             key=lambda share: -share.delivered,
         ),
     )

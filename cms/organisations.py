@@ -119,6 +119,9 @@ class Scope:
         )
 
 
+EVERYTHING = Scope(None)  # what a superuser sees; reports default to it
+
+
 def owner_field(related_name: str) -> models.ForeignKey:
     """The organisation a row belongs to (the root's unless chosen); an
     organisation that still owns rows cannot be deleted."""

@@ -36,6 +36,7 @@ from channels.short_video.posts import (
     post_due_by,
     waiting_posts,
 )
+from cms.organisations import Scope
 
 RECENTLY_POSTED = 20
 PERMISSION = "change"  # marking a post is a change of its placement
@@ -62,9 +63,9 @@ def caption_file(files: list[OutputFile]) -> Caption | None:
     return None
 
 
-def waiting(now: datetime) -> list[WaitingPost]:
+def waiting(now: datetime, scope: Scope) -> list[WaitingPost]:
     posts = []
-    for placement in waiting_posts().prefetch_related("outputs"):
+    for placement in waiting_posts(scope).prefetch_related("outputs"):
         files = sorted(placement.outputs.all(), key=lambda output: output.name)
         due_by = post_due_by(placement)
         platform = POSTING[placement.outlet.parsed_spec.platform]
@@ -87,10 +88,13 @@ class PostsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
 
     def get_context_data(self, refused=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        posted = assisted_posts().exclude(post_address="").select_related("posted_by")
+        scope = Scope.of(self.request.user)
+        posted = assisted_posts(scope).exclude(post_address="")
         context.update(
-            waiting=waiting(timezone.now()),
-            posted=posted.order_by("-posted_at")[:RECENTLY_POSTED],
+            waiting=waiting(timezone.now(), scope),
+            posted=posted.select_related("posted_by").order_by("-posted_at")[
+                :RECENTLY_POSTED
+            ],
             refused=refused,  # (placement pk, address entered, message)
         )
         return context
@@ -99,7 +103,8 @@ class PostsView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
         placement_id = request.POST.get("placement", "")
         if not (placement_id.isascii() and placement_id.isdigit()):
             raise Http404
-        placement = get_object_or_404(assisted_posts(), pk=int(placement_id))
+        scope = Scope.of(request.user)
+        placement = get_object_or_404(assisted_posts(scope), pk=int(placement_id))
         entered = request.POST.get("post_address", "")
         try:
             address = mark_posted(placement, entered, request.user)
@@ -135,7 +140,7 @@ class OverduePostsPanel(Component):
 def add_overdue_panel(request, panels) -> None:
     if not placement_policy.user_has_permission(request.user, PERMISSION):
         return
-    if posts := overdue_posts():
+    if posts := overdue_posts(Scope.of(request.user)):
         panels.append(OverduePostsPanel(posts))
 
 

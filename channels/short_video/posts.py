@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Outlet, Placement
+from cms.organisations import EVERYTHING, Scope
 from cms.pages import visible_pages
 
 CHANNEL = "short_video"
@@ -117,20 +118,22 @@ def checked_address(platform: str, text: str) -> str:
     return address
 
 
-def assisted_posts() -> QuerySet:
-    """Placements on short-video accounts that are posted by hand."""
+def assisted_posts(scope: Scope = EVERYTHING) -> QuerySet:
+    """Placements on short-video accounts that are posted by hand (of the
+    scope's outlets: a user's organisations')."""
     return Placement.objects.filter(
+        scope.q("outlet__owner"),
         outlet__channel=CHANNEL,
         outlet__delivery=Outlet.Delivery.NONE,
         advisory__isnull=True,
     ).select_related("page", "outlet")
 
 
-def waiting_posts() -> QuerySet:
+def waiting_posts(scope: Scope = EVERYTHING) -> QuerySet:
     """待发布: rendered, downloaded or not, and not yet marked as posted; an
     item withdrawn, unpublished or expired since is not to be posted."""
     return (
-        assisted_posts()
+        assisted_posts(scope)
         .filter(status=Placement.Status.DELIVERED, post_address="")
         .filter(page__in=visible_pages())
         .order_by("scheduled_at", "pk")
@@ -142,10 +145,10 @@ def post_due_by(placement: Placement):
     return placement.scheduled_at + timedelta(hours=hours)
 
 
-def overdue_posts() -> list[Placement]:
+def overdue_posts(scope: Scope = EVERYTHING) -> list[Placement]:
     """Waiting longer after their time than their account allows."""
     now = timezone.now()
-    return [p for p in waiting_posts() if post_due_by(p) < now]
+    return [p for p in waiting_posts(scope) if post_due_by(p) < now]
 
 
 def mark_posted(placement: Placement, text: str, user) -> str:

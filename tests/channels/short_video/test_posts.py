@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.urls import reverse
 from django.utils import timezone
 
 from channels.models import AdvisoryRecipient, Placement
@@ -267,3 +268,27 @@ def test_a_correction_makes_the_waiting_package_again_and_names_it(
     [again] = waiting_posts()
     caption = again.outputs.get(name__endswith=".caption.txt").file.read().decode()
     assert "（已更正）" in caption
+
+
+def test_a_county_sees_neither_the_provinces_posts_nor_their_delay(
+    waiting_post, org_tree, client
+):
+    from tests.organisation_fixtures import staff_of
+
+    overdue_by(waiting_post, 1)
+    url = reverse("short_video_posts:index")
+    client.force_login(staff_of(org_tree["nongan"], name="county"))
+    assert waiting_post.page.title not in client.get(url).content.decode()
+    assert (
+        "短视频超时未发布"
+        not in client.get(reverse("wagtailadmin_home")).content.decode()
+    )
+    marked = client.post(
+        url, {"placement": waiting_post.pk, "post_address": DOUYIN_POST}
+    )
+    assert marked.status_code == 404
+    client.force_login(staff_of(org_tree["province"], name="province"))
+    assert waiting_post.page.title in client.get(url).content.decode()
+    assert (
+        "短视频超时未发布" in client.get(reverse("wagtailadmin_home")).content.decode()
+    )
