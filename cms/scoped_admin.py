@@ -32,6 +32,20 @@ def owner_of(instance) -> Organisation | None:
     )
 
 
+def scope_of(request) -> Scope:
+    """The user's scope, read once per request."""
+    if not hasattr(request, "organisation_scope"):
+        request.organisation_scope = Scope.of(request.user)
+    return request.organisation_scope
+
+
+def visible_rows(request, queryset):
+    """The rows of an owned model in the user's scope (all rows of a model
+    no organisation owns)."""
+    path = owner_path_of(queryset.model)
+    return queryset if path is None else scope_of(request).filter(queryset, path)
+
+
 def default_owner(scope: Scope) -> Organisation | None:
     """A new row's owner when none is chosen: the user's own organisation
     (the highest of them), the root for a superuser, None for a user of
@@ -79,9 +93,7 @@ class ScopedViewMixin:
 
     @property
     def scope(self) -> Scope:
-        if not hasattr(self.request, "organisation_scope"):
-            self.request.organisation_scope = Scope.of(self.request.user)
-        return self.request.organisation_scope
+        return scope_of(self.request)
 
 
 class ScopedFormMixin:

@@ -18,6 +18,8 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.organisations import Scope
+from cms.scoped_admin import limit_choices, scope_of, visible_rows
 from screens import pairing
 from screens.models import EmergencyItem, Screen, ScreenGroup
 from screens.playlist import resolve
@@ -73,6 +75,10 @@ class PairForm(forms.Form):
     location = forms.CharField(label=_("位置"), max_length=200, required=False)
     orientation = forms.ChoiceField(label=_("方向"), choices=Screen.Orientation.choices)
 
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self.fields, scope)
+
     def clean(self):
         data = super().clean()
         if not data.get("screen") and not (data.get("group") and data.get("name")):
@@ -86,6 +92,9 @@ class PairView(AdminPage, FormView):
     page_title = _("配对大屏")
     template_name = "big_screen/admin_pair.html"
     form_class = PairForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "scope": scope_of(self.request)}
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -123,7 +132,8 @@ class ConfirmView(AdminPage, TemplateView):
     index_url_name = ""
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.object = get_object_or_404(self.model, pk=pk)
+        rows = visible_rows(request, self.model.objects.all())
+        self.object = get_object_or_404(rows, pk=pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -192,7 +202,8 @@ class ConfirmationsView(AdminPage, TemplateView):
     template_name = "big_screen/admin_confirmations.html"
 
     def get_context_data(self, pk: int, **kwargs):
-        emergency = get_object_or_404(EmergencyItem, pk=pk)
+        emergencies = visible_rows(self.request, EmergencyItem.objects.all())
+        emergency = get_object_or_404(emergencies, pk=pk)
         rows = confirmation_rows(emergency)
         return super().get_context_data(
             emergency=emergency,
@@ -212,6 +223,10 @@ class PreviewForm(forms.Form):
     )
     day = forms.DateField(label=_("日期"), widget=AdminDateInput)
     at = forms.TimeField(label=_("时间"), widget=AdminTimeInput)
+
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self.fields, scope)
 
 
 def preview_of(screen: Screen, moment: datetime) -> dict:
@@ -247,7 +262,9 @@ class PreviewView(AdminPage, TemplateView):
     def get_context_data(self, **kwargs):
         now = timezone.localtime()
         initial = {"day": now.date().isoformat(), "at": now.strftime("%H:%M")}
-        form = PreviewForm(self.form_data(initial), initial=initial)
+        form = PreviewForm(
+            self.form_data(initial), initial=initial, scope=scope_of(self.request)
+        )
         context = super().get_context_data(form=form, **kwargs)
         if form.is_valid():
             moment = local_moment(form.cleaned_data["day"], form.cleaned_data["at"])

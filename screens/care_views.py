@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from cms.file_views import file_response
+from cms.scoped_admin import scope_of, visible_rows
 from screens import commands
 from screens.admin_views import AdminPage, screen_policy
 from screens.models import Screen, ScreenCommand, ScreenGroup
@@ -119,7 +120,8 @@ class ScreenCareView(CarePage):
     page_title = gettext_lazy("远程运维")
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.screen = get_object_or_404(Screen.objects.select_related("group"), pk=pk)
+        screens = visible_rows(request, Screen.objects.select_related("group"))
+        self.screen = get_object_or_404(screens, pk=pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -138,7 +140,9 @@ class GroupCareView(CarePage):
     page_title = gettext_lazy("分组远程运维")
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.group = get_object_or_404(ScreenGroup, pk=pk)
+        self.group = get_object_or_404(
+            visible_rows(request, ScreenGroup.objects.all()), pk=pk
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -163,5 +167,7 @@ def screenshot(request, pk: int):
     """A screenshot, to staff who may see screens only."""
     if not screen_policy.user_has_any_permission(request.user, SEE):
         raise PermissionDenied
-    command = get_object_or_404(ScreenCommand.objects.exclude(screenshot=""), pk=pk)
+    shots = ScreenCommand.objects.exclude(screenshot="")
+    mine = scope_of(request).filter(shots, "screen__group__owner")
+    command = get_object_or_404(mine, pk=pk)
     return file_response(request, command.screenshot.name, "image/jpeg")

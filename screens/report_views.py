@@ -25,6 +25,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from cms.reporting.charts import Category, Chart, Layout, Scale, Series, column_chart
 from cms.reporting.export import ExportView
 from cms.reporting.sheets import Sheet, percent_text
+from cms.scoped_admin import visible_rows
 from screens.minutes import Minutes, Period, period_of
 from screens.models import Screen, ScreenGroup
 from screens.report_plays import PlayLine, campaign_lines, item_lines
@@ -66,12 +67,19 @@ def requested_period(request) -> Period:
 
 
 def requested_scope(request) -> ScreenGroup | None:
+    """The group the report covers (?group=): one of the user's
+    organisations' groups; without one, every screen when every group is
+    theirs, else their first group in tree order."""
+    groups = visible_rows(request, ScreenGroup.objects.order_by("path"))
     pk = request.GET.get("group", "")
-    if not pk:
-        return None
-    if not pk.isdigit():
+    if pk and not pk.isdigit():
         raise Http404
-    group = ScreenGroup.objects.filter(pk=pk).first()
+    if pk:
+        group = groups.filter(pk=pk).first()
+    elif not ScreenGroup.objects.exclude(pk__in=groups.values("pk")).exists():
+        return None  # every group is the user's: every screen
+    else:
+        group = groups.first()
     if group is None:
         raise Http404
     return group

@@ -37,7 +37,7 @@ from screens.models import PlaylistItem, ScreenGroup
 from tiers.forms import EvidenceForm, PlaylistForm, PushForm
 from tiers.models import PackageTask, ResourcePackage
 from tiers.push import push, recipients
-from tiers.receipts import receipts, records_of, with_receipts
+from tiers.receipts import attach_receipts, receipts, records_of
 from tiers.report import receipts_chart, receipts_sheets
 
 package_policy = ModelPermissionPolicy(ResourcePackage)
@@ -215,16 +215,21 @@ class ReceiptsExportView(ReportRoot, PackagePage, ExportView):
 # Tasks -------------------------------------------------------------------------
 
 
-def task_state(task: PackageTask, now) -> str:
-    if task.landed_at:
-        return _("已落地")
-    if task.taken_up_at:
-        return _("已采用")
+def acknowledgement_state(task: PackageTask, now) -> str:
     if task.acknowledged_at:
         return _("已签收")
     if now > task.acknowledge_by:
         return _("逾期未签收")
     return _("待签收")
+
+
+def task_state(task: PackageTask, now) -> str:
+    """Of a task with its receipts (tiers.receipts.attach_receipts)."""
+    if task.landed_at:
+        return _("已落地")
+    if task.taken_up_at:
+        return _("已采用")
+    return acknowledgement_state(task, now)
 
 
 class TaskListView(AdminPage, TemplateView):
@@ -236,12 +241,12 @@ class TaskListView(AdminPage, TemplateView):
     def get_context_data(self, **kwargs):
         now = timezone.now()
         tasks = (
-            with_receipts(self.scope.filter(PackageTask.objects.all(), "organisation"))
-            .select_related("package__owner")
+            self.scope.filter(PackageTask.objects.all(), "organisation")
+            .select_related("package__owner", "organisation")
             .order_by("-pushed_at", "organisation__path")[:SHOWN_TASKS]
         )
         return super().get_context_data(
-            rows=[(task, task_state(task, now)) for task in tasks],
+            rows=[(task, acknowledgement_state(task, now)) for task in tasks],
             now=now,
             **kwargs,
         )
@@ -293,7 +298,8 @@ class TaskView(AdminPage, TemplateView):
         return self.scope.filter(area).order_by("path")
 
     def get_context_data(self, **kwargs):
-        task = with_receipts(PackageTask.objects.filter(pk=self.task.pk)).get()
+        task = self.task
+        attach_receipts(task.package, [task])
         placements, entries, plays = records_of(task)
         items = self.task.package.items.filter(page__in=visible_pages()).select_related(
             "page"

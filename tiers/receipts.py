@@ -7,45 +7,29 @@ keeps, never typed in:
 - 落地: the first of those placements delivered, the first play of an item by
   a screen of the organisation or one below it, or the first evidence
   recorded by hand.
-Each is one correlated subquery, so a package's tasks are read in one query
-however many there are."""
+
+A package's receipts are read in five queries however many organisations
+there are: its tasks, then for each kind of record the first time per
+owning organisation after each push (one column per distinct push time:
+a package is pushed once or a few times), grouped in the database. Each
+organisation's first time is then carried up to its ancestors in Python,
+along its path."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from channels.models import Placement
 from cms.organisations import Organisation
 from screens.models import PlaylistItem, PlayRecord
-from tiers.models import LandingEvidence, PackageItem, PackageTask
+from tiers.models import LandingEvidence, PackageTask, ResourcePackage
 
-IN_AREA = OuterRef("organisation__path")
-SINCE_PUSH = OuterRef("pushed_at")
-
-
-def package_pages():
-    return PackageItem.objects.filter(package=OuterRef(OuterRef("package"))).values(
-        "page"
-    )
+DELIVERED = Placement.Status.DELIVERED
 
 
-def first(queryset: QuerySet, moment: str) -> Subquery:
-    return Subquery(
-        queryset.order_by(moment).values(moment)[:1], output_field=DateTimeField()
-    )
-
-
-def earliest(*moments) -> Least:
-    """The earliest of moments that may be NULL (SQLite's MIN() of a NULL is
-    NULL; PostgreSQL's LEAST skips it): NULL only when all are."""
-    rotations = [moments[i:] + moments[:i] for i in range(len(moments))]
-    return Least(*(Coalesce(*rotation) for rotation in rotations))
-
-
-def placements(pages, area, since) -> QuerySet[Placement]:
+def placements(pages, area: str, since: datetime) -> QuerySet[Placement]:
     """Placements of the pages on outlets in the area (an organisation's
     path: itself and those below) made since the push."""
     return Placement.objects.filter(
@@ -53,13 +37,13 @@ def placements(pages, area, since) -> QuerySet[Placement]:
     ).exclude(status=Placement.Status.CANCELLED)
 
 
-def playlist_entries(pages, area, since) -> QuerySet[PlaylistItem]:
+def playlist_entries(pages, area: str, since: datetime) -> QuerySet[PlaylistItem]:
     return PlaylistItem.objects.filter(
         page__in=pages, group__owner__path__startswith=area, added_at__gte=since
     )
 
 
-def plays(pages, area, since) -> QuerySet[PlayRecord]:
+def plays(pages, area: str, since: datetime) -> QuerySet[PlayRecord]:
     return PlayRecord.objects.filter(
         page__in=pages,
         screen__group__owner__path__startswith=area,
@@ -74,22 +58,97 @@ def records_of(task: PackageTask) -> tuple[QuerySet, QuerySet, QuerySet]:
     return placements(*where), playlist_entries(*where), plays(*where)
 
 
-def with_receipts(tasks: QuerySet[PackageTask]) -> QuerySet[PackageTask]:
-    """Each task annotated with taken_up_at and landed_at (None when not)."""
-    where = (package_pages(), IN_AREA, SINCE_PUSH)
-    delivered = placements(*where).filter(status=Placement.Status.DELIVERED)
-    evidence = LandingEvidence.objects.filter(task=OuterRef("pk"))
-    return tasks.select_related("organisation", "package").annotate(
-        taken_up_at=earliest(
-            first(placements(*where), "created_at"),
-            first(playlist_entries(*where), "added_at"),
-        ),
-        landed_at=earliest(
-            first(delivered, "delivered_at"),
-            first(plays(*where), "started_at"),
-            first(evidence, "recorded_at"),
-        ),
+def earliest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return min(present) if present else None
+
+
+class FirstTimes:
+    """The first time of a kind of record in each organisation's branch,
+    after each push time: {(path, push index): time}."""
+
+    def __init__(self) -> None:
+        self.times: dict[tuple[str, int], datetime] = {}
+
+    def add_rows(self, rows, columns: str) -> None:
+        """Rows of {"owner_path", "<columns>0", "<columns>1", …}: each time
+        counts for the owner and every organisation above it."""
+        for row in rows:
+            lineage = lineage_paths(row["owner_path"])
+            for key, moment in row.items():
+                if not key.startswith(columns) or moment is None:
+                    continue
+                push = int(key.removeprefix(columns))
+                for path in lineage:
+                    found = self.times.get((path, push))
+                    self.times[(path, push)] = earliest(found, moment)
+
+    def of(self, path: str, push: int) -> datetime | None:
+        return self.times.get((path, push))
+
+
+def lineage_paths(path: str) -> list[str]:
+    """ "/1/5/12/" → ["/1/", "/1/5/", "/1/5/12/"]."""
+    steps = path.strip("/").split("/")
+    return ["/" + "/".join(steps[: n + 1]) + "/" for n in range(len(steps))]
+
+
+def after_each(
+    pushes: list[datetime], column: str, name: str, condition: Q | None = None
+) -> dict:
+    """Min(column) among the rows (meeting the condition) at or after each
+    push: name0, name1, …"""
+    condition = condition or Q()
+    return {
+        f"{name}{n}": Min(column, filter=condition & Q(**{f"{column}__gte": pushed}))
+        for n, pushed in enumerate(pushes)
+    }
+
+
+def attach_receipts(package: ResourcePackage, tasks: list[PackageTask]) -> None:
+    """Sets taken_up_at and landed_at (None when not yet) on the package's
+    tasks: four queries."""
+    pushes = sorted({task.pushed_at for task in tasks})
+    if not pushes:
+        return
+    pages, since = package.items.values("page"), pushes[0]
+    taken, landed = FirstTimes(), FirstTimes()
+    placed = (
+        placements(pages, "/", since)
+        .values(owner_path=F("outlet__owner__path"))
+        .annotate(
+            **after_each(pushes, "created_at", "taken"),
+            **after_each(pushes, "delivered_at", "landed", Q(status=DELIVERED)),
+        )
+        .order_by()
     )
+    taken.add_rows(placed, "taken")
+    landed.add_rows(placed, "landed")
+    entries = (
+        playlist_entries(pages, "/", since)
+        .values(owner_path=F("group__owner__path"))
+        .annotate(**after_each(pushes, "added_at", "taken"))
+        .order_by()
+    )
+    taken.add_rows(entries, "taken")
+    played = (
+        plays(pages, "/", since)
+        .values(owner_path=F("screen__group__owner__path"))
+        .annotate(**after_each(pushes, "started_at", "landed"))
+        .order_by()
+    )
+    landed.add_rows(played, "landed")
+    evidence = dict(
+        LandingEvidence.objects.filter(task__package=package)
+        .values("task")
+        .annotate(first=Min("recorded_at"))
+        .values_list("task", "first")
+        .order_by()
+    )
+    for task in tasks:
+        push, path = pushes.index(task.pushed_at), task.organisation.path
+        task.taken_up_at = taken.of(path, push)
+        task.landed_at = earliest(landed.of(path, push), evidence.get(task.pk))
 
 
 def land_by(ends_on) -> datetime:
@@ -163,13 +222,14 @@ class Receipts:
 
 def receipts(package, under: Organisation, now: datetime | None = None) -> Receipts:
     """The package's tasks in `under`'s branch (itself included), by tier
-    and by the organisations directly under it. Two queries."""
+    and by the organisations directly under it: six queries."""
     now = now or timezone.now()
     tasks = list(
-        with_receipts(
-            package.tasks.filter(organisation__path__startswith=under.path)
-        ).order_by("organisation__path")
+        package.tasks.filter(organisation__path__startswith=under.path)
+        .select_related("organisation", "package")
+        .order_by("organisation__path")
     )
+    attach_receipts(package, tasks)
     children = Organisation.objects.filter(parent=under).order_by("path")
     branches = {child.path: Branch(child) for child in children}
     by_tier: dict[int, Tally] = {}
