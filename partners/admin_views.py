@@ -22,6 +22,7 @@ from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from cms.public_address import public_url
+from cms.scoped_admin import visible_rows
 from partners.models import ApiKey, Partner
 from partners.pull_log import flush_pull_logs
 from partners.serializers import ADDRESS_FORMATS
@@ -211,7 +212,8 @@ class UsageView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView)
     template_name = "partners/usage.html"
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.partner = get_object_or_404(Partner, pk=pk)
+        partners = visible_rows(request, Partner.objects.all())
+        self.partner = get_object_or_404(partners, pk=pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):

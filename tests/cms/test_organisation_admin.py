@@ -135,6 +135,12 @@ def test_another_countys_row_is_not_found_by_its_address(
     assert type(other).objects.filter(pk=other.pk).exists()
 
 
+def test_another_countys_partner_usage_is_not_found(county_client, owned):
+    usage = lambda partner: reverse("partners:pulls", args=[partner.pk])  # noqa: E731
+    assert county_client.get(usage(owned["dehui"]["partner"])).status_code == 404
+    assert county_client.get(usage(owned["helong"]["partner"])).status_code == 200
+
+
 def test_a_new_rows_owner_is_chosen_among_its_own_organisations(
     county_client, org_tree, owned
 ):
