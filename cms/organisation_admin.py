@@ -16,10 +16,13 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.models import DeleteView
+from wagtail.admin.views.generic.models import DeleteView, EditView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.models import Page
 
+from cms.organisation_rights import Holdings, sync_rights
 from cms.organisations import Organisation
+from cms.pages import ColumnPage, ContentIndexPage, HomePage
 from cms.scoped_admin import ScopedViewSetMixin
 from cms.tree_admin import AddBelowView, TreeIndexView
 
@@ -52,7 +55,12 @@ class OrganisationDeleteView(DeleteView):
                 % {"name": self.object.name, "holders": held_by},
             )
             return redirect(self.index_url_name)
+        self.held_before = Holdings.of(self.object)
         return super().dispatch(request, *args, **kwargs)
+
+    def delete_action(self):
+        super().delete_action()
+        sync_rights(self.held_before)
 
 
 class OrganisationIndexView(TreeIndexView):
@@ -64,6 +72,46 @@ class OrganisationIndexView(TreeIndexView):
                 MenuItem(_("添加下级单位"), url, icon_name="plus", priority=11)
             )
         return buttons
+
+
+SECTION_TYPES = (HomePage, ContentIndexPage, ColumnPage)
+
+
+def organisation_form(form_class):
+    """Sections are chosen among the site's sections and columns."""
+
+    class OrganisationForm(form_class):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            if "sections" in self.fields:
+                self.fields["sections"].queryset = Page.objects.type(
+                    *SECTION_TYPES
+                ).order_by("path")
+
+    return OrganisationForm
+
+
+class RightsSyncMixin:
+    """Wagtail's page and collection rights follow each saved change
+    (cms.organisation_rights)."""
+
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        self.held_before = Holdings.of(instance)
+        return instance
+
+    def save_instance(self):
+        instance = super().save_instance()
+        sync_rights(getattr(self, "held_before", Holdings()))
+        return instance
+
+
+class OrganisationEditView(RightsSyncMixin, EditView):
+    pass
+
+
+class OrganisationAddView(RightsSyncMixin, AddBelowView):
+    pass
 
 
 def staff_groups(organisation: Organisation) -> str:
@@ -78,7 +126,6 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = gettext_lazy("单位")
     add_to_settings_menu = True
     index_view_class = OrganisationIndexView
-    add_view_class = AddBelowView
     delete_view_class = OrganisationDeleteView
     copy_view_enabled = False
     ordering = ["path"]
@@ -103,4 +150,13 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
             ]
         ),
         FieldPanel("staff_groups", widget=forms.CheckboxSelectMultiple),
+        FieldPanel(
+            "sections", widget=forms.CheckboxSelectMultiple, permission="superuser"
+        ),
+        FieldPanel("collection", permission="superuser"),
     ]
+    edit_view_class = OrganisationEditView
+    add_view_class = OrganisationAddView
+
+    def get_form_class(self, for_update=False):
+        return organisation_form(super().get_form_class(for_update))

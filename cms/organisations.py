@@ -41,6 +41,26 @@ class Organisation(TierTree):
         help_text=_("这些用户组的成员在本单位及其下级单位的范围内工作"),
     )
 
+    sections = models.ManyToManyField(
+        "wagtailcore.Page",
+        verbose_name=_("本单位栏目"),
+        blank=True,
+        related_name="organisations",
+        help_text=_(
+            "本单位及上级单位的人员可以在这些页面下撰写和修改内容"
+            "（发布仍须通过科学审核）"
+        ),
+    )
+    collection = models.ForeignKey(
+        "wagtailcore.Collection",
+        verbose_name=_("本单位素材库"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("本单位及上级单位的人员可以在这里上传、修改和选用图片、文档和媒体"),
+    )
+
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")

@@ -10,9 +10,11 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
+from wagtail.models import Collection
 
+from cms.organisation_rights import sync_rights
 from cms.organisations import ROOT_NAME, Organisation, root_organisation
-from cms.pages import visible_pages
+from cms.pages import ContentIndexPage, HomePage, visible_pages
 from cms.snippets import Campaign
 from screens.models import PlaylistItem, PlayRecord, Screen, ScreenGroup
 from tiers.models import LandingEvidence, PackageItem, ResourcePackage
@@ -96,6 +98,31 @@ def county_staff(county: Organisation) -> bool:
         user.save(update_fields=["password"])
         user.groups.add(group)
     return new
+
+
+COUNTY_SECTION = ("农安县科普", "nongan")
+COUNTY_SHELF = "农安县科协素材"
+
+
+def county_space(county: Organisation) -> bool:
+    """The county's own section of the site and collection; the rights
+    follow (cms.organisation_rights)."""
+    if county.sections.exists():
+        return False
+    home = HomePage.objects.order_by("path").first()
+    if home is None:
+        return False
+    title, slug = COUNTY_SECTION
+    section = home.get_children().filter(slug=slug).first() or home.add_child(
+        instance=ContentIndexPage(title=title, slug=slug)
+    )
+    county.sections.add(section)
+    root = Collection.get_first_root_node()
+    shelf = root.get_children().filter(name=COUNTY_SHELF).first()
+    county.collection = shelf or root.add_child(name=COUNTY_SHELF)
+    county.save()
+    sync_rights()
+    return True
 
 
 def package_pages():
@@ -186,8 +213,9 @@ def record_receipts(package, found, pages) -> None:
 def load_tiers() -> str:
     found, created = load_organisations()
     staff = county_staff(found["农安县科协"])
+    space = county_space(found["农安县科协"])
     package = load_package(found)
     return (
         f"tiers: organisations created {created}, county editor created {int(staff)}, "
-        f"package pushed {int(package)}"
+        f"county section made {int(space)}, package pushed {int(package)}"
     )
