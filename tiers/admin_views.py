@@ -86,8 +86,11 @@ class PackagePage(AdminPage):
     permission_policy = package_policy
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.package = get_object_or_404(ResourcePackage, pk=pk)
+        self.package = get_object_or_404(self.packages(), pk=pk)
         return super().dispatch(request, *args, **kwargs)
+
+    def packages(self):
+        return ResourcePackage.objects.select_related("owner")
 
     def get_page_subtitle(self):
         return self.package.title
@@ -97,14 +100,11 @@ class PushView(PackagePage, FormView):
     permission_required = "change"
     page_title = gettext_lazy("推送资源包")
     template_name = "tiers/push.html"
-
     form_class = PushForm
 
-    def dispatch(self, request, *args, pk: int, **kwargs):
-        package = get_object_or_404(ResourcePackage, pk=pk)
-        if not self.scope.covers(package.owner):
-            raise Http404
-        return super().dispatch(request, *args, pk=pk, **kwargs)
+    def packages(self):
+        """Only the sender's branch pushes its packages."""
+        return self.scope.filter(super().packages())
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sender": self.package.owner}
