@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.apps import apps
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.http import HttpResponseNotFound
 from django.templatetags.static import static
 from django.utils import timezone
@@ -10,6 +12,7 @@ from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.models import Revision
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -66,17 +69,34 @@ class UpcomingPublicationsPanel(Component):
     template_name = "cms/admin/upcoming_publications.html"
     order = 50
 
+    def __init__(self, user) -> None:
+        self.user = user
+
     def get_context_data(self, parent_context):
         now = timezone.now()
         revisions = (
             Revision.page_revisions.filter(
                 approved_go_live_at__gte=now,
                 approved_go_live_at__lte=now + timedelta(days=UPCOMING_DAYS),
+                object_id__in=page_ids_as_text(pages_of(self.user)),
             )
             .select_related("user")
             .order_by("approved_go_live_at")
         )
         return {"revisions": revisions, "days": UPCOMING_DAYS}
+
+
+def pages_of(user):
+    """The pages the user has any right on (Wagtail's page permissions: an
+    organisation's sections, cms.organisation_rights)."""
+    return PagePermissionPolicy().instances_user_has_any_permission_for(
+        user, ["add", "change", "publish"]
+    )
+
+
+def page_ids_as_text(pages):
+    """A subquery of the pages' ids as Revision.object_id holds them (text)."""
+    return pages.annotate(id_text=Cast("pk", CharField())).values("id_text")
 
 
 @hooks.register("insert_global_admin_css")
@@ -86,7 +106,7 @@ def admin_css() -> str:
 
 @hooks.register("construct_homepage_panels")
 def add_upcoming_publications_panel(request, panels):
-    panels.append(UpcomingPublicationsPanel())
+    panels.append(UpcomingPublicationsPanel(request.user))
 
 
 def page_class_in_menu(request, context) -> type | None:

@@ -26,6 +26,31 @@ def test_dashboard_lists_approved_items_going_live_within_a_week(
     assert "已经上线的文章" not in panel
 
 
+def test_a_county_editor_sees_only_what_goes_live_in_its_own_section(
+    client, make_article, home, org_tree
+):
+    from cms.organisation_rights import sync_rights
+    from cms.pages import ContentIndexPage
+    from tests.organisation_fixtures import staff_of
+
+    soon = timezone.now() + timedelta(days=3)
+    section = home.add_child(
+        instance=ContentIndexPage(title="农安县科普", slug="nongan")
+    )
+    org_tree["nongan"].sections.add(section)
+    county = staff_of(org_tree["nongan"], name="county")
+    sync_rights()
+    make_article(title="省里下周的文章", go_live_at=soon)
+    ours = make_article(title="县里下周的文章", slug="county-soon", go_live_at=soon)
+    ours.move(section, pos="last-child")
+
+    client.force_login(county)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    panel = html[html.index("即将发布") :]
+    assert "县里下周的文章" in panel
+    assert "省里下周的文章" not in panel
+
+
 def test_dashboard_says_when_nothing_is_scheduled(admin_client, db):
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert "未来 7 天内没有已排期的内容" in html
