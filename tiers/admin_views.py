@@ -192,8 +192,11 @@ class ReceiptsView(ReportRoot, PackagePage, TemplateView):
                 (Organisation.Tier(tier).label, tally)
                 for tier, tally in report.by_tier.items()
             ],
-            lineage=Organisation.objects.filter(
-                pk__in=under.lineage_ids, path__startswith=self.package.owner.path
+            lineage=self.scope.filter(
+                Organisation.objects.filter(
+                    pk__in=under.lineage_ids, path__startswith=self.package.owner.path
+                ),
+                owner="",
             ).order_by("path"),
             chart=receipts_chart(report),
             now=timezone.now(),

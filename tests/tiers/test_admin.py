@@ -226,6 +226,8 @@ def test_a_county_reads_only_its_own_branch_of_the_receipts(client, pushed, org_
     url = reverse("packages:receipts", args=[pushed.pk])
     body = client.get(url).content.decode()
     assert "合隆镇" in body and "德惠市科协" not in body
+    # No way up the tree from the county's own branch.
+    assert f"?under={org_tree['changchun'].pk}" not in body
     other = client.get(url, {"under": org_tree["dehui"].pk})
     assert other.status_code == 404
     export = client.get(
