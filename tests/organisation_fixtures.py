@@ -66,6 +66,14 @@ def org_tree(db) -> dict[str, Organisation]:
     }
 
 
+def join_root_organisation(user: User) -> None:
+    """Make the user staff of the root organisation (本级单位), as every
+    group that existed before organisations is: they see everything."""
+    group, _ = Group.objects.get_or_create(name="本级单位人员")
+    root_organisation().staff_groups.add(group)
+    user.groups.add(group)
+
+
 def staff_of(*organisations: Organisation, name: str = "staff") -> User:
     """A user in one staff group per organisation, each group allowed
     STAFF_PERMISSIONS."""

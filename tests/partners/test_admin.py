@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import ApiKey, Partner, PullLog, hash_key
+from tests.organisation_fixtures import join_root_organisation
 
 
 def test_partners_are_created_and_listed_in_the_menu(admin_client):
@@ -204,6 +205,7 @@ def test_partner_admin_needs_the_partner_permissions(
 ):
     user = django_user_model.objects.create_user("bianji", password="pw")
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    join_root_organisation(user)
     client.force_login(user)
     for url in (
         reverse("partners:index"),

@@ -15,6 +15,7 @@ from PIL import Image
 
 from screens import commands, pairing
 from screens.models import Screen, ScreenCommand
+from tests.organisation_fixtures import join_root_organisation
 
 ADMIN = "/admin/big-screen"
 
@@ -28,10 +29,12 @@ def admin_client(client, db):
 
 @pytest.fixture
 def staff_client(db):
-    """A client for a staff member with these screen permissions only."""
+    """A client for a staff member (of the root organisation) with these
+    screen permissions only."""
 
     def make(*codenames: str) -> Client:
         user = User.objects.create_user(f"staff-{User.objects.count()}", password="pw")
+        join_root_organisation(user)
         for codename in ("access_admin", *codenames):
             user.user_permissions.add(Permission.objects.get(codename=codename))
         client = Client()

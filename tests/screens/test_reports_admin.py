@@ -232,17 +232,13 @@ def test_users_without_a_permission_on_screens_are_refused(client, db):
 
 
 def test_users_who_may_view_screens_read_the_dashboard(client, monday):
-    from django.contrib.auth.models import Group
-
-    from cms.organisations import root_organisation
+    from tests.organisation_fixtures import join_root_organisation
 
     user = admin_user("view_screen")
     client.force_login(user)
     # Of no organisation: no screens of theirs to report on.
     assert client.get(URL + DAY_QUERY).status_code == 404
-    staff = Group.objects.create(name="本级人员")
-    root_organisation().staff_groups.add(staff)
-    user.groups.add(staff)
+    join_root_organisation(user)
     assert client.get(URL + DAY_QUERY).status_code == 200
     assert URL in client.get("/admin/").content.decode()
 
