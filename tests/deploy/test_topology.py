@@ -85,7 +85,10 @@ class Deployment:
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=120,
+            # A guard against a hang, not a speed target: every migration on
+            # PostgreSQL while the other suite shares the machine took over
+            # 120 s once.
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr
         return result.stdout
