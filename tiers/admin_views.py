@@ -32,7 +32,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from cms.organisations import Organisation, Scope, own_organisations
 from cms.pages import visible_pages
 from cms.reporting.export import ExportView
-from cms.scoped_admin import ScopedViewSetMixin
+from cms.scoped_admin import ScopedViewSetMixin, scope_of
 from screens.models import PlaylistItem, ScreenGroup
 from tiers.forms import EvidenceForm, PlaylistForm, PushForm
 from tiers.models import PackageTask, ResourcePackage
@@ -52,9 +52,9 @@ class AdminPage(WagtailAdminTemplateMixin, PermissionCheckedMixin):
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
-    @cached_property
+    @property
     def scope(self) -> Scope:
-        return Scope.of(self.request.user)
+        return scope_of(self.request)
 
 
 # Packages ----------------------------------------------------------------------
