@@ -59,6 +59,11 @@ class Outlet(models.Model):
     )
     delivery_secret = models.CharField(_("签名密钥/密码"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    accepts_urgent = models.BooleanField(
+        _("接受应急插播"),
+        default=False,
+        help_text=_("发布应急科普时，立即在此渠道安排一次刊播（电台插播、报纸快讯）"),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("organisation")]),
@@ -82,6 +87,7 @@ class Outlet(models.Model):
             ],
             heading=_("交付"),
         ),
+        FieldPanel("accepts_urgent"),
         FieldPanel("active"),
     ]
 
@@ -194,6 +200,16 @@ class Placement(models.Model):
         on_delete=models.CASCADE,
         related_name="placements",
         help_text=_("设置时，这次排期刊播的是该内容的更正启事或撤稿启事"),
+    )
+    alert = models.ForeignKey(
+        "cms.SiteAlert",
+        verbose_name=_("应急通知"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="placements",
+        editable=False,
+        help_text=_("设置时，这是应急科普的插播"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cms.advisories import Advisory  # noqa: F401
+from cms.alerts import AlertNotice, SiteAlert  # noqa: F401
 from cms.files import ApprovedFile, FileSnapshot  # noqa: F401
 from cms.organisations import Organisation  # noqa: F401
 from cms.page_cache import PageCacheGeneration  # noqa: F401

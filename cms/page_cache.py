@@ -43,12 +43,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page, Revision
 
+from cms.alerts import SiteAlert
 from cms.frontend_purge import purge_everything
 from cms.generations import (
     Fingerprint,
     Generation,
     RecentFingerprint,
     earliest,
+    latest,
     page_fingerprint,
 )
 from cms.http import conditional
@@ -75,9 +77,14 @@ class PageCacheGeneration(Generation):
 
 PAGES_FINGERPRINT = page_fingerprint(
     PageCacheGeneration,
+    # an alert's banner appears and leaves on time (cms.alerts)
+    latest(SiteAlert, "starts_at", "starts_at <= %(now)s"),
+    latest(SiteAlert, "ends_at", "ends_at <= %(now)s"),
     upcoming=(
         earliest(Page, "expire_at", "live AND expire_at > %(now)s"),
         earliest(Revision, "approved_go_live_at", "approved_go_live_at > %(now)s"),
+        earliest(SiteAlert, "starts_at", "starts_at > %(now)s"),
+        earliest(SiteAlert, "ends_at", "ends_at > %(now)s"),
     ),
 )
 current_fingerprint = RecentFingerprint(
@@ -210,6 +217,7 @@ def connect_signals() -> None:
             Campaign,
             Expert,
             Advisory,
+            SiteAlert,
             Site,
             get_image_model(),
             get_media_model(),

@@ -3,7 +3,10 @@ cities and four counties, the sites of the screen tree under 农安县科协, a
 county editor (kepu_county, 农安县科协), and 防灾减灾日资源包 pushed last week
 to every county and site with a mix of receipts — acknowledged and proven
 by plays, acknowledged late and proven by hand, acknowledged only, and
-overdue. Idempotent: an installation whose root was renamed keeps its name."""
+overdue; and 应急科普 issued by the province three days ago for six hours
+(a typhoon warning), with the screens' confirmations, one urgent radio
+break-in and the organisations' acknowledgements, some late and one missed.
+Idempotent: an installation whose root was renamed keeps its name."""
 
 from datetime import timedelta
 
@@ -12,11 +15,21 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from wagtail.models import Collection
 
+from channels.models import Outlet, Placement
+from cms.alerts import SiteAlert
 from cms.organisation_rights import sync_rights
 from cms.organisations import ROOT_NAME, Organisation, root_organisation
 from cms.pages import ContentIndexPage, HomePage, visible_pages
 from cms.snippets import Campaign
-from screens.models import PlaylistItem, PlayRecord, Screen, ScreenGroup
+from screens.models import (
+    EmergencyConfirmation,
+    EmergencyItem,
+    PlaylistItem,
+    PlayRecord,
+    Screen,
+    ScreenGroup,
+)
+from tiers.emergency import EmergencyOrder, launch
 from tiers.models import LandingEvidence, PackageItem, ResourcePackage
 from tiers.push import push, recipients
 
@@ -59,6 +72,19 @@ COUNTY_PERMISSIONS = [
     ),
 ]
 PACKAGE = "防灾减灾日资源包"
+EMERGENCY = "台风橙色预警：今夜起减少外出"
+EMERGENCY_ITEM = "台风来临前，家里要做好哪几件事"
+# minutes after the push each organisation acknowledged (德惠 never did)
+EMERGENCY_ACKNOWLEDGED = {
+    "长春市科协": 4,
+    "农安县科协": 9,
+    "农安火车站": 12,
+    "合隆镇": 17,
+    "兴华社区": 26,
+    "松原市科协": 6,
+    "前郭县科协": 41,
+    "乾安县科协": 23,
+}
 
 
 def load_organisations() -> tuple[dict[str, Organisation], int]:
@@ -210,12 +236,76 @@ def record_receipts(package, found, pages) -> None:
     )
 
 
+def load_emergency(found: dict[str, Organisation]) -> bool:
+    """Issued through tiers.emergency as an editor would, then moved three
+    days back with what followed it."""
+    if SiteAlert.objects.filter(title=EMERGENCY).exists():
+        return False
+    page = visible_pages().filter(title=EMERGENCY_ITEM).first()
+    radio = Outlet.objects.filter(channel="radio", active=True).order_by("pk").first()
+    if page is None:
+        return False
+    if radio is not None:
+        Outlet.objects.filter(pk=radio.pk).update(accepts_urgent=True)
+    package, _result = launch(
+        EmergencyOrder(
+            sender=found[PROVINCE],
+            page=page,
+            title=EMERGENCY,
+            message="受台风影响，今夜至明天有大风和暴雨。请减少外出，远离河道和广告牌。",
+            hours=6,
+            acknowledge_within=ResourcePackage.Window.HALF_HOUR,
+            user=None,
+        )
+    )
+    move_emergency_back(package, timedelta(days=3))
+    return True
+
+
+def move_emergency_back(package: ResourcePackage, by: timedelta) -> None:
+    alert = package.alert
+    start = alert.starts_at - by
+    SiteAlert.objects.filter(pk=alert.pk).update(
+        starts_at=start, ends_at=alert.ends_at - by
+    )
+    ResourcePackage.objects.filter(pk=package.pk).update(
+        starts_on=timezone.localdate(start), ends_on=timezone.localdate(start)
+    )
+    for task in package.tasks.select_related("organisation"):
+        task.pushed_at = start
+        task.acknowledge_by = start + package.acknowledge_window
+        minutes = EMERGENCY_ACKNOWLEDGED.get(task.organisation.name)
+        if minutes is None:
+            task.reminded_at = task.escalated_at = task.acknowledge_by
+        else:
+            task.acknowledged_at = start + timedelta(minutes=minutes)
+        task.save()
+    takeovers = EmergencyItem.objects.filter(alert=alert).select_related("group")
+    takeovers.update(starts_at=start, ends_at=alert.ends_at - by)
+    screens = Screen.objects.filter(revoked_at=None).select_related("group")
+    for n, screen in enumerate(screens.order_by("pk")[1:]):  # one never showed it
+        for takeover in takeovers:
+            if screen.group.path.startswith(takeover.group.path):
+                EmergencyConfirmation.objects.get_or_create(
+                    emergency=takeover,
+                    screen=screen,
+                    defaults={"confirmed_at": start + timedelta(seconds=40 + 25 * n)},
+                )
+    Placement.objects.filter(alert=alert).update(
+        scheduled_at=start,
+        status=Placement.Status.DELIVERED,
+        delivered_at=start + timedelta(minutes=3),
+    )
+
+
 def load_tiers() -> str:
     found, created = load_organisations()
     staff = county_staff(found["农安县科协"])
     space = county_space(found["农安县科协"])
     package = load_package(found)
+    emergency = load_emergency(found)
     return (
         f"tiers: organisations created {created}, county editor created {int(staff)}, "
-        f"county section made {int(space)}, package pushed {int(package)}"
+        f"county section made {int(space)}, package pushed {int(package)}, "
+        f"emergency issued {int(emergency)}"
     )

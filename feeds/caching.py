@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from channels.models import Placement
 from cms.advisories import Advisory
+from cms.alerts import SiteAlert
 from cms.generations import (
     Fingerprint,
     RecentFingerprint,
@@ -43,6 +44,9 @@ FEEDS_FINGERPRINT = page_fingerprint(
     FeedGeneration,
     latest(Placement, "scheduled_at", "scheduled_at <= %(now)s"),
     latest(FeedDefinition, "updated_at"),
+    # an alert's item enters every feed, and leaves, on time (cms.alerts)
+    latest(SiteAlert, "starts_at", "starts_at <= %(now)s"),
+    latest(SiteAlert, "ends_at", "ends_at <= %(now)s"),
 )
 current_fingerprint = RecentFingerprint(
     FEEDS_FINGERPRINT, max_age=lambda: settings.FEEDS_FINGERPRINT_SECONDS
@@ -123,6 +127,7 @@ def connect_signals() -> None:
         [
             Placement,
             Advisory,
+            SiteAlert,
             FeedDefinition,
             get_media_model(),
             get_image_model(),

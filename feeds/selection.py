@@ -4,16 +4,20 @@ match every criterion the definition sets, newest first.
 Within a criterion any value matches (topic A or B); across criteria all must
 (a topic and a content type). A topic also selects its subtopics. For outlet
 and channel selections an item enters the feed only once a placement of it on
-such an outlet has come due, and it is ordered by that moment."""
+such an outlet has come due, and it is ordered by that moment. An item of
+an 应急科普 alert is in every feed of the alert's area, first, while the
+alert is on."""
 
 from datetime import datetime
 
-from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from wagtail.models import Page
 
 from channels.models import Placement
+from cms.alerts import SiteAlert
+from cms.organisations import Organisation
 from cms.pages import ArticlePage, ColumnEpisodePage, VideoPage, visible_pages
 from cms.snippets import Topic
 from feeds.models import FeedDefinition
@@ -100,24 +104,37 @@ def selection(
 ) -> QuerySet[Page]:
     """Those of `pages` the feed's criteria select by `now`, newest first,
     with `entered_at`; given pages no reader can see any more (a withdrawn
-    item), it says which feeds held them."""
+    item), it says which feeds held them. The item of an 应急科普 alert
+    (cms.alerts) raised by the feed's organisation or one above it is in
+    the feed while the alert is on, first."""
     now = now or timezone.now()
-    pages = pages.filter(type_filter(feed, selected_ids(feed)))
+    criteria = type_filter(feed, selected_ids(feed))
+    in_area = Organisation.objects.filter(
+        pk=feed.owner_id, path__startswith=OuterRef("owner__path")
+    )
+    urgent = SiteAlert.objects.active(now).filter(
+        Exists(in_area), page_id=OuterRef("pk")
+    )
     placements = due_placements(feed, now)
     if placements is None:
-        pages = pages.annotate(
-            entered_at=Coalesce("first_published_at", "latest_revision_created_at")
-        )
+        entered_at = Coalesce("first_published_at", "latest_revision_created_at")
     else:
         first_due = (
             placements.filter(page_id=OuterRef("pk"))
             .order_by("scheduled_at")
             .values("scheduled_at")[:1]
         )
-        pages = pages.filter(pk__in=placements.values("page_id")).annotate(
-            entered_at=Greatest(
+        criteria &= Q(pk__in=placements.values("page_id"))
+        # SQLite's MAX(a, NULL) is NULL, PostgreSQL's GREATEST skips it: an
+        # urgent item with no placement here entered at its publication
+        entered_at = Coalesce(
+            Greatest(
                 "first_published_at",
                 Subquery(first_due, output_field=DateTimeField()),
-            )
+            ),
+            "first_published_at",
         )
-    return pages.order_by("-entered_at", "-pk")
+    pages = pages.annotate(urgent=Exists(urgent)).filter(criteria | Q(urgent=True))
+    return pages.annotate(entered_at=entered_at).order_by(
+        "-urgent", "-entered_at", "-pk"
+    )

@@ -10,7 +10,9 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from cms.advisories import advisory_issued
+        from cms.alerts import alert_raised
         from feeds.access import FeedGate, install_gate
+        from partners import alerts
         from partners.access import authorise
         from partners.notices import on_advisory_issued
         from partners.pull_log import PULLS, log_pull
@@ -18,3 +20,4 @@ class PartnersConfig(AppConfig):
         install_gate(FeedGate(authorise=authorise, record=log_pull))
         PULLS.flush_at_exit()
         advisory_issued.connect(on_advisory_issued, dispatch_uid="partners-notices")
+        alert_raised.connect(alerts.on_alert_raised, dispatch_uid="partners-alerts")

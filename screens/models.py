@@ -323,6 +323,15 @@ class EmergencyItem(models.Model):
         related_name="+",
     )
     duration_seconds = models.PositiveIntegerField(_("时长（秒）"), default=20)
+    alert = models.ForeignKey(
+        "cms.SiteAlert",
+        verbose_name=_("全渠道应急通知"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)

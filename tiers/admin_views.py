@@ -25,7 +25,7 @@ from wagtail.admin.ui.menus import MenuItem as ListingMenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -66,6 +66,8 @@ class PackageIndexView(IndexView):
             (_("推送"), "packages:push", "resubmit"),
             (_("签收与落地"), "packages:receipts", "table"),
         ]
+        if instance.is_emergency:
+            links.append((_("应急到达情况"), "emergencies:arrivals", "warning"))
         return [
             *super().get_list_more_buttons(instance),
             *(
@@ -487,10 +489,3 @@ class TaskViewSet(ViewSet):
         ]
 
     menu_item_class = TaskMenuItem
-
-
-class TiersGroup(ViewSetGroup):
-    items = (PackageViewSet, TaskViewSet)
-    menu_label = gettext_lazy("资源包")
-    menu_icon = "resubmit"
-    menu_order = 250

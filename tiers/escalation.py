@@ -1,6 +1,7 @@
 """Overdue 签收: a task not acknowledged by its deadline is reminded to its
 organisation (contact and staff) once; if still not acknowledged one more
-window later, it is reported to the organisation above. Run by the scheduler
+window later (an 应急科普 task: at once), it is reported to the organisation
+above. Run by the scheduler
 every round; a conditional update claims each task, so several workers send
 each message once. Both dashboards show overdue tasks whether or not mail
 could be sent."""
@@ -81,6 +82,13 @@ def remind_overdue(now: datetime) -> None:
             remind(task)
     reminded = waiting.filter(escalated_at=None, reminded_at__isnull=False)
     for task in reminded:  # between reminder and escalation: few
-        if task.acknowledge_by + task.package.acknowledge_window < now:
-            if claim(task, "escalated_at", now):
-                escalate(task)
+        if escalation_due(task) < now and claim(task, "escalated_at", now):
+            escalate(task)
+
+
+def escalation_due(task: PackageTask) -> datetime:
+    """One more window after the deadline; an 应急科普 task goes to the
+    parent as soon as its deadline is missed."""
+    if task.package.is_emergency:
+        return task.acknowledge_by
+    return task.acknowledge_by + task.package.acknowledge_window

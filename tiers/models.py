@@ -23,7 +23,10 @@ class ResourcePackage(ClusterableModel):
     owner_path = "owner"  # cms.scoped_admin: the sender
 
     class Window(models.IntegerChoices):
+        TEN_MINUTES = 10, _("10 分钟")
+        FIFTEEN_MINUTES = 15, _("15 分钟")
         HALF_HOUR = 30, _("30 分钟")
+        ONE_HOUR = 60, _("1 小时")
         TWO_HOURS = 120, _("2 小时")
         ONE_DAY = 24 * 60, _("1 天")
         TWO_DAYS = 2 * 24 * 60, _("2 天")
@@ -57,6 +60,16 @@ class ResourcePackage(ClusterableModel):
         on_delete=models.PROTECT,
         related_name="packages_sent",
     )
+    alert = models.OneToOneField(
+        "cms.SiteAlert",
+        verbose_name=_("应急通知"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="package",
+        editable=False,
+        help_text=_("设置时，这是一次应急科普：同时发往各渠道（tiers.emergency）"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),
@@ -79,6 +92,10 @@ class ResourcePackage(ClusterableModel):
     def clean(self) -> None:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("结束日期不能早于开始日期")})
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.alert_id is not None
 
     @property
     def acknowledge_window(self) -> timedelta:

@@ -4,6 +4,7 @@ from django import template
 from wagtail.models import Page, Site
 
 from cms.advisories import correction_dates
+from cms.alerts import SiteAlert
 from cms.pages import visible_pages
 
 register = template.Library()
@@ -17,6 +18,14 @@ def site_sections(context):
     if site is None:
         return Page.objects.none()
     return visible_pages(site.root_page.get_children())
+
+
+@register.simple_tag
+def site_alerts() -> list[SiteAlert]:
+    """The 应急科普 alerts on now whose item a reader may see, newest first:
+    shown on every page (the page cache follows them, cms.page_cache)."""
+    alerts = SiteAlert.objects.active().filter(page__in=visible_pages())
+    return list(alerts.select_related("page"))
 
 
 @register.simple_tag
