@@ -30,6 +30,7 @@ from channels.queue import OPEN, fail
 from channels.registry import all_adapters
 from cms.advisories import Advisory
 from cms.files import FileNotApproved, with_approved_files
+from cms.organisations import root_organisation_id
 
 logger = logging.getLogger(__name__)
 State = AdvisoryRecipient.State
@@ -91,11 +92,22 @@ def record(
                 reference=recipient.reference,
                 outlet=recipient.outlet,
                 placement=recipient.placement,
+                organisation_id=organisation_of(recipient),
                 sender=recipient.sender,
                 sent=recipient.sent,
             )
     except IntegrityError:
         return None
+
+
+def organisation_of(recipient: Recipient) -> int:
+    """The id of the organisation whose recipient it is: its staff see and
+    act on the row (the root's, when nobody in particular)."""
+    if recipient.organisation is not None:
+        return recipient.organisation.pk
+    if recipient.outlet is not None:
+        return recipient.outlet.owner_id
+    return root_organisation_id()
 
 
 def send(row: AdvisoryRecipient) -> AdvisoryRecipient:

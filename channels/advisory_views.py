@@ -1,10 +1,13 @@
 """更正与撤回 in the admin: every correction and withdrawal, and for each one
 every recipient with what it was sent and where that stands; a failed
-recipient is sent again, one that waits for a person is marked confirmed."""
+recipient is sent again, one that waits for a person is marked confirmed.
+A user sees and acts on the recipients their organisations own
+(AdvisoryRecipient.organisation), and the advisories that reached one;
+the root organisation's staff see every advisory."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -26,6 +29,8 @@ from channels.advisories import acknowledge, resend
 from channels.models import AdvisoryRecipient
 from channels.registry import channel_choices
 from cms.advisories import Advisory
+from cms.organisations import root_organisation
+from cms.scoped_admin import scope_of, visible_rows
 
 State = AdvisoryRecipient.State
 STATE_COLOURS = {
@@ -74,17 +79,31 @@ def recipient_counts(advisory: Advisory) -> str:
     return "，".join(parts)
 
 
+def visible_advisories(request, queryset):
+    """Those that reached a recipient of the user's scope; every one for
+    the root organisation's staff."""
+    scope = scope_of(request)
+    if scope.covers(root_organisation()):
+        return queryset
+    reached = visible_rows(request, AdvisoryRecipient.objects.all()).filter(
+        advisory=OuterRef("pk")
+    )
+    return queryset.filter(Exists(reached))
+
+
 class AdvisoryIndexView(generic.IndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset().select_related("user")
+        queryset = visible_advisories(self.request, queryset)
         if item := self.request.GET.get("item", "").strip():
             queryset = (
                 queryset.filter(page_id=item) if item.isdigit() else queryset.none()
             )
+        mine = scope_of(self.request).q("recipients__organisation")
         return queryset.annotate(
-            total=Count("recipients"),
-            failed=Count("recipients", filter=Q(recipients__state=State.FAILED)),
-            waiting=Count("recipients", filter=Q(recipients__state__in=WAITING)),
+            total=Count("recipients", filter=mine),
+            failed=Count("recipients", filter=mine & Q(recipients__state=State.FAILED)),
+            waiting=Count("recipients", filter=mine & Q(recipients__state__in=WAITING)),
         )
 
     def get_context_data(self, **kwargs):
@@ -99,9 +118,14 @@ class AdvisoryIndexView(generic.IndexView):
 
 
 class AdvisoryInspectView(LocalTimeInspectView):
+    def get_object(self, queryset=None):
+        advisories = visible_advisories(self.request, Advisory.objects.all())
+        return get_object_or_404(advisories, pk=self.pk)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = self.object.recipients.select_related("outlet", "placement")
+        rows = visible_rows(self.request, self.object.recipients.all())
+        rows = rows.select_related("outlet", "placement")
         labels = {**RECIPIENTS_OUTSIDE_CHANNELS, **dict(channel_choices())}
         for row in rows:
             row.colour = STATE_COLOURS[row.state]
@@ -144,7 +168,8 @@ def acknowledge_recipient(request, pk: int):
 def recipient_for(request, pk: int) -> AdvisoryRecipient:
     if not may_act(request.user):
         raise PermissionDenied
-    return get_object_or_404(AdvisoryRecipient, pk=pk)
+    recipients = visible_rows(request, AdvisoryRecipient.objects.all())
+    return get_object_or_404(recipients, pk=pk)
 
 
 def redirect_to_advisory(row: AdvisoryRecipient):

@@ -48,6 +48,7 @@ class Recipient:
     sender: str
     outlet: Any = None
     placement: Any = None
+    organisation: Any = None  # whose it is; the outlet's owner when not given
 
 
 TELL_OUTLET = "channels.advisories.tell_outlet"

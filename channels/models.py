@@ -14,7 +14,7 @@ from channels.base import Spec, build_spec
 from channels.folders import folder_problem
 from channels.outputs import outputs_storage
 from channels.registry import channel_choices, get_adapter
-from cms.organisations import owner_field
+from cms.organisations import Organisation, owner_field, root_organisation_id
 
 
 class Outlet(models.Model):
@@ -367,6 +367,8 @@ class AdvisoryRecipient(models.Model):
     sent and where that stands. `sender` names the function that sends (and
     re-sends) it: it receives the row and returns (state, detail)."""
 
+    owner_path = "organisation"  # cms.scoped_admin
+
     class State(models.TextChoices):
         PENDING = "pending", _("待处理")
         SENT = "sent", _("已发送")
@@ -399,6 +401,13 @@ class AdvisoryRecipient(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notice_recipients",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属单位"),
+        on_delete=models.PROTECT,
+        default=root_organisation_id,
+        related_name="advisory_recipients",
     )
     sender = models.CharField(max_length=120, editable=False)
     sent = models.TextField(_("发送内容"))

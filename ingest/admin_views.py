@@ -17,6 +17,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import HeaderButton, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.scoped_admin import visible_rows
 from ingest.models import IngestedEntry, UpstreamFeed
 from ingest.tasks import LEASE, poll_feed
 
@@ -110,7 +111,8 @@ class PollNowView(WagtailAdminTemplateMixin, PermissionCheckedMixin, TemplateVie
     template_name = "ingest/poll_confirm.html"
 
     def dispatch(self, request, *args, pk: int, **kwargs):
-        self.feed = get_object_or_404(UpstreamFeed, pk=pk)
+        feeds = visible_rows(request, UpstreamFeed.objects.all())
+        self.feed = get_object_or_404(feeds, pk=pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.organisations import owner_field
+
 MAX_BACK_OFF = timedelta(hours=24)
 # Long enough for any real GUID or link; short enough for a B-tree index entry
 # on PostgreSQL (about 2,700 bytes) even when every character takes 3 bytes.
@@ -26,6 +28,8 @@ TARGET_PAGE_TYPES = ["cms.ContentIndexPage", "cms.ColumnPage"]
 
 
 class UpstreamFeed(models.Model):
+    owner_path = "owner"  # cms.scoped_admin
+
     class Status(models.TextChoices):
         NEW = "new", _("尚未抓取")
         OK = "ok", _("成功")
@@ -38,6 +42,7 @@ class UpstreamFeed(models.Model):
         max_length=1000,
         help_text=_("RSS、Atom 或 JSON Feed 的地址（http 或 https）"),
     )
+    owner = owner_field("upstream_feeds")
     active = models.BooleanField(_("启用"), default=True)
     poll_interval_minutes = models.PositiveIntegerField(
         _("抓取间隔（分钟）"),
@@ -117,6 +122,8 @@ class UpstreamFeed(models.Model):
 
 
 class IngestedEntry(models.Model):
+    owner_path = "feed__owner"  # cms.scoped_admin
+
     feed = models.ForeignKey(
         UpstreamFeed,
         verbose_name=_("上游订阅源"),

@@ -19,6 +19,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColu
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from cms.scoped_admin import ScopedViewSetMixin
 from ingest.admin_views import (
     IngestedEntryIndexView,
     PollNowView,
@@ -32,7 +33,7 @@ from ingest.admin_views import (
 from ingest.models import TARGET_PAGE_TYPES, IngestedEntry, UpstreamFeed
 
 
-class UpstreamFeedViewSet(ModelViewSet):
+class UpstreamFeedViewSet(ScopedViewSetMixin, ModelViewSet):
     model = UpstreamFeed
     icon = "download"
     name = "upstream_feeds"
@@ -77,6 +78,7 @@ class UpstreamFeedViewSet(ModelViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("title"),
+                    FieldPanel("owner"),
                     FieldPanel("url"),
                     FieldRowPanel(
                         [FieldPanel("active"), FieldPanel("poll_interval_minutes")]
@@ -103,7 +105,7 @@ class UpstreamFeedViewSet(ModelViewSet):
         ]
 
 
-class IngestedEntryViewSet(ModelViewSet):
+class IngestedEntryViewSet(ScopedViewSetMixin, ModelViewSet):
     """A listing only: entries are written by the poller, never by hand."""
 
     model = IngestedEntry

@@ -99,6 +99,7 @@ def recipient_of(partner: Partner) -> Recipient:
         reference=f"partner:{partner.pk}",
         sent=str(partner.Notice(partner.notice_method).label),
         sender=SENDER,
+        organisation=partner.owner,
     )
 
 

@@ -78,7 +78,7 @@ def groups_that_had(advisory: Advisory) -> list[ScreenGroup]:
             | Q(pk__in=placements.values("outlet__screen_group"))
             | Q(pk__in=emergencies.values("group_id"))
         )
-        .select_related("outlet")
+        .select_related("outlet", "owner")
         .order_by("path")
     )
 
@@ -96,6 +96,7 @@ def recipients(advisory: Advisory) -> list[Recipient]:
             sent=sent,
             sender=SENDER,
             outlet=group.outlet,
+            organisation=group.owner,
         )
         for group in groups_that_had(advisory)
     ]

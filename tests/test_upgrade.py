@@ -271,3 +271,46 @@ def test_loop_entries_that_existed_before_keep_no_time_of_adding(make_article):
     assert PlaylistItem.objects.get(pk=old.pk).added_at is None
     new = PlaylistItem.objects.create(group=group, kind="card", page=page)
     assert new.added_at is not None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_advisory_recipients_recorded_before_belong_to_what_they_stand_for(
+    make_outlet, make_article, org_tree, make_upstream_feed
+):
+    from channels.models import AdvisoryRecipient
+    from cms.advisories import Advisory
+    from ingest.models import UpstreamFeed
+
+    county = org_tree["nongan"]
+    outlet = make_outlet(owner=county)
+    partner = Partner.objects.create(name="长春晚报", contact_name="李", owner=county)
+    group = ScreenGroup.objects.create(
+        name="农安县", tier=3, operator="县科协", contact_name="王", owner=county
+    )
+    page = make_article()
+    advisory = Advisory.objects.create(kind="withdrawal", page=page, title=page.title)
+    references = [f"outlet:{outlet.pk}", f"partner:{partner.pk}", f"group:{group.pk}"]
+    for reference in [*references, "platform:douyin"]:
+        AdvisoryRecipient.objects.create(
+            advisory=advisory,
+            channel="x",
+            name=reference,
+            reference=reference,
+            outlet=outlet if reference.startswith("outlet") else None,
+            sender="s",
+            sent="撤稿",
+        )
+    upstream = make_upstream_feed("https://upstream.example/rss.xml")
+
+    call_command("migrate", "channels", "0009_urgent_placements", verbosity=0)
+    call_command("migrate", "ingest", "0003_task_path_after_move", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    owners = dict(
+        AdvisoryRecipient.objects.values_list("reference", "organisation__name")
+    )
+    assert owners == {
+        **dict.fromkeys(references, "农安县科协"),
+        "platform:douyin": "吉林省科协",
+    }
+    assert UpstreamFeed.objects.get(pk=upstream.pk).owner == org_tree["province"]

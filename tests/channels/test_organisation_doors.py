@@ -83,3 +83,61 @@ def test_the_dashboard_lists_and_retries_only_the_countys_failures(county, desks
     assert retried.status_code == 404
     province_failed.refresh_from_db()
     assert province_failed.status == Placement.Status.FAILED
+
+
+# 更正与撤回 --------------------------------------------------------------------
+
+
+@pytest.fixture
+def advisories(desks, org_tree):
+    """One withdrawal of each desk's article, each told to its own outlet,
+    and a partner of the province's told of the province's."""
+    from channels.models import AdvisoryRecipient
+    from cms.advisories import Advisory
+
+    made = {}
+    for key, (outlet, planned, _failed) in desks.items():
+        advisory = Advisory.objects.create(
+            kind=Advisory.Kind.WITHDRAWAL,
+            page=planned.page,
+            title=planned.page.title,
+            reason="数据有误",
+        )
+        row = AdvisoryRecipient.objects.create(
+            advisory=advisory,
+            channel="newspaper",
+            name=outlet.name,
+            reference=f"outlet:{outlet.pk}",
+            outlet=outlet,
+            organisation=outlet.owner,
+            sender="channels.advisories.tell_outlet",
+            sent="撤稿",
+            state=AdvisoryRecipient.State.FAILED,
+        )
+        made[key] = (advisory, row)
+    return made
+
+
+def test_the_county_sees_and_acts_on_its_own_advisory_recipients_only(
+    county, advisories
+):
+    listing = county.get(reverse("channel_advisories:index")).text
+    assert "农安县报专栏的文章" in listing and "省报专栏的文章" not in listing
+    province_advisory, province_row = advisories["province"]
+    inspect = reverse("channel_advisories:inspect", args=[province_advisory.pk])
+    assert county.get(inspect).status_code == 404
+    retry = reverse("channel_advisories:retry", args=[province_row.pk])
+    assert county.post(retry).status_code == 404
+    own_advisory, own_row = advisories["nongan"]
+    page = county.get(
+        reverse("channel_advisories:inspect", args=[own_advisory.pk])
+    ).text
+    assert "农安县报专栏" in page
+    own_retry = reverse("channel_advisories:retry", args=[own_row.pk])
+    assert county.post(own_retry).status_code == 302
+
+
+def test_the_root_organisations_staff_see_every_advisory(client, advisories, org_tree):
+    client.force_login(staff_of(org_tree["province"], name="province-staff"))
+    listing = client.get(reverse("channel_advisories:index")).text
+    assert "农安县报专栏的文章" in listing and "省报专栏的文章" in listing

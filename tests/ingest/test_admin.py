@@ -178,3 +178,39 @@ def test_editors_register_feeds_but_do_not_delete_them(
     assert editor_client.get(f"{FEEDS}edit/{feed.pk}/").status_code == 200
     editor_client.post(f"{FEEDS}delete/{feed.pk}/")
     assert UpstreamFeed.objects.filter(pk=feed.pk).exists()
+
+
+def test_a_county_sees_polls_and_lists_only_its_own_feeds(
+    client, org_tree, upstream, make_upstream_feed
+):
+    from django.contrib.auth.models import Permission
+
+    from ingest.models import IngestedEntry
+    from tests.organisation_fixtures import staff_of
+
+    province_feed = make_upstream_feed(upstream.answer("/p.xml", rss([ITEM])))
+    province_feed.title = "省科协稿源"
+    province_feed.save()
+    county_feed = make_upstream_feed(upstream.answer("/c.xml", rss([])))
+    county_feed.title = "农安县稿源"
+    county_feed.owner = org_tree["nongan"]
+    county_feed.save()
+    IngestedEntry.objects.create(feed=province_feed, guid="p1", title="省里的稿件")
+    user = staff_of(org_tree["nongan"])
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="ingest")
+    )
+    client.force_login(user)
+    feeds = client.get(FEEDS).text
+    assert "农安县稿源" in feeds and "省科协稿源" not in feeds
+    assert "省里的稿件" not in client.get(ENTRIES).text
+    for url in (
+        f"{FEEDS}edit/{province_feed.pk}/",
+        reverse("upstream_feeds:poll", args=[province_feed.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert (
+        client.post(reverse("upstream_feeds:poll", args=[province_feed.pk])).status_code
+        == 404
+    )
+    assert client.get(f"{FEEDS}edit/{county_feed.pk}/").status_code == 200
