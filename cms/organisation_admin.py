@@ -154,6 +154,7 @@ class OrganisationViewSet(ScopedViewSetMixin, ModelViewSet):
             "sections", widget=forms.CheckboxSelectMultiple, permission="superuser"
         ),
         FieldPanel("collection", permission="superuser"),
+        FieldPanel("reviewers", permission="superuser"),
     ]
     edit_view_class = OrganisationEditView
     add_view_class = OrganisationAddView

@@ -2,7 +2,9 @@
 an organisation get page rights (add, change) on the sections of their
 organisation and every one below it, and collection rights (add, change,
 choose images, documents and media) on their collections. Publishing stays
-behind 科学审核 (cms.review).
+behind 科学审核 (cms.review): the reviewers group of the organisation that
+reviews a section (cms.organisation_review) gets the right to publish it,
+which its approval does.
 
 sync_rights() makes the rows match the tree after any change to it (an
 organisation added, moved, given sections, a collection or staff). It adds
@@ -18,9 +20,11 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
+from cms.organisation_review import reviewed_sections, sync_review
 from cms.organisations import Organisation
 
 PAGE_RIGHTS = [("wagtailcore", "add_page"), ("wagtailcore", "change_page")]
+REVIEW_RIGHTS = [("wagtailcore", "publish_page")]  # an approval publishes
 COLLECTION_RIGHTS = [
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
@@ -106,6 +110,7 @@ class Holdings:
     pages: frozenset = frozenset()
     collections: frozenset = frozenset()
     groups: frozenset = frozenset()
+    reviewers: frozenset = frozenset()
 
     @classmethod
     def of(cls, organisation: Organisation) -> "Holdings":
@@ -116,11 +121,15 @@ class Holdings:
             frozenset(stored.sections.values_list("pk", flat=True)),
             frozenset({stored.collection_id} - {None}),
             frozenset(stored.staff_groups.values_list("pk", flat=True)),
+            frozenset({stored.reviewers_id} - {None}),
         )
 
 
 @transaction.atomic
 def sync_rights(before: Holdings = Holdings()) -> None:
+    """The page and collection rights, and the sections' review
+    (cms.organisation_review)."""
+    sync_review(before.pages)
     page_rows, collection_rows, groups = held_below()
     groups |= before.groups
     pages = set(Organisation.sections.through.objects.values_list("page", flat=True))
@@ -136,6 +145,18 @@ def sync_rights(before: Holdings = Holdings()) -> None:
         pages | before.pages,
         groups,
         permission_ids(PAGE_RIGHTS),
+    )
+    review_rows = reviewed_sections()
+    reviewer_groups = set(
+        Organisation.objects.exclude(reviewers=None).values_list("reviewers", flat=True)
+    )
+    sync(
+        GroupPagePermission,
+        "page",
+        review_rows,
+        pages | before.pages,
+        reviewer_groups | before.reviewers,
+        permission_ids(REVIEW_RIGHTS),
     )
     sync(
         GroupCollectionPermission,

@@ -61,6 +61,29 @@ class Organisation(TierTree):
         help_text=_("本单位及上级单位的人员可以在这里上传、修改和选用图片、文档和媒体"),
     )
 
+    reviewers = models.ForeignKey(
+        Group,
+        verbose_name=_("本单位科学审核人员组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews_for",
+        help_text=_(
+            "本单位栏目的内容由这个用户组的成员做科学审核；"
+            "不设置时，由最近一个设置了审核人员的上级单位审核"
+        ),
+    )
+    # The organisation's own 科学审核 workflow (cms.organisation_review),
+    # made when it is first given reviewers.
+    review_workflow = models.OneToOneField(
+        "wagtailcore.Workflow",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
