@@ -17,7 +17,7 @@ from cms.pages import (  # noqa: F401 (Django finds models through this module)
     HomePage,
     VideoPage,
 )
-from cms.review import ScienceReviewTask  # noqa: F401
+from cms.review import CarriedReview, ScienceReviewTask  # noqa: F401
 from cms.snippets import Audience, Campaign, Expert, Topic  # noqa: F401
 
 

@@ -13,6 +13,8 @@ offices) turns the rule off, for superusers too. Each check costs one query.
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import GroupApprovalTask, Revision, TaskState, WorkflowState
 
@@ -49,16 +51,19 @@ def may_approve(revision: Revision, user) -> bool:
 
 
 def is_review_approved(revision: Revision) -> bool:
-    """True when this exact revision passed a 科学审核 group task of a finished,
-    approved workflow, approved by someone other than its author."""
+    """True when this exact revision passed a 科学审核 task (the site's, or
+    an organisation's own: cms.organisation_review) of a finished, approved
+    workflow, approved by someone other than its author; or it is an
+    unchanged copy of a revision that did (CarriedReview)."""
     approvals = TaskState.objects.filter(
-        revision=revision,
+        Q(revision=revision) | Q(revision__carried_to__revision=revision),
         status=TaskState.STATUS_APPROVED,
         workflow_state__status=WorkflowState.STATUS_APPROVED,
-        task__groupapprovaltask__groups__name=REVIEW_GROUP_NAME,
+        task__groupapprovaltask__sciencereviewtask__isnull=False,
     )
-    if revision.user_id is not None and not settings.REVIEW_ALLOW_SELF_APPROVAL:
-        approvals = approvals.exclude(finished_by_id=revision.user_id)
+    if not settings.REVIEW_ALLOW_SELF_APPROVAL:
+        # nobody approves their own revision (an author of none: no one)
+        approvals = approvals.exclude(finished_by_id=F("revision__user_id"))
     return approvals.exists()
 
 
@@ -68,6 +73,25 @@ def require_review_approval(revision: Revision) -> None:
             _("「%(title)s」尚未通过科学性审核，不能发布")
             % {"title": revision.object_str}
         )
+
+
+class CarriedReview(models.Model):
+    """A revision that is an unchanged copy of a reviewed one (a county
+    taking up the province's item into its own section): the review of the
+    source carries over. Any edit makes a new revision, which has none and
+    goes through the section's own review."""
+
+    revision = models.OneToOneField(
+        Revision, on_delete=models.CASCADE, related_name="carried_review"
+    )
+    source = models.ForeignKey(
+        Revision, on_delete=models.CASCADE, related_name="carried_to"
+    )
+    carried_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("沿用的科学审核")
+        verbose_name_plural = _("沿用的科学审核")
 
 
 class ScienceReviewTask(GroupApprovalTask):

@@ -4,7 +4,7 @@ export, and each recipient's task page, where its staff acknowledge (签收),
 take the items up (采用) and record proof of use (落地)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -39,6 +39,7 @@ from tiers.models import PackageTask, ResourcePackage
 from tiers.push import push, recipients
 from tiers.receipts import attach_receipts, receipts, records_of
 from tiers.report import receipts_chart, receipts_sheets
+from tiers.take_up import copy_into, sections_of
 
 package_policy = ModelPermissionPolicy(ResourcePackage)
 task_policy = ModelPermissionPolicy(PackageTask)
@@ -324,6 +325,8 @@ class TaskView(AdminPage, TemplateView):
             .values_list("started_at", flat=True)
             .first(),
             evidence=task.evidence.select_related("recorded_by"),
+            copies=task.copies.select_related("copy").order_by("copied_at"),
+            sections=sections_of(task) if self.may_act else [],
             may_act=self.may_act,
             place_url=reverse("channel_placements:add"),
             playlist_form=kwargs.pop("playlist_form", None)
@@ -342,6 +345,8 @@ class TaskView(AdminPage, TemplateView):
             return self.add_to_playlist()
         if action == "evidence":
             return self.record_evidence()
+        if action == "copy":
+            return self.copy_item()
         raise Http404
 
     def acknowledge(self):
@@ -390,6 +395,28 @@ class TaskView(AdminPage, TemplateView):
             self.request,
             _("已把「%(title)s」加入“%(group)s”的轮播")
             % {"title": item.page.title, "group": group.name},
+        )
+        return redirect(self.request.path)
+
+    def copy_item(self):
+        item = self.task.package.items.filter(
+            pk=self.request.POST.get("item") or 0
+        ).first()
+        section = sections_of(self.task).filter(
+            pk=self.request.POST.get("section") or 0
+        )
+        if item is None or not section.exists():
+            raise Http404
+        try:
+            done = copy_into(self.task, item.page, section.get(), self.request.user)
+        except ValidationError as error:
+            return self.render_to_response(
+                self.get_context_data(copy_errors=error.messages)
+            )
+        messages.success(
+            self.request,
+            _("已把「%(title)s」转载到“%(section)s”并发布（沿用原内容的科学审核）")
+            % {"title": done.copy.title, "section": section.get().title},
         )
         return redirect(self.request.path)
 

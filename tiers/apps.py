@@ -7,3 +7,9 @@ class TiersConfig(AppConfig):
     label = "tiers"
     verbose_name = _("资源包")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cms.advisories import advisory_issued
+        from tiers.take_up import on_advisory_issued
+
+        advisory_issued.connect(on_advisory_issued, dispatch_uid="tiers-copies")

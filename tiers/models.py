@@ -220,3 +220,45 @@ class LandingEvidence(models.Model):
         verbose_name = _("落地记录")
         verbose_name_plural = _("落地记录")
         ordering = ["recorded_at"]
+
+
+class PackageCopy(models.Model):
+    """An item a recipient took up by copying it into its own section,
+    crediting the sender (tiers.take_up). The copy's first publication
+    is its 落地."""
+
+    task = models.ForeignKey(
+        PackageTask,
+        verbose_name=_("任务"),
+        on_delete=models.CASCADE,
+        related_name="copies",
+    )
+    original = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("原内容"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    copy = models.OneToOneField(
+        "wagtailcore.Page",
+        verbose_name=_("本单位的转载"),
+        on_delete=models.CASCADE,
+        related_name="package_copy",
+    )
+    copied_at = models.DateTimeField(_("转载时间"))
+    copied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("转载人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("转载")
+        verbose_name_plural = _("转载")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "original"], name="package_copy_once"
+            )
+        ]

@@ -3,12 +3,13 @@ keeps, never typed in:
 - 签收: the task's acknowledged_at;
 - 采用: the first placement on an outlet, or playlist entry in a screen
   group, of the organisation or one below it, made for one of the package's
-  items after the push;
+  items (or a copy of one, tiers.take_up) after the push; or the first copy
+  of an item into a section of theirs;
 - 落地: the first of those placements delivered, the first play of an item by
-  a screen of the organisation or one below it, or the first evidence
-  recorded by hand.
+  a screen of the organisation or one below it, the first publication of a
+  copy, or the first evidence recorded by hand.
 
-A package's receipts are read in five queries however many organisations
+A package's receipts are read in six queries however many organisations
 there are: its tasks, then for each kind of record the first time per
 owning organisation after each push (one column per distinct push time:
 a package is pushed once or a few times), grouped in the database. Each
@@ -20,11 +21,12 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
+from wagtail.models import Page
 
 from channels.models import Placement
 from cms.organisations import Organisation
 from screens.models import PlaylistItem, PlayRecord
-from tiers.models import LandingEvidence, PackageTask, ResourcePackage
+from tiers.models import LandingEvidence, PackageCopy, PackageTask, ResourcePackage
 
 DELIVERED = Placement.Status.DELIVERED
 
@@ -51,9 +53,17 @@ def plays(pages, area: str, since: datetime) -> QuerySet[PlayRecord]:
     )
 
 
+def package_pages(package: ResourcePackage) -> QuerySet[Page]:
+    """The ids of the package's items and of every copy of them."""
+    copies = PackageCopy.objects.filter(task__package=package).values("copy")
+    return Page.objects.filter(
+        Q(pk__in=package.items.values("page")) | Q(pk__in=copies)
+    ).values("pk")
+
+
 def records_of(task: PackageTask) -> tuple[QuerySet, QuerySet, QuerySet]:
     """The placements, playlist entries and plays that count for a task."""
-    pages = task.package.items.values("page")
+    pages = package_pages(task.package)
     where = (pages, task.organisation.path, task.pushed_at)
     return placements(*where), playlist_entries(*where), plays(*where)
 
@@ -107,12 +117,23 @@ def after_each(
 
 def attach_receipts(package: ResourcePackage, tasks: list[PackageTask]) -> None:
     """Sets taken_up_at and landed_at (None when not yet) on the package's
-    tasks: four queries."""
+    tasks: five queries."""
     pushes = sorted({task.pushed_at for task in tasks})
     if not pushes:
         return
-    pages, since = package.items.values("page"), pushes[0]
+    pages, since = package_pages(package), pushes[0]
     taken, landed = FirstTimes(), FirstTimes()
+    copied = (
+        PackageCopy.objects.filter(task__package=package, copied_at__gte=since)
+        .values(owner_path=F("task__organisation__path"))
+        .annotate(
+            **after_each(pushes, "copied_at", "taken"),
+            **after_each(pushes, "copy__first_published_at", "landed"),
+        )
+        .order_by()
+    )
+    taken.add_rows(copied, "taken")
+    landed.add_rows(copied, "landed")
     placed = (
         placements(pages, "/", since)
         .values(owner_path=F("outlet__owner__path"))
@@ -222,7 +243,7 @@ class Receipts:
 
 def receipts(package, under: Organisation, now: datetime | None = None) -> Receipts:
     """The package's tasks in `under`'s branch (itself included), by tier
-    and by the organisations directly under it: six queries."""
+    and by the organisations directly under it: seven queries."""
     now = now or timezone.now()
     tasks = list(
         package.tasks.filter(organisation__path__startswith=under.path)
