@@ -5,7 +5,9 @@ same run: the push, the province's receipts report (and its XLSX export)
 and a county editor's dashboard. Targets: the same SQL queries at both
 sizes, and under 300 ms at 1,000 organisations.
 
-The export is measured beside them without a time target.
+The export, and the arrivals report of 应急科普 issued by the province to
+every organisation (tiers.emergency), are measured beside them with the
+same query target and no time target.
 
 Run: .venv/bin/python benchmarks/tiers.py  (DATABASE_URL as for site.py;
 see README.md). It builds the same throw-away environment as site.py.
@@ -187,6 +189,29 @@ def timed_push(root, page_id: int, label: str) -> tuple[Sample, object]:
     return Sample(queries=queries, ms=min(timings)), package
 
 
+def issue_emergency(root, page_id: int, label: str):
+    """应急科普 from the province to every organisation, half acknowledged."""
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from tiers.emergency import EmergencyOrder, launch
+
+    package, _result = launch(
+        EmergencyOrder(
+            sender=root,
+            page=Page.objects.get(pk=page_id),
+            title=f"基准应急 {label}",
+            message="",
+            hours=2,
+            acknowledge_within=30,
+            user=None,
+        )
+    )
+    tasks = list(package.tasks.values_list("pk", flat=True))
+    package.tasks.filter(pk__in=tasks[::2]).update(acknowledged_at=timezone.now())
+    return package
+
+
 def run(_var_dir: Path) -> None:
     from content import set_up_demo
     from django.contrib.auth.models import Permission, User
@@ -237,6 +262,7 @@ def run(_var_dir: Path) -> None:
         county = Client(SERVER_NAME=HOST)
         county.force_login(county_user)
         report = reverse("packages:receipts", args=[package.pk])
+        emergency = issue_emergency(root, package_page, label)
         samples[label] = {
             "push": push_sample,
             "receipts report": measure(province, report),
@@ -244,6 +270,9 @@ def run(_var_dir: Path) -> None:
                 province, reverse("packages:export", args=[package.pk, "xlsx"])
             ),
             "county dashboard": measure(county, reverse("wagtailadmin_home")),
+            "emergency arrivals": measure(
+                province, reverse("emergencies:arrivals", args=[emergency.pk])
+            ),
         }
         tasks = package.tasks.count()
         say(f"  package pushed to {tasks:,} organisations")

@@ -292,3 +292,31 @@ def test_the_job_list_progress_bar_moves_without_a_reload(
     page.goto(f"{live_server.url}{reverse('wagtailmedia:edit', args=[video.pk])}")
     assert page.locator("text=媒体信息").is_visible()
     page.screenshot(path="/tmp/media_pipeline_media_edit.png", full_page=True)
+
+
+def test_a_countys_staff_see_the_jobs_of_their_own_collection_only(
+    client, running_job, make_media, clips, org_tree, admin_user
+):
+    from cms.organisation_rights import sync_rights
+    from tests.organisation_fixtures import staff_of
+
+    root = Collection.get_first_root_node()
+    county_collection = root.add_child(name="农安县科协素材库")
+    org_tree["nongan"].collection = county_collection
+    org_tree["nongan"].save()
+    staff = staff_of(org_tree["nongan"])
+    sync_rights()
+    own_media = make_media(clips["audio"], kind="audio", title="农安县的音频")
+    own_media.collection = county_collection
+    own_media.save()
+    own_job = ExportJob.objects.create(
+        media=own_media, preset="douyin", status="running", created_by=admin_user
+    )
+    client.force_login(staff)
+    status = reverse("media_pipeline:job_status")
+    ids = {"id": [running_job.pk, own_job.pk]}
+    assert [job["id"] for job in client.get(status, ids).json()["jobs"]] == [own_job.pk]
+    listing = client.get(reverse("media_pipeline:jobs")).text
+    assert "农安县的音频" in listing and "台风来了怎么办" not in listing
+    cancel = reverse("media_pipeline:cancel", args=[running_job.pk])
+    assert client.post(cancel).status_code == 404
