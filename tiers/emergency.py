@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,13 +162,10 @@ def screen_reach_by_owner(alert: SiteAlert) -> dict[int, Reach]:
 
 def alert_groups(alert: SiteAlert):
     """Every screen group under the alert's emergency items."""
-    roots = EmergencyItem.objects.filter(alert=alert).values_list(
-        "group__path", flat=True
+    under_takeover = EmergencyItem.objects.filter(
+        StartsWith(OuterRef("path"), F("group__path")), alert=alert
     )
-    under = Q(pk__in=[])
-    for path in roots:
-        under |= Q(path__startswith=path)
-    return ScreenGroup.objects.filter(under)
+    return ScreenGroup.objects.filter(Exists(under_takeover))
 
 
 def placement_reach(placements: list[Placement]) -> Reach:
