@@ -114,6 +114,12 @@ class OrganisationRow:
     placements: list = field(default_factory=list)
     notices: list = field(default_factory=list)
 
+    def state(self, now: datetime) -> str:
+        """acknowledged, overdue or waiting."""
+        if self.task.acknowledged_at:
+            return "acknowledged"
+        return "overdue" if self.task.acknowledge_by < now else "waiting"
+
     @property
     def acknowledged_in(self) -> str:
         """How long after the push the organisation acknowledged."""

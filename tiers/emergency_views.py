@@ -5,6 +5,7 @@ where and who acknowledged, and end it everywhere."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -39,6 +40,12 @@ HOURS = [
     (12, gettext_lazy("12 小时")),
     (24, gettext_lazy("1 天")),
     (72, gettext_lazy("3 天")),
+]
+ROWS_PER_PAGE = 100  # organisations: a province's thousand on one page is slow
+ROW_STATES = [
+    ("overdue", gettext_lazy("逾期未签收")),
+    ("waiting", gettext_lazy("待签收")),
+    ("acknowledged", gettext_lazy("已签收")),
 ]
 URGENT_WINDOWS = [
     choice
@@ -142,8 +149,17 @@ class ArrivalsView(PackagePage, TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
+        report = arrivals(self.package, now)
+        shown = self.request.GET.get("state", "")
+        rows = [row for row in report.organisations if shown in ("", row.state(now))]
+        paginator = Paginator(rows, ROWS_PER_PAGE)
+        page = paginator.get_page(self.request.GET.get("p"))
         return super().get_context_data(
-            report=arrivals(self.package, now),
+            report=report,
+            rows=page,
+            elided_page_range=paginator.get_elided_page_range(page.number),
+            states=ROW_STATES,
+            shown=shown,
             active=self.package.alert.is_active(now),
             may_cancel=self.user_has_permission("change"),
             now=now,

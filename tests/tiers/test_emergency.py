@@ -418,3 +418,45 @@ def test_the_dashboard_shows_the_branchs_emergency_while_it_is_on(
     cancel(package, django_capture_on_commit_callbacks)
     client.force_login(staff_of(org_tree["changchun"], name="cc2"))
     assert "active-emergencies" not in client.get("/admin/").text
+
+
+def test_each_topmost_group_of_the_area_is_taken_over_and_reported(
+    launched, screen_tree, make_screen_group, pair_screen, org_tree
+):
+    """The province's groups stay the province's; two county trees below
+    them belong to 长春's counties: two takeovers, both counted."""
+    dehui = make_screen_group("德惠市", 3, screen_tree.city, owner=org_tree["dehui"])
+    for group in (screen_tree.county, screen_tree.site):
+        group.owner = org_tree["nongan"]
+        group.save()
+    pair_screen(screen_tree.site, name="合隆大屏")
+    pair_screen(dehui, name="德惠大屏")
+    pair_screen(screen_tree.city, name="长春市大屏")  # the province's: outside
+    package = launched("changchun")
+    taken = EmergencyItem.objects.filter(alert=package.alert)
+    assert sorted(item.group.name for item in taken) == ["农安县", "德惠市"]
+    channels = {row.name: row.reach for row in arrivals(package).channels}
+    assert channels["大屏接管"].total == 2
+
+
+def test_the_report_filters_organisations_by_their_acknowledgement(
+    client, launched, org_tree
+):
+    package = launched("changchun")
+    package.tasks.filter(organisation=org_tree["nongan"]).update(
+        acknowledged_at=timezone.now()
+    )
+    package.tasks.filter(organisation=org_tree["dehui"]).update(
+        acknowledge_by=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(staff_of(org_tree["changchun"], name="cc"))
+    address = reverse("emergencies:arrivals", args=[package.pk])
+
+    def listed(state: str) -> list[str]:
+        rows = client.get(address, {"state": state}).context["rows"]
+        return [row.task.organisation.name for row in rows]
+
+    assert listed("acknowledged") == ["农安县科协"]
+    assert listed("overdue") == ["德惠市科协"]
+    assert listed("waiting") == ["合隆镇"]
+    assert len(listed("")) == 3
