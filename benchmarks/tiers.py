@@ -5,9 +5,9 @@ same run: the push, the province's receipts report (and its XLSX export)
 and a county editor's dashboard. Targets: the same SQL queries at both
 sizes, and under 300 ms at 1,000 organisations.
 
-The export, and the arrivals report of 应急科普 issued by the province to
-every organisation (tiers.emergency), are measured beside them with the
-same query target and no time target.
+The arrivals report of 应急科普 issued by the province to every
+organisation (tiers.emergency) has the same targets. The XLSX export is
+measured beside them with the query target and no time target.
 
 Run: .venv/bin/python benchmarks/tiers.py  (DATABASE_URL as for site.py;
 see README.md). It builds the same throw-away environment as site.py.
@@ -28,9 +28,9 @@ HOST = "127.0.0.1"
 # with the large tree's 10 × 10 × 9 added: 1,114 (the demo's 10 besides).
 TREES = {"~100": (3, 3, 10), "~1,000": (10, 10, 9)}
 TARGET_MS = 300
-# The three; the XLSX export (openpyxl writing a row per
+# The three and the emergency arrivals; the XLSX export (openpyxl writing a row per
 # organisation) is shown beside them, without a target.
-TARGETED = ("push", "receipts report", "county dashboard")
+TARGETED = ("push", "receipts report", "county dashboard", "emergency arrivals")
 BACKGROUND_PLAYS = 100_000  # of items in no package, for the plays subquery
 PLAYS_PER_SITE = 10
 

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef
-from django.db.models.lookups import StartsWith
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from channels.models import Placement
 from cms.alerts import AlertNotice, SiteAlert, raise_alert
 from cms.organisations import Organisation
 from feeds.models import FeedDefinition
-from screens.models import EmergencyConfirmation, EmergencyItem, Screen, ScreenGroup
+from screens.models import EmergencyConfirmation, Screen
 from tiers.models import PackageItem, PackageTask, ResourcePackage
 from tiers.push import PushResult, below, push
 
@@ -143,10 +142,13 @@ class Arrivals:
 
 
 def screen_reach_by_owner(alert: SiteAlert) -> dict[int, Reach]:
-    """Per owning organisation: its screens under the takeover (not
-    revoked; one not paired yet counts, as not reached), and how many
+    """Per owning organisation of the area: its screens (not revoked; one
+    not paired yet counts, as not reached), every one under the takeover
+    (screens.alerts takes over the area's topmost groups), and how many
     confirmed showing it (two grouped queries)."""
-    screens = Screen.objects.filter(group__in=alert_groups(alert), revoked_at=None)
+    screens = Screen.objects.filter(
+        group__owner__path__startswith=alert.owner.path, revoked_at=None
+    )
     totals = screens.values("group__owner_id").annotate(n=Count("pk"))
     confirmed = (
         EmergencyConfirmation.objects.filter(emergency__alert=alert, screen__in=screens)
@@ -164,14 +166,6 @@ def screen_reach_by_owner(alert: SiteAlert) -> dict[int, Reach]:
         owner = row["screen__group__owner_id"]
         reach[owner].add(0, row["n"], row["first"], row["last"])
     return reach
-
-
-def alert_groups(alert: SiteAlert):
-    """Every screen group under the alert's emergency items."""
-    under_takeover = EmergencyItem.objects.filter(
-        StartsWith(OuterRef("path"), F("group__path")), alert=alert
-    )
-    return ScreenGroup.objects.filter(Exists(under_takeover))
 
 
 def placement_reach(placements: list[Placement]) -> Reach:
