@@ -307,9 +307,15 @@ class TaskView(AdminPage, TemplateView):
         task = self.task
         attach_receipts(task.package, [task])
         placements, entries, plays = records_of(task)
-        items = self.task.package.items.filter(page__in=visible_pages()).select_related(
-            "page"
+        items = list(
+            self.task.package.items.filter(page__in=visible_pages()).select_related(
+                "page"
+            )
         )
+        copies = list(task.copies.select_related("copy").order_by("copied_at"))
+        copied = {copy.original_id: copy for copy in copies}
+        for item in items:
+            item.copied = copied.get(item.page_id)
         return super().get_context_data(
             task=task,
             state=task_state(task, timezone.now()),
@@ -325,7 +331,7 @@ class TaskView(AdminPage, TemplateView):
             .values_list("started_at", flat=True)
             .first(),
             evidence=task.evidence.select_related("recorded_by"),
-            copies=task.copies.select_related("copy").order_by("copied_at"),
+            copies=copies,
             sections=sections_of(task) if self.may_act else [],
             may_act=self.may_act,
             place_url=reverse("channel_placements:add"),
