@@ -28,8 +28,8 @@ HOST = "127.0.0.1"
 # with the large tree's 10 × 10 × 9 added: 1,114 (the demo's 10 besides).
 TREES = {"~100": (3, 3, 10), "~1,000": (10, 10, 9)}
 TARGET_MS = 300
-# The three and the emergency arrivals; the XLSX export (openpyxl writing a row per
-# organisation) is shown beside them, without a target.
+# The three and the emergency arrivals; the XLSX export (openpyxl
+# writing a row per organisation) is shown beside them, without a target.
 TARGETED = ("push", "receipts report", "county dashboard", "emergency arrivals")
 BACKGROUND_PLAYS = 100_000  # of items in no package, for the plays subquery
 PLAYS_PER_SITE = 10
