@@ -452,3 +452,59 @@ def test_a_county_editor_acknowledges_takes_up_and_proves_a_package(
     assert task.acknowledged_at is not None
     assert PlaylistItem.objects.get(group=square).page_id == item.pk
     assert task.evidence.get().link == "https://example.cn/helong/dji"
+
+
+# 应急科普 from the province to every channel and every county -------------------
+
+
+def test_the_province_issues_an_emergency_a_county_acknowledges_it_in_time(
+    live_server, browser, make_article, org_tree
+):
+    item = make_article(slug="typhoon", title="台风来临前，家里要做好哪几件事")
+    for organisation, name, (last, first) in [
+        ("province", "zhaomin", ("赵", "敏")),
+        ("nongan", "liuyang", ("刘", "洋")),
+    ]:
+        user = staff_of(org_tree[organisation], name=name)
+        user.last_name, user.first_name = last, first
+        user.save()
+    title = "台风橙色预警：今夜起减少外出"
+    names = {item.title, title, "吉林省科协", "农安县科协", "长春市科协"}
+    province = person(browser, live_server, "zhaomin", "emergency", data=names)
+    page = province.page
+    page.goto(f"{live_server.url}/admin/tiers/emergencies/")
+    page.get_by_role("button", name="选择一个页面").click()
+    chooser = page.locator(".modal-content")
+    chooser.get_by_role("textbox").first.fill("台风")
+    chooser.get_by_role("link", name=item.title).click()
+    expect(chooser).to_be_hidden()
+    expect(page.locator(".modal-backdrop")).to_have_count(0)
+    page.get_by_label("横幅标题").fill(title)
+    page.get_by_label("提示内容").fill("请减少外出，远离河道和广告牌。")
+    province.look("form")
+    page.get_by_role("button", name="立即发布到全部渠道").click()
+    expect(page.get_by_text("应急科普已发往各渠道")).to_be_visible()
+    expect(page.get_by_text("已签收 0 / 5 个单位")).to_be_visible()
+    province.look("arrivals")
+
+    reader = browser.new_context(locale="zh-CN", viewport=VIEWPORT).new_page()
+    reader.goto(f"{live_server.url}/")
+    expect(reader.locator(".site-alert")).to_contain_text(title)
+
+    county = person(browser, live_server, "liuyang", "emergency-county", data=names)
+    tasks = county.page.locator("#package-tasks-section")
+    tasks.get_by_role("link", name=f"应急科普：{title}").click()
+    county.page.get_by_role("button", name="签收").click()
+    expect(county.page.locator(".task-state")).to_have_text("已签收")
+    county.look("acknowledged")
+    county.finish()
+
+    page.reload()
+    expect(page.get_by_text("已签收 1 / 5 个单位")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="农安县科协")
+    expect(row).to_contain_text("分钟")
+    page.get_by_role("button", name="撤销应急科普").click()
+    expect(page.get_by_text("应急科普已撤销")).to_be_visible()
+    province.finish()
+    reader.reload()
+    expect(reader.locator(".site-alert")).to_have_count(0)
