@@ -4,10 +4,12 @@ each sending its next GET as soon as the previous response has been read."""
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException
 
 REQUEST_TIMEOUT_SECONDS = 30
+Headers = dict[str, str] | Callable[[], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,21 @@ class _Tally:
     failed: int = 0
 
 
-def _hammer(host: str, port: int, path: str, deadline: float, tally: _Tally) -> None:
+def _hammer(
+    host: str,
+    port: int,
+    path: str,
+    deadline: float,
+    tally: _Tally,
+    headers: Headers,
+) -> None:
     connection = HTTPConnection(host, port, timeout=REQUEST_TIMEOUT_SECONDS)
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                sent = headers() if callable(headers) else headers
+                connection.request("GET", path, headers=sent)
                 response = connection.getresponse()
                 response.read()
             except (OSError, HTTPException):
@@ -55,15 +65,24 @@ def _hammer(host: str, port: int, path: str, deadline: float, tally: _Tally) -> 
 
 
 def load(
-    host: str, port: int, path: str, seconds: float, concurrency: int
+    host: str,
+    port: int,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    headers: Headers | None = None,
 ) -> LoadResult:
-    """GET path over `concurrency` connections for `seconds`; requests still in
-    flight at the deadline finish and count."""
+    """GET path (with these headers, or those a callable gives for each
+    request) over `concurrency` connections for `seconds`; requests still
+    in flight at the deadline finish and count."""
     tallies = [_Tally([]) for _ in range(concurrency)]
     started = time.perf_counter()
     deadline = started + seconds
     threads = [
-        threading.Thread(target=_hammer, args=(host, port, path, deadline, tally))
+        threading.Thread(
+            target=_hammer,
+            args=(host, port, path, deadline, tally, headers or {}),
+        )
         for tally in tallies
     ]
     for thread in threads:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ingest",
     "screens",
     "tiers",
+    "reach",
     "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The screens' polls and heartbeats, as cheap as a static file.
     "screens.fast_path.ScreenFastPathMiddleware",
+    # Counts the site's reads, cached pages' too (it only buffers).
+    "reach.site_reads.SiteReadMiddleware",
     "cms.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -287,6 +290,7 @@ SCHEDULER_JOBS = [
     "screens.rollups.roll_up_and_prune",
     "screens.commands.sweep",
     "tiers.escalation.remind_overdue",
+    "reach.site_reads.count_finished_days",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON
@@ -372,6 +376,13 @@ FEEDS_FINGERPRINT_SECONDS = float(os.environ.get("FEEDS_FINGERPRINT_SECONDS", "1
 # A process reuses what it read of a partner key for this long, so a revoked
 # key is refused everywhere within it (partners/access.py).
 PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
+# The site's reads (reach.site_reads), buffered like the pull log; "0"
+# switches the counting off (no visits, no ledger rows for the site).
+REACH_COUNT_SITE_READS = os.environ.get("REACH_COUNT_SITE_READS", "1") != "0"
+REACH_SITE_READS_BATCH = 500
+REACH_SITE_READS_SECONDS = 10
+REACH_SITE_READS_BACKGROUND_FLUSH = True
+
 PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = True

@@ -1,0 +1,86 @@
+"""The reach ledger: how many people, plays, downloads or reads an item had
+on a channel in a period, each figure with how it was had (counted from our
+own records, imported from a platform's figures, or estimated from stated
+inputs), where from, and how sure it is. Counted, imported and estimated
+figures are kept apart and never summed together."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cms.organisations import owner_field
+
+
+class ReachRecord(models.Model):
+    owner_path = "organisation"  # cms.scoped_admin
+
+    class Metric(models.TextChoices):
+        READS = "reads", _("阅读")
+        PLAYS = "plays", _("播放")
+        DOWNLOADS = "downloads", _("下载")
+
+    class Method(models.TextChoices):
+        COUNTED = "counted", _("统计")
+        IMPORTED = "imported", _("导入")
+        ESTIMATED = "estimated", _("估算")
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", _("高")
+        MEDIUM = "medium", _("中")
+        LOW = "low", _("低")
+
+    # Names the figure: writing it again (a roll-up run twice) replaces it.
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("内容"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("渠道"), max_length=30)
+    organisation = owner_field("reach_records")
+    day = models.DateField(_("日期"), db_index=True)
+    metric = models.CharField(_("指标"), max_length=12, choices=Metric.choices)
+    method = models.CharField(_("方法"), max_length=12, choices=Method.choices)
+    # Empty when an input was missing: shown as missing, never as zero.
+    value = models.PositiveBigIntegerField(_("数值"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=200)
+    confidence = models.CharField(_("可信度"), max_length=8, choices=Confidence.choices)
+    inputs = models.JSONField(_("计算依据"), default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("传播量记录")
+        verbose_name_plural = _("传播量记录")
+        ordering = ["-day", "channel"]
+        indexes = [models.Index(fields=["channel", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.get_metric_display()}"
+
+
+class DailySalt(models.Model):
+    """The day's random salt of the site's visitor hashes; deleted with the
+    day's visits once they are counted, after which no hash can be linked
+    to an address again."""
+
+    day = models.DateField(unique=True)
+    salt = models.CharField(max_length=64)
+
+
+class SiteVisit(models.Model):
+    """One visitor (a salted hash of address and browser, never either)
+    reading one page on one day: the raw rows the day's reads are counted
+    from (reach.site_reads), deleted once they are."""
+
+    day = models.DateField()
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE)
+    visitor = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "page", "visitor"], name="one_visit_a_day"
+            )
+        ]

@@ -1,0 +1,223 @@
+"""Reads of the site's pages, counted without cookies or personal data.
+
+A read is a GET of a page (not the search, the admin or a preview)
+answered 200 or 304, by a browser that is not a known robot (the
+CrawlerDetect list of crawler user agents; an empty user agent counts as
+one) and carries no session cookie (staff reading their own site are not
+the audience). Each visitor is counted once a day per page: the visitor is
+a hash of the day's random salt (DailySalt), the client address and the
+user agent, so neither is stored, and once the day is counted its salt and
+its hashes are deleted. The middleware only appends the day, the path, the
+address and the user agent to a buffer in memory (cms.write_buffer), so a
+cached page waits for no query; they are hashed when the buffer is written,
+within REACH_SITE_READS_SECONDS, and only the hash is stored. A repeat read
+by the same visitor the same day is dropped in memory (SeenToday). Each scheduler round
+counts the finished days into the reach ledger (ReachRecord, method
+"counted"), one row per page and day, credited to the organisation whose
+section holds the page (the root's outside every section)."""
+
+import hashlib
+import secrets
+from datetime import date, datetime
+from functools import lru_cache
+
+from crawlerdetect import CrawlerDetect
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cms.http import client_address
+from cms.organisations import Organisation, root_organisation_id
+from cms.page_cache import cached_view_at
+from cms.write_buffer import WriteBuffer
+from reach.models import DailySalt, ReachRecord, SiteVisit
+
+CHANNEL = "site"
+SOURCE = "网站访问记录：每位访客每天每篇计一次，不含已知爬虫"
+READ_STATUSES = frozenset({200, 304})
+
+
+@lru_cache(maxsize=8192)
+def is_robot(user_agent: str) -> bool:
+    return not user_agent or CrawlerDetect(user_agent=user_agent).isCrawler()
+
+
+_salt: tuple[date | None, str] = (None, "")
+
+
+def salt_of(day: date) -> str:
+    """The day's salt, made by whichever process needs it first."""
+    global _salt
+    if _salt[0] != day:
+        try:
+            with transaction.atomic():
+                row, _made = DailySalt.objects.get_or_create(
+                    day=day, defaults={"salt": secrets.token_hex(32)}
+                )
+        except IntegrityError:  # another process made it meanwhile
+            row = DailySalt.objects.get(day=day)
+        _salt = (day, row.salt)
+    return _salt[1]
+
+
+def visitor(day: date, address: str, user_agent: str) -> str:
+    text = "\0".join((salt_of(day), address, user_agent))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def is_read(request: HttpRequest, response: HttpResponse) -> bool:
+    if request.method != "GET" or response.status_code not in READ_STATUSES:
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    match = cached_view_at(request.path_info)
+    if match is None or match.url_name != "wagtail_serve":
+        return False
+    return not is_robot(request.META.get("HTTP_USER_AGENT", ""))
+
+
+class SiteReadMiddleware:
+    def __init__(self, get_response) -> None:
+        if not settings.REACH_COUNT_SITE_READS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_read(request, response):
+            day, path = timezone.localdate(), request.path_info
+            address = client_address(request)
+            agent = request.META.get("HTTP_USER_AGENT", "")
+            if SEEN.first(day, (path, address, agent)):
+                VISITS.add((day, path, address, agent))
+        return response
+
+
+class SeenToday:
+    """The reads this process has buffered today, by a hash of path,
+    address and agent: a visitor's repeat reads of a page go no further
+    (the database's unique visit catches what this misses: another
+    process, a hash collision, the set emptied when full)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self.keys: set[int] = set()
+
+    def first(self, day: date, read: tuple[str, str, str]) -> bool:
+        if day != self.day or len(self.keys) >= self.LIMIT:
+            self.day, self.keys = day, set()
+        key = hash(read)
+        if key in self.keys:
+            return False
+        self.keys.add(key)
+        return True
+
+
+SEEN = SeenToday()
+
+
+def page_ids(paths: set[str]) -> dict[str, int]:
+    """Request paths of the default site → page ids."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page")
+    site = site.first()
+    if site is None:
+        return {}
+    root = site.root_page.url_path
+    by_url_path = {root + path.lstrip("/"): path for path in paths}
+    found = Page.objects.filter(url_path__in=by_url_path).values_list("url_path", "pk")
+    return {by_url_path[url_path]: pk for url_path, pk in found}
+
+
+def write_visits(entries: list[tuple[date, str, str, str]]) -> None:
+    """The visits, hashed here: the address and the user agent never leave
+    the buffer's memory."""
+    pages = page_ids({path for _day, path, _address, _agent in entries})
+    SiteVisit.objects.bulk_create(
+        [
+            SiteVisit(day=day, page_id=pages[path], visitor=visitor(day, ip, agent))
+            for day, path, ip, agent in entries
+            if path in pages
+        ],
+        ignore_conflicts=True,
+    )
+
+
+VISITS = WriteBuffer(
+    "site reads",
+    write_visits,
+    batch=lambda: settings.REACH_SITE_READS_BATCH,
+    seconds=lambda: settings.REACH_SITE_READS_SECONDS,
+    background=lambda: settings.REACH_SITE_READS_BACKGROUND_FLUSH,
+)
+
+
+# Counting finished days ---------------------------------------------------------
+
+
+def owners_of(page_ids: list[int]) -> dict[int, int]:
+    """page id → the organisation whose section holds it (the deepest)."""
+    sections = sorted(
+        Organisation.sections.through.objects.values_list(
+            "page__path", "organisation_id"
+        ),
+        key=lambda row: -len(row[0]),
+    )
+    root = root_organisation_id()
+    owners = {}
+    for pk, path in Page.objects.filter(pk__in=page_ids).values_list("pk", "path"):
+        owners[pk] = next(
+            (org for prefix, org in sections if path.startswith(prefix)), root
+        )
+    return owners
+
+
+@transaction.atomic
+def count_day(day: date) -> int:
+    """The day's reads into the ledger, then its visits gone; the number
+    of pages read."""
+    counts = dict(
+        SiteVisit.objects.filter(day=day)
+        .values("page")
+        .annotate(n=Count("pk"))
+        .values_list("page", "n")
+        .order_by()
+    )
+    owners = owners_of(list(counts))
+    for page_id, reads in counts.items():
+        ReachRecord.objects.update_or_create(
+            key=f"site:{day.isoformat()}:{page_id}",
+            defaults={
+                "page_id": page_id,
+                "channel": CHANNEL,
+                "organisation_id": owners[page_id],
+                "day": day,
+                "metric": ReachRecord.Metric.READS,
+                "method": ReachRecord.Method.COUNTED,
+                "value": reads,
+                "source": SOURCE,
+                "confidence": ReachRecord.Confidence.HIGH,
+                "inputs": {"visitors": reads},
+            },
+        )
+    SiteVisit.objects.filter(day=day).delete()
+    return len(counts)
+
+
+def count_finished_days(now: datetime) -> list[date]:
+    """Every day before today with visits; then the salts of those days
+    go, so that no hash can be linked to an address again."""
+    VISITS.flush()
+    today = timezone.localdate(now)
+    days = sorted(
+        set(SiteVisit.objects.filter(day__lt=today).values_list("day", flat=True))
+    )
+    for day in days:
+        count_day(day)
+    DailySalt.objects.filter(day__lt=today).delete()
+    return days
