@@ -66,21 +66,11 @@ def all_organisations() -> list[Organisation]:
     )
 
 
-def reviewed_sections() -> set[tuple[int, int]]:
-    """(reviewers group, section) for every section an organisation's
-    reviewers review: they need to publish it when they approve."""
-    organisations = all_organisations()
-    reviewer_of = reviewing(organisations)
-    return {
-        (reviewer_of[org.pk].reviewers_id, section.pk)
-        for org in organisations
-        if reviewer_of[org.pk] is not None
-        for section in org.sections.all()
-    }
-
-
 @transaction.atomic
-def sync_review(before_sections: frozenset = frozenset()) -> None:
+def sync_review(before_sections: frozenset = frozenset()) -> set[tuple[int, int]]:
+    """Returns (reviewers group, section) for every section an
+    organisation's reviewers review: they need to publish it when they
+    approve."""
     organisations = all_organisations()
     reviewer_of = reviewing(organisations)
     workflows = {org.pk: workflow_for(org) for org in organisations if org.reviewers_id}
@@ -103,3 +93,9 @@ def sync_review(before_sections: frozenset = frozenset()) -> None:
             WorkflowPage.objects.update_or_create(
                 page_id=page_id, defaults={"workflow": workflow}
             )
+    return {
+        (reviewer_of[org.pk].reviewers_id, section.pk)
+        for org in organisations
+        if reviewer_of[org.pk] is not None
+        for section in org.sections.all()
+    }

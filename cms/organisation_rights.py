@@ -20,7 +20,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
-from cms.organisation_review import reviewed_sections, sync_review
+from cms.organisation_review import sync_review
 from cms.organisations import Organisation
 
 PAGE_RIGHTS = [("wagtailcore", "add_page"), ("wagtailcore", "change_page")]
@@ -129,7 +129,7 @@ class Holdings:
 def sync_rights(before: Holdings = Holdings()) -> None:
     """The page and collection rights, and the sections' review
     (cms.organisation_review)."""
-    sync_review(before.pages)
+    review_rows = sync_review(before.pages)
     page_rows, collection_rows, groups = held_below()
     groups |= before.groups
     pages = set(Organisation.sections.through.objects.values_list("page", flat=True))
@@ -146,7 +146,6 @@ def sync_rights(before: Holdings = Holdings()) -> None:
         groups,
         permission_ids(PAGE_RIGHTS),
     )
-    review_rows = reviewed_sections()
     reviewer_groups = set(
         Organisation.objects.exclude(reviewers=None).values_list("reviewers", flat=True)
     )

@@ -408,13 +408,15 @@ class TaskView(AdminPage, TemplateView):
         item = self.task.package.items.filter(
             pk=self.request.POST.get("item") or 0
         ).first()
-        section = sections_of(self.task).filter(
-            pk=self.request.POST.get("section") or 0
+        section = (
+            sections_of(self.task)
+            .filter(pk=self.request.POST.get("section") or 0)
+            .first()
         )
-        if item is None or not section.exists():
+        if item is None or section is None:
             raise Http404
         try:
-            done = copy_into(self.task, item.page, section.get(), self.request.user)
+            done = copy_into(self.task, item.page, section, self.request.user)
         except ValidationError as error:
             return self.render_to_response(
                 self.get_context_data(copy_errors=error.messages)
@@ -422,7 +424,7 @@ class TaskView(AdminPage, TemplateView):
         messages.success(
             self.request,
             _("已把「%(title)s」转载到“%(section)s”并发布（沿用原内容的科学审核）")
-            % {"title": done.copy.title, "section": section.get().title},
+            % {"title": done.copy.title, "section": section.title},
         )
         return redirect(self.request.path)
 
