@@ -9,6 +9,8 @@ class ReachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from reach.downloads import DOWNLOADS
         from reach.site_reads import VISITS
 
         VISITS.flush_at_exit()
+        DOWNLOADS.flush_at_exit()

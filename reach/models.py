@@ -4,6 +4,7 @@ own records, imported from a platform's figures, or estimated from stated
 inputs), where from, and how sure it is. Counted, imported and estimated
 figures are kept apart and never summed together."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,12 @@ class ReachRecord(models.Model):
         READS = "reads", _("阅读")
         PLAYS = "plays", _("播放")
         DOWNLOADS = "downloads", _("下载")
+        PEOPLE = "people", _("覆盖人次")
+        SECONDS = "seconds", _("播放时长（秒）")
+        PULLS = "pulls", _("拉取")
+        LIKES = "likes", _("点赞")
+        SHARES = "shares", _("转发")
+        COMMENTS = "comments", _("评论")
 
     class Method(models.TextChoices):
         COUNTED = "counted", _("统计")
@@ -82,5 +89,29 @@ class SiteVisit(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "page", "visitor"], name="one_visit_a_day"
+            )
+        ]
+
+
+class EnclosureListen(models.Model):
+    """One listener (a salted hash, reach.visitors) fetching one enclosure
+    of one item on one day, with the bytes they were sent in all: the raw
+    rows the day's downloads are counted from (reach.downloads), deleted
+    once they are."""
+
+    day = models.DateField()
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE)
+    media = models.ForeignKey(
+        settings.WAGTAILMEDIA["MEDIA_MODEL"], on_delete=models.CASCADE
+    )
+    listener = models.CharField(max_length=32)
+    bytes = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField()  # of the whole file
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "page", "media", "listener"],
+                name="one_listen_a_day",
             )
         ]

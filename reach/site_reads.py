@@ -5,68 +5,36 @@ answered 200 or 304, by a browser that is not a known robot (the
 CrawlerDetect list of crawler user agents; an empty user agent counts as
 one) and carries no session cookie (staff reading their own site are not
 the audience). Each visitor is counted once a day per page: the visitor is
-a hash of the day's random salt (DailySalt), the client address and the
-user agent, so neither is stored, and once the day is counted its salt and
-its hashes are deleted. The middleware only appends the day, the path, the
-address and the user agent to a buffer in memory (cms.write_buffer), so a
-cached page waits for no query; they are hashed when the buffer is written,
-within REACH_SITE_READS_SECONDS, and only the hash is stored. A repeat read
-by the same visitor the same day is dropped in memory (SeenToday). Each scheduler round
-counts the finished days into the reach ledger (ReachRecord, method
-"counted"), one row per page and day, credited to the organisation whose
-section holds the page (the root's outside every section)."""
+a salted hash (reach.visitors), so neither address nor browser is stored,
+and once the day is counted its hashes are deleted. The middleware only
+appends the day, the path, the address and the user agent to a buffer in
+memory (cms.write_buffer), so a cached page waits for no query; they are
+hashed when the buffer is written, within REACH_BUFFER_SECONDS, and only
+the hash is stored. A repeat read
+by the same visitor the same day is dropped in memory (SeenToday). Each
+finished day is counted into the reach ledger (reach.daily), one row per
+page and day."""
 
-import hashlib
-import secrets
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 
-from crawlerdetect import CrawlerDetect
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from wagtail.models import Page, Site
 
 from cms.http import client_address
-from cms.organisations import Organisation, root_organisation_id
 from cms.page_cache import cached_view_at
 from cms.write_buffer import WriteBuffer
-from reach.models import DailySalt, ReachRecord, SiteVisit
+from reach.ledger import owners_of, record
+from reach.models import ReachRecord, SiteVisit
+from reach.visitors import is_robot, visitor
 
 CHANNEL = "site"
 SOURCE = "网站访问记录：每位访客每天每篇计一次，不含已知爬虫"
 READ_STATUSES = frozenset({200, 304})
-
-
-@lru_cache(maxsize=8192)
-def is_robot(user_agent: str) -> bool:
-    return not user_agent or CrawlerDetect(user_agent=user_agent).isCrawler()
-
-
-_salt: tuple[date | None, str] = (None, "")
-
-
-def salt_of(day: date) -> str:
-    """The day's salt, made by whichever process needs it first."""
-    global _salt
-    if _salt[0] != day:
-        try:
-            with transaction.atomic():
-                row, _made = DailySalt.objects.get_or_create(
-                    day=day, defaults={"salt": secrets.token_hex(32)}
-                )
-        except IntegrityError:  # another process made it meanwhile
-            row = DailySalt.objects.get(day=day)
-        _salt = (day, row.salt)
-    return _salt[1]
-
-
-def visitor(day: date, address: str, user_agent: str) -> str:
-    text = "\0".join((salt_of(day), address, user_agent))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def is_read(request: HttpRequest, response: HttpResponse) -> bool:
@@ -151,30 +119,13 @@ def write_visits(entries: list[tuple[date, str, str, str]]) -> None:
 VISITS = WriteBuffer(
     "site reads",
     write_visits,
-    batch=lambda: settings.REACH_SITE_READS_BATCH,
-    seconds=lambda: settings.REACH_SITE_READS_SECONDS,
-    background=lambda: settings.REACH_SITE_READS_BACKGROUND_FLUSH,
+    batch=lambda: settings.REACH_BUFFER_BATCH,
+    seconds=lambda: settings.REACH_BUFFER_SECONDS,
+    background=lambda: settings.REACH_BUFFER_BACKGROUND_FLUSH,
 )
 
 
-# Counting finished days ---------------------------------------------------------
-
-
-def owners_of(page_ids: list[int]) -> dict[int, int]:
-    """page id → the organisation whose section holds it (the deepest)."""
-    sections = sorted(
-        Organisation.sections.through.objects.values_list(
-            "page__path", "organisation_id"
-        ),
-        key=lambda row: -len(row[0]),
-    )
-    root = root_organisation_id()
-    owners = {}
-    for pk, path in Page.objects.filter(pk__in=page_ids).values_list("pk", "path"):
-        owners[pk] = next(
-            (org for prefix, org in sections if path.startswith(prefix)), root
-        )
-    return owners
+# Counting a finished day -------------------------------------------------------
 
 
 @transaction.atomic
@@ -190,34 +141,18 @@ def count_day(day: date) -> int:
     )
     owners = owners_of(list(counts))
     for page_id, reads in counts.items():
-        ReachRecord.objects.update_or_create(
-            key=f"site:{day.isoformat()}:{page_id}",
-            defaults={
-                "page_id": page_id,
-                "channel": CHANNEL,
-                "organisation_id": owners[page_id],
-                "day": day,
-                "metric": ReachRecord.Metric.READS,
-                "method": ReachRecord.Method.COUNTED,
-                "value": reads,
-                "source": SOURCE,
-                "confidence": ReachRecord.Confidence.HIGH,
-                "inputs": {"visitors": reads},
-            },
+        record(
+            f"site:{day.isoformat()}:{page_id}",
+            page_id=page_id,
+            channel=CHANNEL,
+            organisation_id=owners[page_id],
+            day=day,
+            metric=ReachRecord.Metric.READS,
+            method=ReachRecord.Method.COUNTED,
+            value=reads,
+            source=SOURCE,
+            confidence=ReachRecord.Confidence.HIGH,
+            inputs={"visitors": reads},
         )
     SiteVisit.objects.filter(day=day).delete()
     return len(counts)
-
-
-def count_finished_days(now: datetime) -> list[date]:
-    """Every day before today with visits; then the salts of those days
-    go, so that no hash can be linked to an address again."""
-    VISITS.flush()
-    today = timezone.localdate(now)
-    days = sorted(
-        set(SiteVisit.objects.filter(day__lt=today).values_list("day", flat=True))
-    )
-    for day in days:
-        count_day(day)
-    DailySalt.objects.filter(day__lt=today).delete()
-    return days

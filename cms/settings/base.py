@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "screens.fast_path.ScreenFastPathMiddleware",
     # Counts the site's reads, cached pages' too (it only buffers).
     "reach.site_reads.SiteReadMiddleware",
+    "reach.downloads.EnclosureDownloadMiddleware",
     "cms.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -290,7 +291,7 @@ SCHEDULER_JOBS = [
     "screens.rollups.roll_up_and_prune",
     "screens.commands.sweep",
     "tiers.escalation.remind_overdue",
-    "reach.site_reads.count_finished_days",
+    "reach.daily.count_finished_days",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON
@@ -376,12 +377,14 @@ FEEDS_FINGERPRINT_SECONDS = float(os.environ.get("FEEDS_FINGERPRINT_SECONDS", "1
 # A process reuses what it read of a partner key for this long, so a revoked
 # key is refused everywhere within it (partners/access.py).
 PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
-# The site's reads (reach.site_reads), buffered like the pull log; "0"
-# switches the counting off (no visits, no ledger rows for the site).
+# The site's reads (reach.site_reads) and the enclosures' downloads
+# (reach.downloads), buffered like the pull log; "0" switches either
+# counting off (no rows, no ledger figures for it).
 REACH_COUNT_SITE_READS = os.environ.get("REACH_COUNT_SITE_READS", "1") != "0"
-REACH_SITE_READS_BATCH = 500
-REACH_SITE_READS_SECONDS = 10
-REACH_SITE_READS_BACKGROUND_FLUSH = True
+REACH_COUNT_DOWNLOADS = os.environ.get("REACH_COUNT_DOWNLOADS", "1") != "0"
+REACH_BUFFER_BATCH = 500
+REACH_BUFFER_SECONDS = 10
+REACH_BUFFER_BACKGROUND_FLUSH = True
 
 PARTNERS_PULL_LOG_BATCH = 200
 PARTNERS_PULL_LOG_SECONDS = 10

@@ -34,11 +34,11 @@ PUBLIC_BASE_URL = WAGTAILADMIN_BASE_URL = WAGTAILAPI_BASE_URL = "http://testserv
 # Pull logs are written by the request that fills the buffer (or by the test)
 # only: a timer's flush could land in a later test's database.
 PARTNERS_PULL_LOG_BACKGROUND_FLUSH = False
-REACH_SITE_READS_BACKGROUND_FLUSH = False
+REACH_BUFFER_BACKGROUND_FLUSH = False
 # Written only when a test flushes them (tests/reach): a page read of one
 # test must not be written by another's request.
-REACH_SITE_READS_BATCH = 10**9
-REACH_SITE_READS_SECONDS = 10**9
+REACH_BUFFER_BATCH = 10**9
+REACH_BUFFER_SECONDS = 10**9
 # Every request reads what feeds depend on (one test keeps the 1 s memory).
 FEEDS_FINGERPRINT_SECONDS = 0
 PAGE_CACHE_FINGERPRINT_SECONDS = 0

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from cms.organisation_rights import sync_rights
 from cms.pages import ContentIndexPage
-from reach import site_reads
+from reach import site_reads, visitors
+from reach.daily import count_finished_days
 from reach.models import DailySalt, ReachRecord, SiteVisit
-from reach.site_reads import VISITS, count_finished_days
+from reach.site_reads import VISITS
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def no_earlier_reads():
     """Reads that other tests in this process buffered are not this test's."""
     VISITS.drain()
     site_reads.SEEN.keys.clear()
-    site_reads._salt = (None, "")
+    visitors._salt = (None, "")
 
 
 PHONE = "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 Chrome/120 Mobile"
@@ -109,7 +110,7 @@ def test_a_new_day_has_a_new_salt(client, make_article):
     first = SiteVisit.objects.get().visitor
     SiteVisit.objects.update(day=timezone.localdate() - timedelta(days=1))
     DailySalt.objects.update(day=timezone.localdate() - timedelta(days=1))
-    site_reads._salt = (None, "")  # another process, or the next day
+    visitors._salt = (None, "")  # another process, or the next day
     site_reads.SEEN.keys.clear()
     read(client, article)
     second = SiteVisit.objects.exclude(visitor=first).get().visitor

@@ -1,0 +1,33 @@
+"""Writing the ledger: each figure under a key naming what it counts, so a
+roll-up run twice (or a file imported twice) replaces its figures rather
+than adding them again; and whom a page's figures are credited to."""
+
+from typing import Any
+
+from wagtail.models import Page
+
+from cms.organisations import Organisation, root_organisation_id
+from reach.models import ReachRecord
+
+
+def record(key: str, **fields: Any) -> ReachRecord:
+    row, _made = ReachRecord.objects.update_or_create(key=key, defaults=fields)
+    return row
+
+
+def owners_of(page_ids: list[int]) -> dict[int, int]:
+    """page id → the organisation whose section holds it (the deepest; the
+    root organisation's outside every section)."""
+    sections = sorted(
+        Organisation.sections.through.objects.values_list(
+            "page__path", "organisation_id"
+        ),
+        key=lambda row: -len(row[0]),
+    )
+    root = root_organisation_id()
+    owners = {}
+    for pk, path in Page.objects.filter(pk__in=page_ids).values_list("pk", "path"):
+        owners[pk] = next(
+            (org for prefix, org in sections if path.startswith(prefix)), root
+        )
+    return owners
