@@ -89,6 +89,19 @@ class Package:
         self.files.append(PackageFile(name, data, mime_type))
 
 
+@dataclass(frozen=True)
+class AudienceEstimate:
+    """How many people one delivery on an outlet reaches, as its settings
+    estimate it: `people` is None when an input is missing (shown as
+    missing, never as zero); `inputs` are the figures it was made from,
+    `source` says where they come from."""
+
+    people: int | None
+    inputs: dict[str, Any]
+    source: str
+    sourced: bool  # the inputs' source is named: a firmer estimate
+
+
 def setting(
     default: Any, label: str, *, unit: str = "", help_text: str = "", choices=None
 ):
@@ -186,6 +199,12 @@ class ChannelAdapter:
 
     def render(self, item: Page, outlet) -> Package:
         raise ImproperlyConfigured(f"{type(self).__name__} must define render()")
+
+    def audience_estimate(self, spec: Spec) -> AudienceEstimate | None:
+        """The people one delivery on an outlet with this spec reaches, for
+        the reach ledger; None for a channel that counts or imports its
+        reach instead of estimating it."""
+        return None
 
     def preview_figures(self, item: Page, outlet) -> list[tuple[str, Any, bool]]:
         """(label, value, over the limit?) for the figures an editor checks."""

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.registry import channel_choices, get_adapter
 
 INTEGER = re.compile(r"^-?\d+$")
+DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 TOPIC_SEPARATORS = re.compile(r"[\s,，、]+")
 
 
@@ -36,6 +37,8 @@ def kind_of(spec_field: Field, hint) -> str:
         return "boolean"
     if hint is int:
         return "integer"
+    if hint is float:
+        return "decimal"
     if hint is not str:
         return "words"  # tuple[str, ...]: #话题 and the like
     return "text"
@@ -61,6 +64,8 @@ def posted(text: str | None, kind: str) -> Any:
     text = (text or "").strip()
     if kind == "integer" and INTEGER.match(text):
         return int(text)
+    if kind == "decimal" and DECIMAL.match(text):
+        return float(text)
     if kind == "words":
         return [word.lstrip("#") for word in TOPIC_SEPARATORS.split(text) if word]
     return text

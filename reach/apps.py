@@ -9,6 +9,7 @@ class ReachConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from reach import placements  # noqa: F401 (its outlet receiver)
         from reach.downloads import DOWNLOADS
         from reach.site_reads import VISITS
 

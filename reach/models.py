@@ -115,3 +115,12 @@ class EnclosureListen(models.Model):
                 name="one_listen_a_day",
             )
         ]
+
+
+class LedgerMark(models.Model):
+    """How far a source's records have been written into the ledger (a
+    moment: delivered placements, rolled-up screen days; or the last day
+    written: partner pulls), so that each round writes only what is new."""
+
+    source = models.CharField(max_length=30, unique=True)
+    until = models.DateTimeField()

@@ -57,6 +57,19 @@ class ScreenGroup(TierTree, ClusterableModel):
     operator = models.CharField(_("运营单位"), max_length=120)
     contact_name = models.CharField(_("责任人"), max_length=40)
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # For the reach ledger's 覆盖人次: people passing while a card plays.
+    footfall_per_hour = models.PositiveIntegerField(
+        _("人流量估计"),
+        null=True,
+        blank=True,
+        help_text=_("开放时段每小时经过屏前的人数；不填则覆盖人次记为缺失"),
+    )
+    footfall_source = models.CharField(
+        _("人流量来源"),
+        max_length=120,
+        blank=True,
+        help_text=_("如「2026 年 5 月站点人工计数」"),
+    )
     hidden_items = models.ManyToManyField(
         "PlaylistItem",
         verbose_name=_("隐藏的上级播放项"),

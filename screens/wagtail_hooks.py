@@ -167,6 +167,14 @@ class ScreenGroupViewSet(ScopedViewSetMixin, ModelViewSet):
                 ],
                 heading=_("谁购买谁负责"),
             ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("footfall_per_hour"), FieldPanel("footfall_source")]
+                    )
+                ],
+                heading=_("人流量（用于估算覆盖人次）"),
+            ),
             InlinePanel("playlist_items", heading=PLAYLIST_HEADING),
             FieldPanel("hidden_items"),
         ],

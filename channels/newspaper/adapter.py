@@ -16,6 +16,7 @@ from wagtail.models import Page
 
 from channels.advisories import item_placement, next_issue, notice_recipient
 from channels.base import (
+    AudienceEstimate,
     ChannelAdapter,
     Package,
     Problem,
@@ -47,8 +48,25 @@ class NewspaperSpec(Spec):
     )
     # 版次 of the column, "第7版": named in a 更正启事
     page_label: str = setting("", _("版次"), help_text=_("如「第7版」，写进更正启事"))
+    # For the reach ledger's estimate: readers = circulation × readers per copy.
+    circulation: int = setting(
+        0,
+        _("发行量"),
+        unit=_("份"),
+        help_text=_("每期发行份数；0 表示未知，读者人次记为缺失"),
+    )
+    readers_per_copy: float = setting(
+        2.5, _("每份读者数"), unit=_("人"), help_text=_("传阅率，常用 2～3")
+    )
+    circulation_source: str = setting(
+        "", _("发行量来源"), help_text=_("如「2026 年报纸发行量核验」")
+    )
 
     def validate(self) -> dict[str, str]:
+        if self.circulation < 0:
+            return {"circulation": gettext("发行量不能为负")}
+        if not 0 < self.readers_per_copy <= 20:
+            return {"readers_per_copy": gettext("每份读者数应大于 0、不超过 20")}
         if self.target_chars <= 0:
             return {"target_chars": gettext("目标字数必须大于 0")}
         if not 0 <= self.tolerance < self.target_chars:
@@ -113,6 +131,18 @@ class NewspaperAdapter(ChannelAdapter):
     spec_class = NewspaperSpec
     calendar_colour = "#b42318"
     preview_label = _("报纸版面")
+
+    def audience_estimate(self, spec: NewspaperSpec) -> AudienceEstimate:
+        people = round(spec.circulation * spec.readers_per_copy)
+        return AudienceEstimate(
+            people=people if spec.circulation else None,
+            inputs={
+                "circulation": spec.circulation or None,
+                "readers_per_copy": spec.readers_per_copy,
+            },
+            source=spec.circulation_source or gettext("发行量来源未填"),
+            sourced=bool(spec.circulation_source),
+        )
 
     def parts(self, item: Page, outlet) -> ArticleParts:
         return article_parts(item.specific, outlet.parsed_spec, outlet.name)

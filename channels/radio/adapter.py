@@ -18,6 +18,7 @@ from wagtail.models import Page
 
 from channels.advisories import item_placement, next_issue, notice_recipient
 from channels.base import (
+    AudienceEstimate,
     ChannelAdapter,
     Package,
     Problem,
@@ -53,8 +54,20 @@ class RadioSpec(Spec):
         choices=lambda: [(t.name, t.label) for t in LOUDNESS_TARGETS.values()],
     )
     host: str = setting("主持人", _("主持人"))
+    # For the reach ledger's estimate of each airing.
+    audience: int = setting(
+        0,
+        _("每次播出收听人次"),
+        unit=_("人次"),
+        help_text=_("该时段收听人次估计；0 表示未知，收听人次记为缺失"),
+    )
+    audience_source: str = setting(
+        "", _("收听人次来源"), help_text=_("如「2026 年收听率调查」")
+    )
 
     def validate(self) -> dict[str, str]:
+        if self.audience < 0:
+            return {"audience": gettext("收听人次不能为负")}
         if self.slot_seconds <= 0:
             return {"slot_seconds": gettext("时段长度必须大于 0 秒")}
         if not 60 <= self.chars_per_minute <= 600:
@@ -76,6 +89,14 @@ class RadioAdapter(ChannelAdapter):
     spec_class = RadioSpec
     calendar_colour = "#1f5fbf"
     preview_label = _("广播稿")
+
+    def audience_estimate(self, spec: RadioSpec) -> AudienceEstimate:
+        return AudienceEstimate(
+            people=spec.audience or None,
+            inputs={"audience": spec.audience or None},
+            source=spec.audience_source or gettext("收听人次来源未填"),
+            sourced=bool(spec.audience_source),
+        )
 
     def script(self, item: Page, outlet) -> list[ScriptLine]:
         spec = outlet.parsed_spec

@@ -291,7 +291,7 @@ SCHEDULER_JOBS = [
     "screens.rollups.roll_up_and_prune",
     "screens.commands.sweep",
     "tiers.escalation.remind_overdue",
-    "reach.daily.count_finished_days",
+    "reach.daily.write_ledger",
 ]
 
 # Django's own logging, plus ours ("cms": requests, tasks, health) as JSON

@@ -122,5 +122,6 @@ def test_a_new_outlet_takes_the_settings_of_the_channel_chosen(admin_client):
     data.update({"spec-radio-stored": "", "spec-radio-slot_seconds": "240"})
     data.update({"spec-radio-chars_per_minute": "240", "spec-radio-host": "主持人"})
     data.update({"spec-radio-loudness_target": "gy_t_282"})
+    data.update({"spec-radio-audience": "0", "spec-radio-audience_source": ""})
     assert admin_client.post(reverse("channel_outlets:add"), data).status_code == 302
     assert Outlet.objects.get(name="科学五分钟").spec == {"slot_seconds": 240}
