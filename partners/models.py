@@ -204,3 +204,44 @@ class PullLog(models.Model):
         verbose_name_plural = _("拉取记录")
         ordering = ["-at"]
         indexes = [models.Index(fields=["partner", "at"])]
+
+
+class ReportedFigure(models.Model):
+    """A partner's own figure for an item it carried on one day (reads on
+    its site, plays in its app), sent through the partner API; sending it
+    again replaces it. The reach ledger takes it up as imported."""
+
+    owner_path = "partner__owner"  # cms.scoped_admin
+
+    class Metric(models.TextChoices):
+        READS = "reads", _("阅读")
+        PLAYS = "plays", _("播放")
+        LIKES = "likes", _("点赞")
+        SHARES = "shares", _("转发")
+        COMMENTS = "comments", _("评论")
+
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("合作方"),
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("内容"),
+    )
+    day = models.DateField(_("日期"))
+    metric = models.CharField(_("指标"), max_length=12, choices=Metric.choices)
+    value = models.PositiveBigIntegerField(_("数值"))
+    reported_at = models.DateTimeField(_("报送时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("合作方报送数据")
+        verbose_name_plural = _("合作方报送数据")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "page", "day", "metric"], name="one_figure_a_day"
+            )
+        ]

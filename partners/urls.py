@@ -13,6 +13,7 @@ from partners.api import (
     ItemListView,
 )
 from partners.docs import PartnerApiDocsView, PartnerApiTryView
+from partners.figures import FiguresView
 
 app_name = "partner_api"
 api_patterns = [
@@ -20,6 +21,7 @@ api_patterns = [
     path("items/<id:id>/", ItemDetailView.as_view(), name="item"),
     path("feeds/", FeedListView.as_view(), name="feeds"),
     path("advisories/", AdvisoryListView.as_view(), name="advisories"),
+    path("figures/", FiguresView.as_view(), name="figures"),
 ]
 urlpatterns = [
     *api_patterns,

@@ -288,6 +288,7 @@ def test_the_schema_is_public_and_describes_the_items(client):
         "/api/partner/items/{id}/",
         "/api/partner/feeds/",
         "/api/partner/advisories/",
+        "/api/partner/figures/",
     }
     item = schema["components"]["schemas"]["Item"]["properties"]
     assert set(item) == ITEM_FIELDS
@@ -308,10 +309,11 @@ def test_the_schema_is_public_and_describes_the_items(client):
 def test_the_schema_groups_the_operations_under_chinese_tags_in_order(client):
     schema = yaml.safe_load(client.get("/api/partner/schema/").content)
     order = [tag["name"] for tag in schema["tags"]]
-    assert order == ["条目", "订阅源", "更正与撤回"]
+    assert order == ["条目", "订阅源", "更正与撤回", "传播数据"]
     for path, operations in schema["paths"].items():
-        [tag] = operations["get"]["tags"]
-        assert tag in order, path
+        for operation in operations.values():
+            [tag] = operation["tags"]
+            assert tag in order, path
 
 
 def test_the_schema_validates_without_warnings(tmp_path):
