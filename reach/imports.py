@@ -370,6 +370,7 @@ def save_import(check: ImportCheck) -> int:
                 figure_key(row.post, metric),
                 page_id=row.post.page_id,
                 channel=CHANNEL,
+                outlet=check.outlet,
                 organisation_id=check.outlet.owner_id,
                 day=timezone.localdate(row.post.posted_at or row.post.scheduled_at),
                 metric=metric,

@@ -46,6 +46,24 @@ class ReachRecord(models.Model):
         related_name="+",
     )
     channel = models.CharField(_("渠道"), max_length=30)
+    # Where it went, when the figure is of one outlet (a column, an
+    # account) or one partner.
+    outlet = models.ForeignKey(
+        "channels.Outlet",
+        verbose_name=_("渠道账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("合作方"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     organisation = owner_field("reach_records")
     day = models.DateField(_("日期"), db_index=True)
     metric = models.CharField(_("指标"), max_length=12, choices=Metric.choices)

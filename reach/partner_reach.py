@@ -41,6 +41,7 @@ def write_pull_day(day: date) -> int:
             f"{CHANNEL}:{day.isoformat()}:{partner}",
             page=None,
             channel=CHANNEL,
+            partner_id=partner,
             organisation_id=owner,
             day=day,
             metric=ReachRecord.Metric.PULLS,
@@ -48,7 +49,7 @@ def write_pull_day(day: date) -> int:
             value=count,
             source=gettext("合作方拉取记录（成功的订阅源与 API 请求）"),
             confidence=ReachRecord.Confidence.HIGH,
-            inputs={"partner": partner},
+            inputs={},
         )
     return len(pulls)
 
@@ -85,6 +86,7 @@ def write_reported_figures() -> int:
             f"partner-figure:{figure.pk}",
             page_id=figure.page_id,
             channel=CHANNEL,
+            partner=figure.partner,
             organisation_id=figure.partner.owner_id,
             day=figure.day,
             metric=figure.metric,
@@ -93,10 +95,7 @@ def write_reported_figures() -> int:
             source=gettext("合作方「%(partner)s」报送")
             % {"partner": figure.partner.name},
             confidence=ReachRecord.Confidence.MEDIUM,
-            inputs={
-                "partner": figure.partner_id,
-                "reported_at": figure.reported_at.isoformat(),
-            },
+            inputs={"reported_at": figure.reported_at.isoformat()},
         )
         latest = max(latest, figure.reported_at)
     move_mark(FIGURES, latest)

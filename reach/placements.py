@@ -33,6 +33,7 @@ def write_estimate(placement: Placement) -> ReachRecord | None:
         f"placement:{placement.pk}",
         page_id=placement.page_id,
         channel=outlet.channel,
+        outlet=outlet,
         organisation_id=outlet.owner_id,
         day=timezone.localdate(placement.scheduled_at),
         metric=ReachRecord.Metric.PEOPLE,

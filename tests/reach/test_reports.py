@@ -1,0 +1,149 @@
+"""Reach reports (reach.reports and the admin's 传播量报告): counted,
+imported and estimated reach in their own columns, never added together;
+missing estimates counted apart; every line's figures reconciled with the
+records its trace link lists; each organisation sees its own branch."""
+
+import csv
+import io
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+import lxml.html
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+
+from reach.ledger import record
+from reach.models import ReachRecord
+from reach.reports import Period, by_channel, by_month, by_organisation, ledger, total
+from tests.organisation_fixtures import staff_of
+
+pytestmark = pytest.mark.django_db
+YEAR = 2026
+
+
+@pytest.fixture
+def records(org_tree, make_article):
+    article = make_article()
+    rows = [
+        # key, channel, organisation, day, metric, method, value
+        ("a", "site", "province", date(YEAR, 1, 5), "reads", "counted", 1000),
+        ("b", "site", "nongan", date(YEAR, 3, 5), "reads", "counted", 200),
+        (
+            "c",
+            "newspaper",
+            "changchun",
+            date(YEAR, 3, 9),
+            "people",
+            "estimated",
+            125_000,
+        ),
+        ("d", "newspaper", "changchun", date(YEAR, 4, 9), "people", "estimated", None),
+        ("e", "short_video", "nongan", date(YEAR, 3, 1), "plays", "imported", 12_000),
+        ("f", "short_video", "nongan", date(YEAR, 3, 1), "likes", "imported", 830),
+        ("g", "screens", "helong", date(YEAR, 5, 1), "plays", "counted", 300),
+        ("h", "screens", "helong", date(YEAR, 5, 1), "seconds", "counted", 4500),
+        ("i", "screens", "helong", date(YEAR, 5, 1), "people", "estimated", 120),
+        ("j", "site", "songyuan", date(YEAR, 6, 1), "reads", "counted", 77),
+        ("k", "site", "province", date(YEAR - 1, 12, 31), "reads", "counted", 5),
+    ]
+    for key, channel, org, day, metric, method, value in rows:
+        record(
+            key,
+            page_id=article.pk,
+            channel=channel,
+            organisation=org_tree[org],
+            day=day,
+            metric=metric,
+            method=method,
+            value=value,
+            source="测试",
+            confidence="high",
+        )
+    return article
+
+
+def test_the_methods_stay_apart_and_missing_estimates_are_counted(records, org_tree):
+    figures = total(ledger(org_tree["province"], Period(YEAR)))
+    assert (figures.counted, figures.imported, figures.estimated) == (
+        1577,
+        12_000,
+        125_120,
+    )
+    assert figures.missing == 1 and figures.engagement == 830  # seconds are not reach
+    channels = {
+        line.label: line.figures
+        for line in by_channel(ledger(org_tree["province"], Period(YEAR)))
+    }
+    assert channels["报纸"].estimated == 125_000 and channels["报纸"].counted == 0
+    assert channels["科普大屏"].counted == 300 and channels["科普大屏"].estimated == 120
+
+
+def test_a_branch_and_a_month(records, org_tree):
+    changchun = ledger(org_tree["changchun"], Period(YEAR))
+    assert total(changchun).counted == 500  # 农安 200 + 合隆 300, not 松原
+    march = total(ledger(org_tree["province"], Period(YEAR, 3)))
+    assert (march.counted, march.imported, march.estimated) == (200, 12_000, 125_000)
+    months = by_month(ledger(org_tree["province"], Period(YEAR)), Period(YEAR))
+    assert [line.figures.counted for line in months][:6] == [1000, 0, 200, 0, 300, 77]
+    lines = by_organisation(changchun, org_tree["changchun"])
+    assert [(line.label, line.depth) for line in lines] == [
+        ("长春市科协", 0),
+        ("农安县科协", 1),
+        ("合隆镇", 2),
+        ("德惠市科协", 1),
+    ]
+
+
+def test_each_line_reconciles_with_the_records_its_link_lists(
+    records, admin_client, org_tree
+):
+    url = reverse("reach_report:index")
+    page = admin_client.get(url, {"year": YEAR, "by": "channel"})
+    assert page.status_code == 200
+    tree = lxml.html.fromstring(page.content.decode())
+    for row in tree.xpath("//table[contains(@class,'reach-table')]/tbody/tr"):
+        label = row.xpath("./th")[0].text_content().strip()
+        counted = int(row.xpath("./td")[0].text_content().replace(",", ""))
+        link = row.xpath(".//a[text()='记录']/@href")[0]
+        assert admin_client.get(link).status_code == 200, label
+        (channel,) = parse_qs(urlsplit(link).query)["channel"]
+        expected = (
+            ReachRecord.objects.filter(
+                channel=channel,
+                method="counted",
+                metric__in=["reads", "plays", "downloads"],
+                day__year=YEAR,
+            ).aggregate(n=Sum("value"))["n"]
+            or 0
+        )
+        assert counted == expected, label
+
+
+def test_a_county_sees_its_own_branch_only(records, client, org_tree):
+    client.force_login(staff_of(org_tree["nongan"]))
+    page = client.get(
+        reverse("reach_report:index"),
+        {"year": YEAR, "organisation": org_tree["province"].pk},
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "农安县科协" in text and "12,000" in text
+    assert "1,000" not in text and "125,000" not in text
+    listing = client.get(reverse("reach_records:index"), {"year": YEAR})
+    tree = lxml.html.fromstring(listing.content.decode())
+    assert (
+        len(tree.xpath("//table[contains(@class,'listing')]/tbody/tr")) == 6
+    )  # 农安's three, 合隆's three
+
+
+def test_the_export_has_the_same_figures(records, admin_client):
+    answer = admin_client.get(
+        reverse("reach_report:export", args=("csv",)), {"year": YEAR, "by": "channel"}
+    )
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    header = rows[1]
+    assert header[:4] == ["项目", "统计触达", "导入触达", "估算触达"]
+    totals = rows[-1]
+    assert totals[:4] == ["合计", "1577", "12000", "125120"]
