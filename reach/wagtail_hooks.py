@@ -6,13 +6,14 @@ from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from reach.admin_views import ReachRecordViewSet, ReachReportViewSet
+from reach.import_views import ImportViewSet
 
 
 class ReachGroup(ViewSetGroup):
     menu_label = _("传播量")
     menu_icon = "view"
     menu_order = 260
-    items = (ReachReportViewSet, ReachRecordViewSet)
+    items = (ReachReportViewSet, ImportViewSet, ReachRecordViewSet)
 
 
 @hooks.register("register_admin_viewset")

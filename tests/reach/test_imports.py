@@ -6,7 +6,10 @@ re-importing changing nothing, an older export refused."""
 import io
 from datetime import timedelta
 
+import lxml.html
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -215,3 +218,74 @@ def test_figures_typed_in_for_one_post(account):
 )
 def test_figures_as_the_apps_show_them(text, value):
     assert figure_of(text) == value
+
+
+# The admin's import page
+
+
+def test_the_admin_shows_every_row_before_saving_and_saves_on_confirming(
+    admin_client, account
+):
+    outlet, posts = account
+    data = douyin_csv(*GOOD_ROWS, ("不认识的作品", "", "", "5", "1", "0", "0", ""))
+    upload = SimpleUploadedFile("抖音1201.csv", data, content_type="text/csv")
+    answer = admin_client.post(
+        reverse("reach_import:index"),
+        {
+            "outlet": outlet.pk,
+            "as_of": timezone.localdate().isoformat(),
+            "file": upload,
+        },
+    )
+    assert answer.status_code == 200
+    page = lxml.html.fromstring(answer.content.decode())
+    rows = page.xpath("//table[contains(@class,'reach-import')]/tbody/tr")
+    assert len(rows) == 3
+    assert "找不到这条作品的发布记录" in rows[2].text_content()
+    assert "未识别、已忽略的列：发布时间、完播率" in answer.content.decode()
+    assert not ReachRecord.objects.exists()  # nothing saved yet
+    (token,) = page.xpath("//input[@name='token']/@value")
+    done = admin_client.post(
+        reverse("reach_import:confirm"), {"token": token}, follow=True
+    )
+    assert "2 条作品的数据有新增或更新" in done.content.decode()
+    assert ReachRecord.objects.filter(metric="plays").count() == 2
+    again = admin_client.post(reverse("reach_import:confirm"), {"token": token})
+    assert again.status_code == 404  # a token is used once
+
+
+def test_a_file_that_cannot_be_read_keeps_the_form_and_says_why(admin_client, account):
+    outlet, _posts = account
+    upload = SimpleUploadedFile(
+        "x.csv", "名字,数量\n甲,1\n".encode(), content_type="text/csv"
+    )
+    answer = admin_client.post(
+        reverse("reach_import:index"),
+        {
+            "outlet": outlet.pk,
+            "as_of": timezone.localdate().isoformat(),
+            "file": upload,
+        },
+    )
+    assert answer.status_code == 200
+    assert "找不到抖音导出文件的表头" in answer.content.decode()
+    assert not ReachRecord.objects.exists()
+
+
+def test_figures_typed_in_the_admin(admin_client, account):
+    _outlet, posts = account
+    answer = admin_client.post(
+        reverse("reach_import:typed"),
+        {
+            "post": posts[0].pk,
+            "as_of": timezone.localdate().isoformat(),
+            "plays": "4321",
+        },
+    )
+    assert answer.status_code == 302
+    assert ReachRecord.objects.get().value == 4321
+    empty = admin_client.post(
+        reverse("reach_import:typed"),
+        {"post": posts[0].pk, "as_of": timezone.localdate().isoformat()},
+    )
+    assert "请至少填写一项数据" in empty.content.decode()
