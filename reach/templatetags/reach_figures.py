@@ -9,3 +9,11 @@ def figure(value) -> str:
     if value is None:
         return "—"
     return f"{value:,}"
+
+
+@register.filter
+def rate(value) -> str:
+    """A rate 0…1 as a percentage with one decimal: 87.5%."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"

@@ -5,7 +5,6 @@ records its trace link lists; each organisation sees its own branch."""
 
 import csv
 import io
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
@@ -13,54 +12,12 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
-from reach.ledger import record
 from reach.models import ReachRecord
 from reach.reports import Period, by_channel, by_month, by_organisation, ledger, total
 from tests.organisation_fixtures import staff_of
+from tests.reach.conftest import YEAR
 
 pytestmark = pytest.mark.django_db
-YEAR = 2026
-
-
-@pytest.fixture
-def records(org_tree, make_article):
-    article = make_article()
-    rows = [
-        # key, channel, organisation, day, metric, method, value
-        ("a", "site", "province", date(YEAR, 1, 5), "reads", "counted", 1000),
-        ("b", "site", "nongan", date(YEAR, 3, 5), "reads", "counted", 200),
-        (
-            "c",
-            "newspaper",
-            "changchun",
-            date(YEAR, 3, 9),
-            "people",
-            "estimated",
-            125_000,
-        ),
-        ("d", "newspaper", "changchun", date(YEAR, 4, 9), "people", "estimated", None),
-        ("e", "short_video", "nongan", date(YEAR, 3, 1), "plays", "imported", 12_000),
-        ("f", "short_video", "nongan", date(YEAR, 3, 1), "likes", "imported", 830),
-        ("g", "screens", "helong", date(YEAR, 5, 1), "plays", "counted", 300),
-        ("h", "screens", "helong", date(YEAR, 5, 1), "seconds", "counted", 4500),
-        ("i", "screens", "helong", date(YEAR, 5, 1), "people", "estimated", 120),
-        ("j", "site", "songyuan", date(YEAR, 6, 1), "reads", "counted", 77),
-        ("k", "site", "province", date(YEAR - 1, 12, 31), "reads", "counted", 5),
-    ]
-    for key, channel, org, day, metric, method, value in rows:
-        record(
-            key,
-            page_id=article.pk,
-            channel=channel,
-            organisation=org_tree[org],
-            day=day,
-            metric=metric,
-            method=method,
-            value=value,
-            source="测试",
-            confidence="high",
-        )
-    return article
 
 
 def test_the_methods_stay_apart_and_missing_estimates_are_counted(records, org_tree):

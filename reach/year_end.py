@@ -1,0 +1,325 @@
+"""The year-end 考核 report of an organisation and those below it: the
+figures the offices' annual reports use — issues and programmes per
+outlet against its annual target, short videos published per platform,
+screens with their 开机率 and 使用率, partners' pulls, and reach by channel
+with counted, imported and estimated apart — each with where its records
+are (a ledger or admin filter), as a PDF (WeasyPrint, CJK fonts, charts),
+an XLSX workbook or CSV. `manage.py reach_report` and the admin's 年度考核
+报告 make the same report."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from channels.models import Outlet, Placement
+from channels.reports import OutletLine, outlet_lines
+from channels.short_video.posts import POSTING
+from cms.organisations import Organisation, Scope
+from cms.public_address import public_url
+from cms.reporting.sheets import Sheet, csv_bytes, xlsx_bytes
+from reach import reports
+from reach.charts import reach_chart
+from reach.models import ReachRecord
+from reach.reports import Figures, Line, Period
+from screens.minutes import Minutes, total
+from screens.minutes import Period as ScreenPeriod
+from screens.models import Screen
+from screens.reports import screen_lines
+
+FORMATS = ("pdf", "xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class Traced:
+    label: str
+    value: int | float | None
+    where: str  # the admin address listing the records it comes from
+
+
+@dataclass(frozen=True)
+class PlatformLine:
+    platform: str
+    accounts: int
+    published: int
+    plays: int  # imported
+
+
+@dataclass(frozen=True)
+class PartnerLine:
+    name: str
+    pulls: int
+    reported: int  # reach the partner reported (imported)
+
+
+@dataclass(frozen=True)
+class YearEndReport:
+    organisation: Organisation
+    year: int
+    made_at: datetime
+    reach: Figures
+    channels: list[Line]
+    months: list[Line]
+    organisations: list[Line]
+    outlets: list[OutletLine]
+    platforms: list[PlatformLine]
+    screens: int
+    screen_minutes: Minutes
+    screen_plays: int
+    partners: list[PartnerLine]
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year)
+
+    def ledger_url(self, **filters) -> str:
+        query = {"year": self.year, "organisation": self.organisation.pk, **filters}
+        return public_url(reverse("reach_records:index")) + "?" + urlencode(query)
+
+    @property
+    def placements_url(self) -> str:
+        return public_url(reverse("channel_report:index")) + f"?year={self.year}"
+
+    @property
+    def title(self) -> str:
+        return _("%(organisation)s %(year)s 年度科普传播考核报告") % {
+            "organisation": self.organisation.name,
+            "year": self.year,
+        }
+
+
+def year_days(year: int, now: datetime) -> ScreenPeriod:
+    last = min(date(year, 12, 31), timezone.localdate(now) - timedelta(days=1))
+    return ScreenPeriod("month", date(year, 1, 1), max(last, date(year, 1, 1)))
+
+
+def platform_lines(organisation: Organisation, year: int) -> list[PlatformLine]:
+    posts = Placement.objects.filter(
+        outlet__channel="short_video",
+        outlet__owner__path__startswith=organisation.path,
+        status=Placement.Status.DELIVERED,
+        advisory=None,
+        posted_at__year=year,
+    )
+    published = dict(posts.values_list("outlet").annotate(n=Count("pk")).order_by())
+    plays = dict(
+        ReachRecord.objects.filter(
+            channel="short_video",
+            metric=ReachRecord.Metric.PLAYS,
+            organisation__path__startswith=organisation.path,
+            day__year=year,
+        )
+        .values_list("outlet")
+        .annotate(n=Sum("value"))
+        .order_by()
+    )
+    lines: dict[str, list[int]] = {}
+    outlets = Outlet.objects.filter(
+        channel="short_video", owner__path__startswith=organisation.path
+    )
+    for outlet in outlets:
+        platform = outlet.parsed_spec.platform
+        line = lines.setdefault(platform, [0, 0, 0])
+        line[0] += 1
+        line[1] += published.get(outlet.pk, 0)
+        line[2] += plays.get(outlet.pk) or 0
+    return [
+        PlatformLine(str(POSTING[platform].label), *figures)
+        for platform, figures in sorted(lines.items())
+    ]
+
+
+def partner_lines(records) -> list[PartnerLine]:
+    rows = (
+        records.exclude(partner=None)
+        .values("partner__name")
+        .annotate(
+            pulls=Sum("value", filter=Q(metric=ReachRecord.Metric.PULLS)),
+            reported=Sum(
+                "value",
+                filter=Q(method=ReachRecord.Method.IMPORTED, metric__in=reports.REACH),
+            ),
+        )
+        .order_by("partner__name")
+    )
+    return [
+        PartnerLine(row["partner__name"], row["pulls"] or 0, row["reported"] or 0)
+        for row in rows
+    ]
+
+
+def year_end_report(
+    organisation: Organisation, year: int, now: datetime | None = None
+) -> YearEndReport:
+    now = now or timezone.now()
+    records = reports.ledger(organisation, Period(year))
+    screens_below = Screen.objects.filter(
+        group__owner__path__startswith=organisation.path
+    )
+    screens = list(screens_below.select_related("group"))
+    lines, _days = screen_lines(screens, year_days(year, now), screens_below, now)
+    screen_plays = records.filter(
+        channel="screens", metric=ReachRecord.Metric.PLAYS
+    ).aggregate(n=Sum("value"))["n"]
+    return YearEndReport(
+        organisation=organisation,
+        year=year,
+        made_at=now,
+        reach=reports.total(records),
+        channels=reports.by_channel(records),
+        months=reports.by_month(records, Period(year)),
+        organisations=reports.by_organisation(records, organisation),
+        outlets=outlet_lines(year, Scope([organisation.path])),
+        platforms=platform_lines(organisation, year),
+        screens=len(screens),
+        screen_minutes=total(line.minutes for line in lines),
+        screen_plays=screen_plays or 0,
+        partners=partner_lines(records),
+    )
+
+
+# Outputs ----------------------------------------------------------------------------
+
+
+def report_html(report: YearEndReport) -> str:
+    return render_to_string(
+        "reach/year_end.html",
+        {
+            "report": report,
+            "channel_chart": reach_chart(
+                "channels", _("各渠道触达人次（统计、导入、估算分列）"), report.channels
+            ),
+            "month_chart": reach_chart(
+                "months", _("各月触达人次（统计、导入、估算分列）"), report.months
+            ),
+        },
+    )
+
+
+def report_pdf(report: YearEndReport) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=report_html(report), base_url=public_url("/")).write_pdf()
+
+
+def percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate, 4)
+
+
+def report_sheets(report: YearEndReport) -> list[Sheet]:
+    figures_header = [
+        _("统计触达"),
+        _("导入触达"),
+        _("估算触达"),
+        _("估算缺少依据（项）"),
+        _("互动"),
+    ]
+
+    def figure_rows(lines: list[Line]) -> list[list]:
+        return [
+            [line.label, *line.figures.values(), report.ledger_url(**line.trace)]
+            for line in lines
+        ]
+
+    where = _("记录位置")
+    reach_rows = figure_rows(report.channels)
+    reach_rows.append([_("合计"), *report.reach.values(), report.ledger_url()])
+    minutes = report.screen_minutes
+    return [
+        Sheet(_("传播量按渠道"), [_("渠道"), *figures_header, where], reach_rows),
+        Sheet(
+            _("传播量按月"),
+            [_("月份"), *figures_header, where],
+            figure_rows(report.months),
+        ),
+        Sheet(
+            _("传播量按单位"),
+            [_("单位"), *figures_header, where],
+            [
+                [
+                    "　" * line.depth + line.label,
+                    *line.figures.values(),
+                    report.ledger_url(**line.trace),
+                ]
+                for line in report.organisations
+            ],
+        ),
+        Sheet(
+            _("刊播期数与年度目标"),
+            [
+                _("渠道账号/栏目"),
+                _("渠道"),
+                _("年度目标"),
+                _("已交付"),
+                _("完成率"),
+                where,
+            ],
+            [
+                [
+                    line.name,
+                    line.channel,
+                    line.target,
+                    line.counts.delivered,
+                    None if line.percent is None else line.percent / 100,
+                    report.placements_url,
+                ]
+                for line in report.outlets
+            ],
+            percent_columns=(4,),
+        ),
+        Sheet(
+            _("短视频按平台"),
+            [_("平台"), _("账号数"), _("发布条数"), _("播放（导入）"), where],
+            [
+                [
+                    line.platform,
+                    line.accounts,
+                    line.published,
+                    line.plays,
+                    report.ledger_url(channel="short_video"),
+                ]
+                for line in report.platforms
+            ],
+        ),
+        Sheet(
+            _("科普大屏"),
+            [_("屏幕数"), _("开机率"), _("使用率"), _("播放次数（统计）"), where],
+            [
+                [
+                    report.screens,
+                    percent(minutes.uptime),
+                    percent(minutes.usage),
+                    report.screen_plays,
+                    report.ledger_url(channel="screens"),
+                ]
+            ],
+            percent_columns=(1, 2),
+        ),
+        Sheet(
+            _("合作方"),
+            [_("合作方"), _("拉取次数（统计）"), _("报送触达（导入）"), where],
+            [
+                [
+                    line.name,
+                    line.pulls,
+                    line.reported,
+                    report.ledger_url(channel="partner"),
+                ]
+                for line in report.partners
+            ],
+        ),
+    ]
+
+
+def report_file(report: YearEndReport, file_format: str) -> bytes:
+    if file_format == "pdf":
+        return report_pdf(report)
+    sheets = report_sheets(report)
+    if file_format == "xlsx":
+        return xlsx_bytes(sheets)
+    return csv_bytes(sheets, f"{report.organisation.name} {report.year}")
