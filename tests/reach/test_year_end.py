@@ -5,7 +5,6 @@ outlets against their targets; a county gets its own branch."""
 
 import io
 import subprocess
-from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
