@@ -28,6 +28,9 @@ def outlet_fields(column: content.ColumnData) -> dict:
             "target_chars": 500,
             "tolerance": 150,
             "byline_format": "特约撰稿 {author}",
+            "circulation": 86_000,
+            "readers_per_copy": 2.5,
+            "circulation_source": "2026 年度报纸发行量核验",
         }
         return {
             **common,
@@ -36,7 +39,13 @@ def outlet_fields(column: content.ColumnData) -> dict:
             "cadence_time": time(7, 0),
             "annual_target": 30,
         }
-    spec = {"slot_seconds": 300, "chars_per_minute": 240, "loudness_target": "gy_t_282"}
+    spec = {
+        "slot_seconds": 300,
+        "chars_per_minute": 240,
+        "loudness_target": "gy_t_282",
+        "audience": 42_000,
+        "audience_source": "2026 年长春地区广播收听调查，早间时段",
+    }
     return {
         **common,
         "spec": spec,

@@ -77,13 +77,14 @@ class ReachFilterSet(WagtailFilterSet):
         widget=django_filters.widgets.forms.HiddenInput
     )
     campaign = django_filters.NumberFilter(
-        field_name="page__contentpage__campaign",
-        widget=django_filters.widgets.forms.HiddenInput,
+        method="carrying", widget=django_filters.widgets.forms.HiddenInput
     )
-    audience = django_filters.NumberFilter(
-        field_name="page__contentpage__audiences",
-        widget=django_filters.widgets.forms.HiddenInput,
+    audiences = django_filters.NumberFilter(
+        method="carrying", widget=django_filters.widgets.forms.HiddenInput
     )
+
+    def carrying(self, queryset, name, value):
+        return queryset.filter(reports.carrying(name, value))
 
     class Meta:
         model = ReachRecord

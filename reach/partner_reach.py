@@ -54,8 +54,9 @@ def write_pull_day(day: date) -> int:
     return len(pulls)
 
 
-def write_pull_days(now: datetime) -> list[date]:
-    """The finished days after the last one written, a month at most."""
+def write_pull_days(now: datetime, most: int = DAYS_PER_ROUND) -> list[date]:
+    """The finished days after the last one written, `most` of them (a
+    month a scheduler round)."""
     yesterday = timezone.localdate(now) - timedelta(days=1)
     since = mark_of(PULLS)
     if since == BEGINNING:
@@ -67,7 +68,7 @@ def write_pull_days(now: datetime) -> list[date]:
     else:
         start = timezone.localdate(since) + timedelta(days=1)
     days = [start + timedelta(days=n) for n in range((yesterday - start).days + 1)]
-    days = days[:DAYS_PER_ROUND]
+    days = days[:most]
     for day in days:
         write_pull_day(day)
     if days:

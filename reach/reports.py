@@ -9,6 +9,7 @@ them. Reach is what reaches people: reads, plays, downloads and people
 
 Each report is one aggregate query over the ledger, whatever its size."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channels.reports import CONTENT_MODELS
 from cms.organisations import Organisation
 from reach.models import ReachRecord
 
@@ -221,23 +223,52 @@ def by_item(records: QuerySet, limit: int = 100) -> list[Line]:
     return sorted(lines, key=lambda line: -line.figures.largest)[:limit]
 
 
-def by_campaign(records: QuerySet) -> list[Line]:
-    field = "page__contentpage__campaign"
-    rows = grouped(records.exclude(**{field: None}), field, f"{field}__name")
-    return [
-        Line(row[f"{field}__name"], figures_of(row), {"campaign": row[field]})
-        for row in sorted(rows, key=lambda row: -figures_of(row).largest)
+def page_labels(field_name: str, pages: QuerySet) -> dict[int, list[tuple[int, str]]]:
+    """page id → (id, name) of the campaign or audiences it carries: one
+    query per content model."""
+    labels: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for model in CONTENT_MODELS:
+        rows = model.objects.filter(pk__in=pages).values_list(
+            "pk", f"{field_name}__pk", f"{field_name}__name"
+        )
+        for pk, label_id, name in rows:
+            if label_id is not None:
+                labels[pk].append((label_id, name))
+    return labels
+
+
+def by_label(records: QuerySet, field_name: str) -> list[Line]:
+    per_page = {
+        row["page"]: figures_of(row)
+        for row in grouped(records.exclude(page=None), "page")
+    }
+    sums: dict[tuple[int, str], Figures] = defaultdict(Figures)
+    for page, labels in page_labels(field_name, records.values("page")).items():
+        for label in labels:
+            sums[label] += per_page.get(page, Figures())
+    lines = [
+        Line(name, figures, {field_name: label_id})
+        for (label_id, name), figures in sums.items()
     ]
+    return sorted(lines, key=lambda line: -line.figures.largest)
+
+
+def by_campaign(records: QuerySet) -> list[Line]:
+    return by_label(records, "campaign")
 
 
 def by_audience(records: QuerySet) -> list[Line]:
     """An item for several audiences counts under each."""
-    field = "page__contentpage__audiences"
-    rows = grouped(records.exclude(**{field: None}), field, f"{field}__name")
-    return [
-        Line(row[f"{field}__name"], figures_of(row), {"audience": row[field]})
-        for row in sorted(rows, key=lambda row: -figures_of(row).largest)
-    ]
+    return by_label(records, "audiences")
+
+
+def carrying(field_name: str, label_id: int) -> Q:
+    """The records of the items that carry this campaign or audience."""
+    carried = Q(pk__in=[])
+    for model in CONTENT_MODELS:
+        pages = model.objects.filter(**{field_name: label_id}).values("pk")
+        carried |= Q(page__in=pages)
+    return carried
 
 
 def sum_lines(lines: Iterable[Line]) -> Figures:

@@ -186,11 +186,19 @@ def year_end_report(
 # Outputs ----------------------------------------------------------------------------
 
 
+# The series' colours inside the charts' SVG, where WeasyPrint reads them.
+CHART_STYLE = (
+    ".counted{fill:#007d7e}.imported{fill:#6a4fb3}.estimated{fill:#c9a227}"
+    "line{stroke:#c8ccd2}text{font-family:'Noto Sans CJK SC',sans-serif;fill:#1a1a1a}"
+)
+
+
 def report_html(report: YearEndReport) -> str:
     return render_to_string(
         "reach/year_end.html",
         {
             "report": report,
+            "chart_style": CHART_STYLE,
             "channel_chart": reach_chart(
                 "channels", _("各渠道触达人次（统计、导入、估算分列）"), report.channels
             ),

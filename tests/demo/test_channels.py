@@ -7,13 +7,18 @@ checks passing, one post waiting in 待发布, one posted, every demo video
 exportable to every platform); a second load changes nothing. One demo
 load for the module: it is the slow part."""
 
+import io
 import json
 import re
+from datetime import timedelta
 
 import feedparser
 import ffmpeg
 import pytest
+from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from channels.models import Placement
 from channels.short_video.adapter import PLATFORMS
@@ -24,6 +29,7 @@ from demo.feeds import load_feeds
 from demo.loader import load_demo
 from demo.outlets import load_outlets
 from demo.partners import load_partners
+from demo.reach import load_reach
 from demo.screens import load_screens
 from demo.short_video import ACCOUNTS, load_short_video
 from feeds.models import FeedDefinition
@@ -31,7 +37,8 @@ from feeds.selection import feed_pages
 from feeds.views import FORMATS, narrowed
 from media_pipeline.export import check
 from media_pipeline.models import MediaProbe
-from partners.models import KEY_PATTERN, ApiKey, Partner
+from partners.models import KEY_PATTERN, ApiKey, Partner, PullLog
+from reach.models import ReachRecord
 from screens import pairing
 from screens.models import PlaylistItem, Screen, ScreenGroup
 from screens.playlist import resolve
@@ -52,10 +59,12 @@ def demo(django_db_setup, django_db_blocker):
         screens = load_screens()
         short_video = load_short_video()
         load_feeds()
+        partners = load_partners()
         yield {
             "screens": screens,
             "short_video": short_video,
-            "partners": load_partners(),
+            "partners": partners,
+            "reach": load_reach(),
         }
         transaction.set_rollback(True)
 
@@ -232,3 +241,36 @@ def test_every_format_of_every_demo_feed_parses_with_the_items_of_the_database(
     assert all(seen[("all", name)] for name in FORMATS)  # none of them empty
     for column in content.COLUMNS:
         assert seen[(f"partner-{column.slug}", "rss.xml")]
+
+
+# A year of reach ------------------------------------------------------------------
+
+
+def test_the_demo_has_a_year_of_reach_made_by_the_ledger_writers(loaded, tmp_path):
+    today = timezone.localdate()
+    site = ReachRecord.objects.filter(channel="site", method="counted")
+    assert site.filter(day__lte=today - timedelta(days=300)).exists()
+    assert not site.filter(day__gte=today).exists()  # only finished days
+    pulls = ReachRecord.objects.filter(channel="partner", metric="pulls")
+    assert (
+        pulls.aggregate(n=Sum("value"))["n"]
+        == PullLog.objects.filter(status=200, at__date__lt=today).count()
+    )
+    newspaper = ReachRecord.objects.get(
+        channel="newspaper",
+        day__lt=today,
+        inputs__placement__isnull=False,
+        page__title__contains="第1期",
+    )
+    assert newspaper.value == 215_000 and newspaper.method == "estimated"
+    assert ReachRecord.objects.filter(channel="short_video", method="imported").exists()
+    assert load_reach() == "reach: already loaded"
+    output = tmp_path / "report.xlsx"
+    call_command(
+        "reach_report",
+        year=today.year,
+        format="xlsx",
+        output=output,
+        stdout=io.StringIO(),
+    )
+    assert output.stat().st_size > 0

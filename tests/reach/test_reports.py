@@ -12,8 +12,18 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
+from cms.pages import ArticlePage
 from reach.models import ReachRecord
-from reach.reports import Period, by_channel, by_month, by_organisation, ledger, total
+from reach.reports import (
+    Period,
+    by_audience,
+    by_campaign,
+    by_channel,
+    by_month,
+    by_organisation,
+    ledger,
+    total,
+)
 from tests.organisation_fixtures import staff_of
 from tests.reach.conftest import YEAR
 
@@ -104,3 +114,18 @@ def test_the_export_has_the_same_figures(records, admin_client):
     assert header[:4] == ["项目", "统计触达", "导入触达", "估算触达"]
     totals = rows[-1]
     assert totals[:4] == ["合计", "1577", "12000", "125120"]
+
+
+def test_by_campaign_and_audience(records, campaign, admin_client):
+    article = records  # the fixture's item, for 老年人
+    ArticlePage.objects.filter(pk=article.pk).update(campaign=campaign)
+    records_2026 = ReachRecord.objects.filter(day__year=YEAR)
+    (line,) = by_campaign(records_2026)
+    assert line.label == campaign.name and line.figures.counted == 1577
+    (line,) = by_audience(records_2026)
+    assert line.label == "老年人" and line.figures.imported == 12_000
+    listing = admin_client.get(
+        reverse("reach_records:index"), {**line.trace, "year": YEAR}
+    )
+    tree = lxml.html.fromstring(listing.content.decode())
+    assert len(tree.xpath("//table[contains(@class,'listing')]/tbody/tr")) == 10

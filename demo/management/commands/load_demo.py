@@ -7,6 +7,7 @@ from demo.ingest import load_ingest
 from demo.loader import load_demo
 from demo.outlets import load_outlets
 from demo.partners import load_partners
+from demo.reach import load_reach
 from demo.screens import load_screens
 from demo.short_video import load_short_video
 from demo.tiers import load_tiers
@@ -24,3 +25,4 @@ class Command(BaseCommand):
         self.stdout.write(load_partners())
         self.stdout.write(load_ingest())
         self.stdout.write(load_tiers())
+        self.stdout.write(load_reach())
