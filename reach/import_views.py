@@ -5,6 +5,7 @@ accepted rows. Or figures typed in for one post. Whoever may change
 placements may import, for the accounts of their organisations."""
 
 import uuid
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -56,7 +57,7 @@ class ImportForm(forms.Form):
     as_of = forms.DateField(
         label=gettext_lazy("数据截至日期"),
         help_text=gettext_lazy("导出文件里的数字是截至这一天的累计数"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     file = forms.FileField(
         label=gettext_lazy("导出文件"),
@@ -103,6 +104,7 @@ class ImportView(ImportAccess, FormView):
         except BadFile as problem:
             form.add_error("file", str(problem))
             return self.form_invalid(form)
+        forget_stale_uploads()
         token = uuid.uuid4().hex
         default_storage.save(stored_name(token), ContentFile(data))
         pending = self.request.session.get(PENDING, {})
@@ -113,8 +115,25 @@ class ImportView(ImportAccess, FormView):
         )
 
 
+UPLOADS = "reach-imports"
+KEPT_FOR = timedelta(days=1)
+
+
 def stored_name(token: str) -> str:
-    return f"reach-imports/{token}.upload"
+    return f"{UPLOADS}/{token}.upload"
+
+
+def forget_stale_uploads() -> None:
+    """Files checked but never confirmed (放弃, or the session ended)."""
+    try:
+        _folders, names = default_storage.listdir(UPLOADS)
+    except FileNotFoundError:
+        return
+    stale = timezone.now() - KEPT_FOR
+    for name in names:
+        path = f"{UPLOADS}/{name}"
+        if default_storage.get_modified_time(path) < stale:
+            default_storage.delete(path)
 
 
 class ConfirmImportView(ImportAccess, FormView):
@@ -134,9 +153,7 @@ class ConfirmImportView(ImportAccess, FormView):
         with default_storage.open(stored_name(token), "rb") as stored:
             data = stored.read()
         default_storage.delete(stored_name(token))
-        check = check_file(
-            outlet, timezone.datetime.fromisoformat(as_of).date(), file_name, data
-        )
+        check = check_file(outlet, date.fromisoformat(as_of), file_name, data)
         changed = save_import(check)
         messages.success(request, saved_message(check, changed))
         return redirect(ledger_of(outlet))
@@ -169,7 +186,7 @@ class TypedForm(forms.Form):
     )
     as_of = forms.DateField(
         label=gettext_lazy("数据截至日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, user, **kwargs):
