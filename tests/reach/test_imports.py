@@ -4,10 +4,13 @@ anything is saved, GBK and XLSX read, figures as the apps show them,
 re-importing changing nothing, an older export refused."""
 
 import io
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import lxml.html
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -289,3 +292,30 @@ def test_figures_typed_in_the_admin(admin_client, account):
         {"post": posts[0].pk, "as_of": timezone.localdate().isoformat()},
     )
     assert "请至少填写一项数据" in empty.content.decode()
+
+
+def test_an_upload_never_confirmed_is_removed_after_a_day(admin_client, account):
+    from reach.import_views import UPLOADS, forget_stale_uploads
+
+    outlet, _posts = account
+    upload = SimpleUploadedFile(
+        "a.csv", douyin_csv(*GOOD_ROWS), content_type="text/csv"
+    )
+    today = timezone.localdate().isoformat()
+
+    def uploads() -> set[str]:
+        return set(default_storage.listdir(UPLOADS)[1])
+
+    before = uploads() if default_storage.exists(UPLOADS) else set()
+    admin_client.post(
+        reverse("reach_import:index"),
+        {"outlet": outlet.pk, "as_of": today, "file": upload},
+    )
+    (name,) = uploads() - before
+    forget_stale_uploads()
+    assert name in uploads()  # kept while fresh
+    path = Path(default_storage.path(f"{UPLOADS}/{name}"))
+    old = (timezone.now() - timedelta(days=2)).timestamp()
+    os.utime(path, (old, old))
+    forget_stale_uploads()
+    assert name not in uploads()
