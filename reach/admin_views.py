@@ -27,7 +27,7 @@ from cms.scoped_admin import ScopedViewSetMixin
 from reach import reports
 from reach.charts import reach_chart
 from reach.models import ReachRecord
-from reach.reports import CHANNEL_LABELS, Line, Period, channel_label
+from reach.reports import CHANNEL_LABELS, Ledger, Line, Period, channel_label
 
 reach_policy = ReadOnlyForPlacementStaff(ReachRecord)
 register_permission_policy(ReachRecord, reach_policy)
@@ -148,35 +148,14 @@ class ReachRecordViewSet(ScopedViewSetMixin, ModelViewSet):
 # The report ------------------------------------------------------------------------
 
 GROUPINGS = {
-    "channel": (
-        gettext_lazy("按渠道"),
-        lambda records, context: reports.by_channel(records),
-    ),
-    "month": (
-        gettext_lazy("按月"),
-        lambda records, context: reports.by_month(records, context.period),
-    ),
-    "organisation": (
-        gettext_lazy("按单位"),
-        lambda records, context: reports.by_organisation(records, context.organisation),
-    ),
-    "tier": (gettext_lazy("按层级"), lambda records, context: reports.by_tier(records)),
-    "outlet": (
-        gettext_lazy("按渠道账号与合作方"),
-        lambda records, context: reports.by_outlet(records),
-    ),
-    "item": (
-        gettext_lazy("按内容（前 100）"),
-        lambda records, context: reports.by_item(records),
-    ),
-    "campaign": (
-        gettext_lazy("按活动/主题日"),
-        lambda records, context: reports.by_campaign(records),
-    ),
-    "audience": (
-        gettext_lazy("按目标人群"),
-        lambda records, context: reports.by_audience(records),
-    ),
+    "channel": (gettext_lazy("按渠道"), Ledger.by_channel),
+    "month": (gettext_lazy("按月"), Ledger.by_month),
+    "organisation": (gettext_lazy("按单位"), Ledger.by_organisation),
+    "tier": (gettext_lazy("按层级"), Ledger.by_tier),
+    "outlet": (gettext_lazy("按渠道账号与合作方"), Ledger.by_outlet),
+    "item": (gettext_lazy("按内容（前 100）"), Ledger.by_item),
+    "campaign": (gettext_lazy("按活动/主题日"), Ledger.by_campaign),
+    "audience": (gettext_lazy("按目标人群"), Ledger.by_audience),
 }
 
 
@@ -227,9 +206,9 @@ class ReportRequest:
 
 
 def report_of(asked: ReportRequest) -> tuple[reports.Figures, list[Line]]:
-    records = reports.ledger(asked.organisation, asked.period)
-    lines = GROUPINGS[asked.grouping][1](records, asked)
-    return reports.total(records), lines
+    ledger = Ledger(asked.organisation, asked.period)
+    lines = GROUPINGS[asked.grouping][1](ledger)
+    return ledger.total(), lines
 
 
 HEADER = [

@@ -79,7 +79,25 @@ class ReachRecord(models.Model):
         verbose_name = _("传播量记录")
         verbose_name_plural = _("传播量记录")
         ordering = ["-day", "channel"]
-        indexes = [models.Index(fields=["channel", "day"])]
+        indexes = [
+            models.Index(fields=["channel", "day"]),
+            # Covers the reports' pass over a period (reach.reports.Ledger):
+            # the index alone is read, not the rows with their texts.
+            models.Index(
+                fields=[
+                    "day",
+                    "organisation",
+                    "channel",
+                    "outlet",
+                    "partner",
+                    "page",
+                    "metric",
+                    "method",
+                    "value",
+                ],
+                name="reach_report_scan",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel} {self.get_metric_display()}"

@@ -7,25 +7,30 @@ zero), and the platforms' engagement (likes, shares, comments) beside
 them. Reach is what reaches people: reads, plays, downloads and people
 (覆盖人次, readers, listeners); play time and pulls are not reach.
 
-Each report is one aggregate query over the ledger, whatever its size."""
+A report reads the ledger in one pass (class Ledger), whatever its size."""
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.models import Page
 
+from channels.models import Outlet
 from channels.reports import CONTENT_MODELS
 from cms.organisations import Organisation
+from partners.models import Partner
 from reach.models import ReachRecord
 
 Metric, Method = ReachRecord.Metric, ReachRecord.Method
 REACH = (Metric.READS, Metric.PLAYS, Metric.DOWNLOADS, Metric.PEOPLE)
 ENGAGEMENT = (Metric.LIKES, Metric.SHARES, Metric.COMMENTS)
+IDS_PER_QUERY = 500
 CHANNEL_LABELS = {
     "site": gettext_lazy("网站"),
     "podcast": gettext_lazy("播客与音视频下载"),
@@ -122,144 +127,185 @@ class Line:
     depth: int = 0
 
 
-def ledger(organisation: Organisation, period: Period) -> QuerySet:
-    return ReachRecord.objects.filter(
-        organisation__path__startswith=organisation.path,
-        day__gte=period.first,
-        day__lt=period.after,
-    )
+@dataclass(frozen=True)
+class Part:
+    """The figures of one month, organisation, channel and outlet or
+    partner: what the reports add up."""
+
+    month: int
+    organisation: int
+    channel: str
+    outlet: int | None
+    partner: int | None
+    figures: Figures
+    pulls: int
 
 
-def total(records: QuerySet) -> Figures:
-    return figures_of(records.aggregate(**FIGURES))
+PART_FIELDS = ("month", "organisation", "channel", "outlet", "partner")
+PULLS = Coalesce(Sum("value", filter=Q(metric=Metric.PULLS)), 0)
+
+
+def added_up(parts: Iterable[Part], key) -> dict:
+    sums: dict = defaultdict(Figures)
+    for part in parts:
+        sums[key(part)] += part.figures
+    return sums
+
+
+class Ledger:
+    """The ledger of an organisation and those below it over a period, read
+    in one pass (and once more by item, for the reports by item, campaign
+    and audience): every report is added up from these parts, so a report
+    costs the same few queries whatever the ledger holds."""
+
+    def __init__(self, organisation: Organisation, period: Period) -> None:
+        self.organisation = organisation
+        self.period = period
+        self.organisations = list(
+            Organisation.objects.filter(path__startswith=organisation.path).order_by(
+                "path"
+            )
+        )
+        self.records = ReachRecord.objects.filter(
+            organisation__in=[org.pk for org in self.organisations],
+            day__gte=period.first,
+            day__lt=period.after,
+        )
+
+    @cached_property
+    def parts(self) -> list[Part]:
+        rows = (
+            self.records.annotate(month=ExtractMonth("day"))
+            .values(*PART_FIELDS)
+            .annotate(**FIGURES, pulls=PULLS)
+            .order_by()
+        )
+        return [
+            Part(*(row[name] for name in PART_FIELDS), figures_of(row), row["pulls"])
+            for row in rows
+        ]
+
+    @cached_property
+    def per_page(self) -> dict[int, Figures]:
+        rows = grouped(self.records.exclude(page=None), "page")
+        return {row["page"]: figures_of(row) for row in rows}
+
+    def total(self) -> Figures:
+        return sum((part.figures for part in self.parts), Figures())
+
+    def by_channel(self) -> list[Line]:
+        sums = added_up(self.parts, lambda part: part.channel)
+        lines = [
+            Line(channel_label(channel), figures, {"channel": channel})
+            for channel, figures in sums.items()
+        ]
+        return sorted(lines, key=lambda line: -line.figures.largest)
+
+    def by_month(self) -> list[Line]:
+        sums = added_up(self.parts, lambda part: part.month)
+        months = [self.period.month] if self.period.month else range(1, 13)
+        return [
+            Line(
+                _("%(month)s月") % {"month": month},
+                sums.get(month, Figures()),
+                {"month": month},
+            )
+            for month in months
+        ]
+
+    def by_organisation(self) -> list[Line]:
+        """Each organisation's own figures, in tree order, indented by depth."""
+        sums = added_up(self.parts, lambda part: part.organisation)
+        top = self.organisation.path.count("/")
+        return [
+            Line(
+                org.name,
+                sums.get(org.pk, Figures()),
+                {"own_organisation": org.pk},
+                depth=org.path.count("/") - top,
+            )
+            for org in self.organisations
+        ]
+
+    def by_tier(self) -> list[Line]:
+        tier_of = {org.pk: org.tier for org in self.organisations}
+        sums = added_up(self.parts, lambda part: tier_of[part.organisation])
+        tiers = dict(Organisation.Tier.choices)
+        return [
+            Line(str(tiers[tier]), sums[tier], {"tier": tier}) for tier in sorted(sums)
+        ]
+
+    def by_outlet(self) -> list[Line]:
+        """Outlets and partners; the site, downloads and screens as channels."""
+        sums = added_up(
+            self.parts, lambda part: (part.channel, part.outlet, part.partner)
+        )
+        outlets = Outlet.objects.in_bulk({key[1] for key in sums if key[1]})
+        partners = Partner.objects.in_bulk({key[2] for key in sums if key[2]})
+        lines = []
+        for (channel, outlet, partner), figures in sums.items():
+            if outlet:
+                label, trace = outlets[outlet].name, {"outlet": outlet}
+            elif partner:
+                label, trace = partners[partner].name, {"partner": partner}
+            else:
+                label, trace = channel_label(channel), {"channel": channel}
+            lines.append(Line(label, figures, trace))
+        return sorted(lines, key=lambda line: -line.figures.largest)
+
+    def pulls_by_partner(self) -> dict[int, int]:
+        pulls: dict[int, int] = defaultdict(int)
+        for part in self.parts:
+            if part.partner:
+                pulls[part.partner] += part.pulls
+        return pulls
+
+    def by_item(self, limit: int = 100) -> list[Line]:
+        top = sorted(self.per_page.items(), key=lambda item: -item[1].largest)[:limit]
+        titles = dict(
+            Page.objects.filter(pk__in=[page for page, _f in top]).values_list(
+                "pk", "title"
+            )
+        )
+        return [Line(titles[page], figures, {"page": page}) for page, figures in top]
+
+    def by_label(self, field_name: str) -> list[Line]:
+        sums: dict[tuple[int, str], Figures] = defaultdict(Figures)
+        for page, labels in page_labels(field_name, list(self.per_page)).items():
+            for label in labels:
+                sums[label] += self.per_page[page]
+        lines = [
+            Line(name, figures, {field_name: label_id})
+            for (label_id, name), figures in sums.items()
+        ]
+        return sorted(lines, key=lambda line: -line.figures.largest)
+
+    def by_campaign(self) -> list[Line]:
+        return self.by_label("campaign")
+
+    def by_audience(self) -> list[Line]:
+        """An item for several audiences counts under each."""
+        return self.by_label("audiences")
 
 
 def grouped(records: QuerySet, *fields: str) -> list[dict]:
     return list(records.values(*fields).annotate(**FIGURES).order_by())
 
 
-def by_channel(records: QuerySet) -> list[Line]:
-    rows = grouped(records, "channel")
-    lines = [
-        Line(
-            channel_label(row["channel"]), figures_of(row), {"channel": row["channel"]}
-        )
-        for row in rows
-    ]
-    return sorted(lines, key=lambda line: -line.figures.largest)
-
-
-def by_month(records: QuerySet, period: Period) -> list[Line]:
-    rows = {
-        row["month"]: figures_of(row)
-        for row in grouped(records.annotate(month=ExtractMonth("day")), "month")
-    }
-    months = [period.month] if period.month else range(1, 13)
-    return [
-        Line(
-            _("%(month)s月") % {"month": month},
-            rows.get(month, Figures()),
-            {"month": month},
-        )
-        for month in months
-    ]
-
-
-def by_organisation(records: QuerySet, organisation: Organisation) -> list[Line]:
-    """Each organisation's own figures, in tree order, indented by depth."""
-    rows = {
-        row["organisation"]: figures_of(row) for row in grouped(records, "organisation")
-    }
-    below = Organisation.objects.filter(path__startswith=organisation.path).order_by(
-        "path"
-    )
-    top = organisation.path.count("/")
-    return [
-        Line(
-            org.name,
-            rows.get(org.pk, Figures()),
-            {"organisation": org.pk},
-            depth=org.path.count("/") - top,
-        )
-        for org in below
-    ]
-
-
-def by_tier(records: QuerySet) -> list[Line]:
-    tiers = dict(Organisation.Tier.choices)
-    rows = grouped(records, "organisation__tier")
-    return [
-        Line(
-            str(tiers[row["organisation__tier"]]),
-            figures_of(row),
-            {"tier": row["organisation__tier"]},
-        )
-        for row in sorted(rows, key=lambda row: row["organisation__tier"])
-    ]
-
-
-def by_outlet(records: QuerySet) -> list[Line]:
-    """Outlets and partners; the site, downloads and screens as channels."""
-    rows = grouped(
-        records, "channel", "outlet", "outlet__name", "partner", "partner__name"
-    )
-    lines = []
-    for row in rows:
-        if row["outlet"]:
-            label, trace = row["outlet__name"], {"outlet": row["outlet"]}
-        elif row["partner"]:
-            label, trace = row["partner__name"], {"partner": row["partner"]}
-        else:
-            label, trace = channel_label(row["channel"]), {"channel": row["channel"]}
-        lines.append(Line(label, figures_of(row), trace))
-    return sorted(lines, key=lambda line: -line.figures.largest)
-
-
-def by_item(records: QuerySet, limit: int = 100) -> list[Line]:
-    rows = grouped(records.exclude(page=None), "page", "page__title")
-    lines = [
-        Line(row["page__title"], figures_of(row), {"page": row["page"]}) for row in rows
-    ]
-    return sorted(lines, key=lambda line: -line.figures.largest)[:limit]
-
-
-def page_labels(field_name: str, pages: QuerySet) -> dict[int, list[tuple[int, str]]]:
-    """page id → (id, name) of the campaign or audiences it carries: one
-    query per content model."""
+def page_labels(field_name: str, pages: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """page id → (id, name) of the campaign or audiences it carries: a
+    query per content model (and per IDS_PER_QUERY pages)."""
     labels: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for model in CONTENT_MODELS:
-        rows = model.objects.filter(pk__in=pages).values_list(
-            "pk", f"{field_name}__pk", f"{field_name}__name"
-        )
-        for pk, label_id, name in rows:
-            if label_id is not None:
-                labels[pk].append((label_id, name))
+    for start in range(0, len(pages), IDS_PER_QUERY):
+        chunk = pages[start : start + IDS_PER_QUERY]
+        for model in CONTENT_MODELS:
+            rows = model.objects.filter(pk__in=chunk).values_list(
+                "pk", f"{field_name}__pk", f"{field_name}__name"
+            )
+            for pk, label_id, name in rows:
+                if label_id is not None:
+                    labels[pk].append((label_id, name))
     return labels
-
-
-def by_label(records: QuerySet, field_name: str) -> list[Line]:
-    per_page = {
-        row["page"]: figures_of(row)
-        for row in grouped(records.exclude(page=None), "page")
-    }
-    sums: dict[tuple[int, str], Figures] = defaultdict(Figures)
-    for page, labels in page_labels(field_name, records.values("page")).items():
-        for label in labels:
-            sums[label] += per_page.get(page, Figures())
-    lines = [
-        Line(name, figures, {field_name: label_id})
-        for (label_id, name), figures in sums.items()
-    ]
-    return sorted(lines, key=lambda line: -line.figures.largest)
-
-
-def by_campaign(records: QuerySet) -> list[Line]:
-    return by_label(records, "campaign")
-
-
-def by_audience(records: QuerySet) -> list[Line]:
-    """An item for several audiences counts under each."""
-    return by_label(records, "audiences")
 
 
 def carrying(field_name: str, label_id: int) -> Q:
@@ -269,7 +315,3 @@ def carrying(field_name: str, label_id: int) -> Q:
         pages = model.objects.filter(**{field_name: label_id}).values("pk")
         carried |= Q(page__in=pages)
     return carried
-
-
-def sum_lines(lines: Iterable[Line]) -> Figures:
-    return sum((line.figures for line in lines), Figures())

@@ -10,7 +10,7 @@ an XLSX workbook or CSV. `manage.py reach_report` and the admin's 年度考核
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,9 @@ from channels.short_video.posts import POSTING
 from cms.organisations import Organisation, Scope
 from cms.public_address import public_url
 from cms.reporting.sheets import Sheet, csv_bytes, xlsx_bytes
-from reach import reports
+from partners.models import Partner
 from reach.charts import reach_chart
-from reach.models import ReachRecord
-from reach.reports import Figures, Line, Period
+from reach.reports import Figures, Ledger, Line, Period, added_up
 from screens.minutes import Minutes, total
 from screens.minutes import Period as ScreenPeriod
 from screens.models import Screen
@@ -98,7 +97,9 @@ def year_days(year: int, now: datetime) -> ScreenPeriod:
     return ScreenPeriod("month", date(year, 1, 1), max(last, date(year, 1, 1)))
 
 
-def platform_lines(organisation: Organisation, year: int) -> list[PlatformLine]:
+def platform_lines(
+    organisation: Organisation, year: int, ledger: Ledger
+) -> list[PlatformLine]:
     posts = Placement.objects.filter(
         outlet__channel="short_video",
         outlet__owner__path__startswith=organisation.path,
@@ -107,16 +108,9 @@ def platform_lines(organisation: Organisation, year: int) -> list[PlatformLine]:
         posted_at__year=year,
     )
     published = dict(posts.values_list("outlet").annotate(n=Count("pk")).order_by())
-    plays = dict(
-        ReachRecord.objects.filter(
-            channel="short_video",
-            metric=ReachRecord.Metric.PLAYS,
-            organisation__path__startswith=organisation.path,
-            day__year=year,
-        )
-        .values_list("outlet")
-        .annotate(n=Sum("value"))
-        .order_by()
+    plays = added_up(
+        (part for part in ledger.parts if part.channel == "short_video"),
+        lambda part: part.outlet,
     )
     lines: dict[str, list[int]] = {}
     outlets = Outlet.objects.filter(
@@ -127,59 +121,54 @@ def platform_lines(organisation: Organisation, year: int) -> list[PlatformLine]:
         line = lines.setdefault(platform, [0, 0, 0])
         line[0] += 1
         line[1] += published.get(outlet.pk, 0)
-        line[2] += plays.get(outlet.pk) or 0
+        line[2] += plays.get(outlet.pk, Figures()).imported
     return [
         PlatformLine(str(POSTING[platform].label), *figures)
         for platform, figures in sorted(lines.items())
     ]
 
 
-def partner_lines(records) -> list[PartnerLine]:
-    rows = (
-        records.exclude(partner=None)
-        .values("partner__name")
-        .annotate(
-            pulls=Sum("value", filter=Q(metric=ReachRecord.Metric.PULLS)),
-            reported=Sum(
-                "value",
-                filter=Q(method=ReachRecord.Method.IMPORTED, metric__in=reports.REACH),
-            ),
-        )
-        .order_by("partner__name")
+def partner_lines(ledger: Ledger) -> list[PartnerLine]:
+    reported = added_up(
+        (part for part in ledger.parts if part.partner), lambda part: part.partner
     )
-    return [
-        PartnerLine(row["partner__name"], row["pulls"] or 0, row["reported"] or 0)
-        for row in rows
-    ]
+    pulls = ledger.pulls_by_partner()
+    names = Partner.objects.in_bulk(set(pulls) | set(reported))
+    return sorted(
+        (
+            PartnerLine(names[pk].name, pulls.get(pk, 0), reported[pk].imported)
+            for pk in names
+        ),
+        key=lambda line: line.name,
+    )
 
 
 def year_end_report(
     organisation: Organisation, year: int, now: datetime | None = None
 ) -> YearEndReport:
     now = now or timezone.now()
-    records = reports.ledger(organisation, Period(year))
+    ledger = Ledger(organisation, Period(year))
     screens_below = Screen.objects.filter(
         group__owner__path__startswith=organisation.path
     )
     screens = list(screens_below.select_related("group"))
     lines, _days = screen_lines(screens, year_days(year, now), screens_below, now)
-    screen_plays = records.filter(
-        channel="screens", metric=ReachRecord.Metric.PLAYS
-    ).aggregate(n=Sum("value"))["n"]
     return YearEndReport(
         organisation=organisation,
         year=year,
         made_at=now,
-        reach=reports.total(records),
-        channels=reports.by_channel(records),
-        months=reports.by_month(records, Period(year)),
-        organisations=reports.by_organisation(records, organisation),
+        reach=ledger.total(),
+        channels=ledger.by_channel(),
+        months=ledger.by_month(),
+        organisations=ledger.by_organisation(),
         outlets=outlet_lines(year, Scope([organisation.path])),
-        platforms=platform_lines(organisation, year),
+        platforms=platform_lines(organisation, year, ledger),
         screens=len(screens),
         screen_minutes=total(line.minutes for line in lines),
-        screen_plays=screen_plays or 0,
-        partners=partner_lines(records),
+        screen_plays=added_up(ledger.parts, lambda part: part.channel)
+        .get("screens", Figures())
+        .counted,
+        partners=partner_lines(ledger),
     )
 
 

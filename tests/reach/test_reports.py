@@ -12,18 +12,10 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
+from cms.organisations import root_organisation
 from cms.pages import ArticlePage
 from reach.models import ReachRecord
-from reach.reports import (
-    Period,
-    by_audience,
-    by_campaign,
-    by_channel,
-    by_month,
-    by_organisation,
-    ledger,
-    total,
-)
+from reach.reports import Ledger, Period
 from tests.organisation_fixtures import staff_of
 from tests.reach.conftest import YEAR
 
@@ -31,29 +23,27 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_methods_stay_apart_and_missing_estimates_are_counted(records, org_tree):
-    figures = total(ledger(org_tree["province"], Period(YEAR)))
+    province = Ledger(org_tree["province"], Period(YEAR))
+    figures = province.total()
     assert (figures.counted, figures.imported, figures.estimated) == (
         1577,
         12_000,
         125_120,
     )
     assert figures.missing == 1 and figures.engagement == 830  # seconds are not reach
-    channels = {
-        line.label: line.figures
-        for line in by_channel(ledger(org_tree["province"], Period(YEAR)))
-    }
+    channels = {line.label: line.figures for line in province.by_channel()}
     assert channels["报纸"].estimated == 125_000 and channels["报纸"].counted == 0
     assert channels["科普大屏"].counted == 300 and channels["科普大屏"].estimated == 120
 
 
 def test_a_branch_and_a_month(records, org_tree):
-    changchun = ledger(org_tree["changchun"], Period(YEAR))
-    assert total(changchun).counted == 500  # 农安 200 + 合隆 300, not 松原
-    march = total(ledger(org_tree["province"], Period(YEAR, 3)))
+    changchun = Ledger(org_tree["changchun"], Period(YEAR))
+    assert changchun.total().counted == 500  # 农安 200 + 合隆 300, not 松原
+    march = Ledger(org_tree["province"], Period(YEAR, 3)).total()
     assert (march.counted, march.imported, march.estimated) == (200, 12_000, 125_000)
-    months = by_month(ledger(org_tree["province"], Period(YEAR)), Period(YEAR))
+    months = Ledger(org_tree["province"], Period(YEAR)).by_month()
     assert [line.figures.counted for line in months][:6] == [1000, 0, 200, 0, 300, 77]
-    lines = by_organisation(changchun, org_tree["changchun"])
+    lines = changchun.by_organisation()
     assert [(line.label, line.depth) for line in lines] == [
         ("长春市科协", 0),
         ("农安县科协", 1),
@@ -119,10 +109,10 @@ def test_the_export_has_the_same_figures(records, admin_client):
 def test_by_campaign_and_audience(records, campaign, admin_client):
     article = records  # the fixture's item, for 老年人
     ArticlePage.objects.filter(pk=article.pk).update(campaign=campaign)
-    records_2026 = ReachRecord.objects.filter(day__year=YEAR)
-    (line,) = by_campaign(records_2026)
+    province = Ledger(root_organisation(), Period(YEAR))
+    (line,) = province.by_campaign()
     assert line.label == campaign.name and line.figures.counted == 1577
-    (line,) = by_audience(records_2026)
+    (line,) = province.by_audience()
     assert line.label == "老年人" and line.figures.imported == 12_000
     listing = admin_client.get(
         reverse("reach_records:index"), {**line.trace, "year": YEAR}
