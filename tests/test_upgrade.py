@@ -314,3 +314,51 @@ def test_advisory_recipients_recorded_before_belong_to_what_they_stand_for(
         "platform:douyin": "吉林省科协",
     }
     assert UpstreamFeed.objects.get(pk=upstream.pk).owner == org_tree["province"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_reach_records_outlets_and_groups_from_before_channel_reach_carry_forward(
+    make_outlet, make_article
+):
+    from reach.ledger import record
+    from reach.models import ReachRecord
+    from reach.placements import write_estimate
+
+    outlet = make_outlet("newspaper", spec={"target_chars": 800, "tolerance": 80})
+    group = ScreenGroup.objects.create(
+        name="农安县", tier=3, operator="县科协", contact_name="王"
+    )
+    article = make_article()
+    read = record(
+        f"site:2026-03-01:{article.pk}",
+        page=article,
+        channel="site",
+        organisation=Organisation.objects.get(),
+        day="2026-03-01",
+        metric="reads",
+        method="counted",
+        value=120,
+        source="网站访问记录",
+        confidence="high",
+    )
+
+    call_command("migrate", "reach", "0001_initial", verbosity=0)
+    call_command("migrate", "big_screen", "0011_emergency_alert", verbosity=0)
+    call_command("migrate", "partners", "0003_owner_organisation", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    kept = ReachRecord.objects.get(pk=read.pk)
+    assert (kept.value, kept.metric, kept.outlet, kept.partner) == (
+        120,
+        "reads",
+        None,
+        None,
+    )
+    outlet.refresh_from_db()
+    assert outlet.spec == {"target_chars": 800, "tolerance": 80}
+    assert ScreenGroup.objects.get(pk=group.pk).footfall_per_hour is None
+    # An outlet that never had a circulation figure: its estimates are missing.
+    placement = Placement.objects.create(
+        page=article, outlet=outlet, scheduled_at=timezone.now(), status="delivered"
+    )
+    assert write_estimate(placement).value is None
