@@ -3,6 +3,8 @@ parent and, in `path`, the ids from the root down to itself, so a lineage
 needs no query and a subtree one LIKE. Screen groups and organisations are
 such trees."""
 
+from typing import TypeVar
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
@@ -66,3 +68,16 @@ class TierTree(models.Model):
     def descendants(self, include_self: bool = True):
         rows = type(self).objects.filter(path__startswith=self.path)
         return rows if include_self else rows.exclude(pk=self.pk)
+
+
+Row = TypeVar("Row", bound=TierTree)
+
+
+def tree_order(rows: list[Row]) -> list[Row]:
+    """Parents before children, siblings by name (rows have a `name`)."""
+    by_id = {row.pk: row for row in rows}
+
+    def key(row: Row) -> list[str]:
+        return [by_id[pk].name if pk in by_id else "" for pk in row.lineage_ids]
+
+    return sorted(rows, key=key)

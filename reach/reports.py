@@ -24,6 +24,7 @@ from wagtail.models import Page
 from channels.models import Outlet
 from channels.reports import CONTENT_MODELS
 from cms.organisations import Organisation
+from cms.trees import tree_order
 from partners.models import Partner
 from reach.models import ReachRecord
 
@@ -161,10 +162,8 @@ class Ledger:
     def __init__(self, organisation: Organisation, period: Period) -> None:
         self.organisation = organisation
         self.period = period
-        self.organisations = list(
-            Organisation.objects.filter(path__startswith=organisation.path).order_by(
-                "path"
-            )
+        self.organisations = tree_order(
+            list(Organisation.objects.filter(path__startswith=organisation.path))
         )
         self.records = ReachRecord.objects.filter(
             organisation__in=[org.pk for org in self.organisations],

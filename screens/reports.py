@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cms.trees import tree_order
 from screens.minutes import Minutes, Period, day_minutes, total
 from screens.models import Screen, ScreenGroup
 
@@ -83,16 +84,6 @@ def tier_lines(groups: list[GroupLine]) -> list[TierLine]:
             )
         )
     return lines
-
-
-def tree_order(groups: list[ScreenGroup]) -> list[ScreenGroup]:
-    """Parents before children, siblings by tier and name."""
-    by_id = {group.pk: group for group in groups}
-
-    def key(group: ScreenGroup) -> list[str]:
-        return [by_id[pk].name if pk in by_id else "" for pk in group.lineage_ids]
-
-    return sorted(groups, key=key)
 
 
 # The report ---------------------------------------------------------------------------
