@@ -3,14 +3,21 @@ days' site reads and enclosure downloads (whose raw rows then go, and
 after them the days' salts, so that no hash can be linked to an address
 again), newspaper and radio placements delivered since the last round,
 screen days rolled up (again), partners' pulls of finished days and the
-figures they reported."""
+figures they reported; then the monthly roll-ups the reports read."""
 
 import logging
 from datetime import date, datetime
 
 from django.utils import timezone
 
-from reach import downloads, partner_reach, placements, screen_plays, site_reads
+from reach import (
+    downloads,
+    partner_reach,
+    placements,
+    rollups,
+    screen_plays,
+    site_reads,
+)
 from reach.models import DailySalt, EnclosureListen, SiteVisit
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ def write_ledger(now: datetime) -> None:
     screen_days = screen_plays.write_rolled_up_days()
     pull_days = partner_reach.write_pull_days(now)
     figures = partner_reach.write_reported_figures()
+    rollups.refresh()
     if counted or delivered or screen_days or pull_days or figures:
         logger.info(
             "reach: %d day(s) of reads and downloads, %d placement(s), "

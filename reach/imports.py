@@ -30,6 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from channels.models import Outlet, Placement
 from channels.short_video.posts import POSTING
+from reach import rollups
 from reach.ledger import record
 from reach.models import ReachRecord
 from reach.platform_exports import EXPORT_COLUMNS
@@ -385,4 +386,5 @@ def save_import(check: ImportCheck) -> int:
                     "row": row.number,
                 },
             )
+    rollups.refresh()
     return changed

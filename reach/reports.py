@@ -7,7 +7,8 @@ zero), and the platforms' engagement (likes, shares, comments) beside
 them. Reach is what reaches people: reads, plays, downloads and people
 (覆盖人次, readers, listeners); play time and pulls are not reach.
 
-A report reads the ledger in one pass (class Ledger), whatever its size."""
+A report reads the ledger's monthly roll-ups (class Ledger), whatever the
+ledger's size."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from datetime import date
 from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractMonth
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
@@ -26,7 +27,7 @@ from channels.reports import CONTENT_MODELS
 from cms.organisations import Organisation
 from cms.trees import tree_order
 from partners.models import Partner
-from reach.models import ReachRecord
+from reach.models import MonthRollup, PageMonthRollup, ReachRecord
 
 Metric, Method = ReachRecord.Metric, ReachRecord.Method
 REACH = (Metric.READS, Metric.PLAYS, Metric.DOWNLOADS, Metric.PEOPLE)
@@ -142,7 +143,6 @@ class Part:
     pulls: int
 
 
-PART_FIELDS = ("month", "organisation", "channel", "outlet", "partner")
 PULLS = Coalesce(Sum("value", filter=Q(metric=Metric.PULLS)), 0)
 
 
@@ -154,10 +154,10 @@ def added_up(parts: Iterable[Part], key) -> dict:
 
 
 class Ledger:
-    """The ledger of an organisation and those below it over a period, read
-    in one pass (and once more by item, for the reports by item, campaign
-    and audience): every report is added up from these parts, so a report
-    costs the same few queries whatever the ledger holds."""
+    """The ledger of an organisation and those below it over a period (whole
+    months), as its monthly roll-ups hold it (reach.rollups): every report
+    is added up from these parts, so a report costs the same few queries
+    and about the same time whatever the ledger holds."""
 
     def __init__(self, organisation: Organisation, period: Period) -> None:
         self.organisation = organisation
@@ -165,28 +165,38 @@ class Ledger:
         self.organisations = tree_order(
             list(Organisation.objects.filter(path__startswith=organisation.path))
         )
-        self.records = ReachRecord.objects.filter(
+
+    def rollup_rows(self, model) -> QuerySet:
+        return model.objects.filter(
+            month__gte=self.period.first,
+            month__lt=self.period.after,
             organisation__in=[org.pk for org in self.organisations],
-            day__gte=period.first,
-            day__lt=period.after,
         )
 
     @cached_property
     def parts(self) -> list[Part]:
-        rows = (
-            self.records.annotate(month=ExtractMonth("day"))
-            .values(*PART_FIELDS)
-            .annotate(**FIGURES, pulls=PULLS)
-            .order_by()
+        rows = self.rollup_rows(MonthRollup).values_list(
+            "month",
+            "organisation",
+            "channel",
+            "outlet",
+            "partner",
+            *FIGURE_NAMES,
+            "pulls",
         )
         return [
-            Part(*(row[name] for name in PART_FIELDS), figures_of(row), row["pulls"])
-            for row in rows
+            Part(month.month, org, channel, outlet, partner, Figures(*figures), pulls)
+            for month, org, channel, outlet, partner, *figures, pulls in rows
         ]
 
     @cached_property
     def per_page(self) -> dict[int, Figures]:
-        rows = grouped(self.records.exclude(page=None), "page")
+        rows = (
+            self.rollup_rows(PageMonthRollup)
+            .values("page")
+            .annotate(**{name: Sum(name) for name in FIGURE_NAMES})
+            .order_by()
+        )
         return {row["page"]: figures_of(row) for row in rows}
 
     def total(self) -> Figures:
@@ -285,10 +295,6 @@ class Ledger:
     def by_audience(self) -> list[Line]:
         """An item for several audiences counts under each."""
         return self.by_label("audiences")
-
-
-def grouped(records: QuerySet, *fields: str) -> list[dict]:
-    return list(records.values(*fields).annotate(**FIGURES).order_by())
 
 
 def page_labels(field_name: str, pages: list[int]) -> dict[int, list[tuple[int, str]]]:

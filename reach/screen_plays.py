@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext
 
+from reach import rollups
 from reach.ledger import record
 from reach.marks import mark_of, move_mark
 from reach.models import ReachRecord
@@ -66,7 +67,10 @@ def item_days(day: date) -> dict[tuple[int, int | None], ItemDay]:
 
 @transaction.atomic
 def write_day(day: date) -> int:
-    ReachRecord.objects.filter(channel=CHANNEL, day=day).delete()
+    earlier = ReachRecord.objects.filter(channel=CHANNEL, day=day)
+    # Their month's roll-ups are rebuilt even where nothing is written again.
+    had_plays = sorted(set(earlier.values_list("organisation", flat=True)))
+    earlier.delete()
     items = item_days(day)
     for (owner, page), item in items.items():
         common = {
@@ -110,6 +114,8 @@ def write_day(day: date) -> int:
             },
             **common,
         )
+    if had_plays:
+        rollups.rebuild(day.replace(day=1), had_plays)
     return len(items)
 
 

@@ -8,7 +8,7 @@ an XLSX workbook or CSV. `manage.py reach_report` and the admin's 年度考核
 报告 make the same report."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Count
 from django.template.loader import render_to_string
@@ -26,10 +26,8 @@ from cms.reporting.sheets import Sheet, csv_bytes, xlsx_bytes
 from partners.models import Partner
 from reach.charts import reach_chart
 from reach.reports import Figures, Ledger, Line, Period, added_up
-from screens.minutes import Minutes, total
-from screens.minutes import Period as ScreenPeriod
-from screens.models import Screen
-from screens.reports import screen_lines
+from screens.minutes import Minutes, settled_total
+from screens.models import Screen, ScreenDayRollup
 
 FORMATS = ("pdf", "xlsx", "csv")
 
@@ -92,11 +90,6 @@ class YearEndReport:
         }
 
 
-def year_days(year: int, now: datetime) -> ScreenPeriod:
-    last = min(date(year, 12, 31), timezone.localdate(now) - timedelta(days=1))
-    return ScreenPeriod("month", date(year, 1, 1), max(last, date(year, 1, 1)))
-
-
 def platform_lines(
     organisation: Organisation, year: int, ledger: Ledger
 ) -> list[PlatformLine]:
@@ -151,8 +144,6 @@ def year_end_report(
     screens_below = Screen.objects.filter(
         group__owner__path__startswith=organisation.path
     )
-    screens = list(screens_below.select_related("group"))
-    lines, _days = screen_lines(screens, year_days(year, now), screens_below, now)
     return YearEndReport(
         organisation=organisation,
         year=year,
@@ -163,8 +154,10 @@ def year_end_report(
         organisations=ledger.by_organisation(),
         outlets=outlet_lines(year, Scope([organisation.path])),
         platforms=platform_lines(organisation, year, ledger),
-        screens=len(screens),
-        screen_minutes=total(line.minutes for line in lines),
+        screens=screens_below.count(),
+        screen_minutes=settled_total(
+            ScreenDayRollup.objects.filter(screen__in=screens_below, day__year=year)
+        ),
         screen_plays=added_up(ledger.parts, lambda part: part.channel)
         .get("screens", Figures())
         .counted,

@@ -51,6 +51,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from screens.models import (
@@ -375,6 +376,25 @@ def in_service_minutes(screen: Screen, day: date, now: datetime, beats: int) -> 
 def settled(opening: int, inside: int, played_seconds: float, late: int) -> Minutes:
     on = min(inside, opening)
     return Minutes(opening, on, min(played_seconds / 60, on), min(late, on))
+
+
+def settled_total(rollups: QuerySet) -> Minutes:
+    """Settled days (ScreenDayRollup rows) added up in the database, each
+    day settled as settled() settles it: a year of a fleet in one query."""
+    on = Least("inside", "opening")
+    played = Least(F("played_seconds") / 60.0, on, output_field=FloatField())
+    sums = rollups.aggregate(
+        all_opening=Sum("opening"),
+        all_on=Sum(on),
+        all_played=Sum(played),
+        all_late=Sum(Least("late", on)),
+    )
+    return Minutes(
+        sums["all_opening"] or 0,
+        sums["all_on"] or 0,
+        sums["all_played"] or 0.0,
+        sums["all_late"] or 0,
+    )
 
 
 def screen_day(screen: Screen, day: date, now: datetime, counts: DayCounts) -> Minutes:

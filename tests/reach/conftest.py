@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from reach import rollups
 from reach.ledger import record
 
 YEAR = 2026
@@ -47,4 +48,5 @@ def records(org_tree, make_article):
             source="测试",
             confidence="high",
         )
+    rollups.refresh()
     return article

@@ -13,6 +13,7 @@ from cms.advisories import Advisory
 from partners.models import PullLog
 from reach.daily import write_ledger
 from reach.models import ReachRecord
+from reach.reports import Ledger, Period
 from screens.models import PlayDayRollup, RolledUpDay
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +178,22 @@ def test_partner_pulls_are_counted_per_day_without_304s_or_reports(partner):
     assert ReachRecord.objects.filter(channel="partner").count() == 2
     assert write_ledger(timezone.now() + timedelta(days=1)) is None
     assert ReachRecord.objects.filter(channel="partner").count() == 2
+
+
+def test_the_reports_follow_a_day_rolled_up_again_without_an_organisations_plays(
+    played, screen_tree, org_tree
+):
+    article, yesterday = played
+    other = screen_tree.other_site
+    other.owner = org_tree["nongan"]
+    other.save()
+    write_ledger(timezone.now())
+    nongan = Ledger(org_tree["nongan"], Period(yesterday.year, yesterday.month))
+    assert nongan.total().counted == 60
+    PlayDayRollup.objects.filter(screen__group=other).delete()
+    RolledUpDay.objects.update(rolled_up_at=timezone.now() + timedelta(seconds=1))
+    write_ledger(timezone.now())
+    nongan = Ledger(org_tree["nongan"], Period(yesterday.year, yesterday.month))
+    assert nongan.total().counted == 0
+    province = Ledger(org_tree["province"], Period(yesterday.year, yesterday.month))
+    assert province.total().counted == 240
