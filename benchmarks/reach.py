@@ -38,6 +38,9 @@ ITEMS_PLAYED_A_DAY = 10  # on a site's screens: its loop that month
 SHORT_VIDEO_POSTS = 5_000
 PARTNERS = 20
 BATCH = 10_000
+# Laying the PDF out (WeasyPrint) grows with its tables, a row per
+# organisation: shown, with the query target only.
+UNTIMED = ("year-end PDF",)
 GROUPINGS = (
     "channel",
     "month",
@@ -296,11 +299,17 @@ def print_samples(samples: dict[str, dict[str, Sample]]) -> None:
     failed = False
     for label in samples[small]:
         a, b = samples[small][label], samples[large][label]
-        ok = a.queries == b.queries and b.ms < TARGET_MS
+        same = a.queries == b.queries
+        if label in UNTIMED:
+            ok, verdict = same, "queries " + ("same" if same else "GROW")
+            verdict += "; no time target"
+        else:
+            ok = same and b.ms < TARGET_MS
+            verdict = "met" if ok else "MISSED"
         failed |= not ok
         say(
             f"  {label:<22}{a.queries:>8}{b.queries:>8}{a.ms:>10.1f}{b.ms:>10.1f}"
-            f"{b.ms / a.ms:>7.2f}  {'met' if ok else 'MISSED'}"
+            f"{b.ms / a.ms:>7.2f}  {verdict}"
         )
     say()
     say(

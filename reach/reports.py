@@ -32,7 +32,6 @@ from reach.models import MonthRollup, PageMonthRollup, ReachRecord
 Metric, Method = ReachRecord.Metric, ReachRecord.Method
 REACH = (Metric.READS, Metric.PLAYS, Metric.DOWNLOADS, Metric.PEOPLE)
 ENGAGEMENT = (Metric.LIKES, Metric.SHARES, Metric.COMMENTS)
-IDS_PER_QUERY = 500
 CHANNEL_LABELS = {
     "site": gettext_lazy("网站"),
     "podcast": gettext_lazy("播客与音视频下载"),
@@ -280,7 +279,8 @@ class Ledger:
 
     def by_label(self, field_name: str) -> list[Line]:
         sums: dict[tuple[int, str], Figures] = defaultdict(Figures)
-        for page, labels in page_labels(field_name, list(self.per_page)).items():
+        pages = self.rollup_rows(PageMonthRollup).values("page")
+        for page, labels in page_labels(field_name, pages).items():
             for label in labels:
                 sums[label] += self.per_page[page]
         lines = [
@@ -297,19 +297,17 @@ class Ledger:
         return self.by_label("audiences")
 
 
-def page_labels(field_name: str, pages: list[int]) -> dict[int, list[tuple[int, str]]]:
-    """page id → (id, name) of the campaign or audiences it carries: a
-    query per content model (and per IDS_PER_QUERY pages)."""
+def page_labels(field_name: str, pages: QuerySet) -> dict[int, list[tuple[int, str]]]:
+    """page id → (id, name) of the campaign or audiences it carries, for
+    the pages of a subquery: a query per content model."""
     labels: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for start in range(0, len(pages), IDS_PER_QUERY):
-        chunk = pages[start : start + IDS_PER_QUERY]
-        for model in CONTENT_MODELS:
-            rows = model.objects.filter(pk__in=chunk).values_list(
-                "pk", f"{field_name}__pk", f"{field_name}__name"
-            )
-            for pk, label_id, name in rows:
-                if label_id is not None:
-                    labels[pk].append((label_id, name))
+    for model in CONTENT_MODELS:
+        rows = model.objects.filter(pk__in=pages).values_list(
+            "pk", f"{field_name}__pk", f"{field_name}__name"
+        )
+        for pk, label_id, name in rows:
+            if label_id is not None:
+                labels[pk].append((label_id, name))
     return labels
 
 
