@@ -36,10 +36,9 @@ from wagtailmedia.models import get_media_model
 
 from cms.file_views import byte_range
 from cms.http import client_address
-from cms.write_buffer import WriteBuffer
 from reach.ledger import owners_of, record
 from reach.models import EnclosureListen, ReachRecord
-from reach.visitors import is_robot, visitor
+from reach.visitors import is_robot, request_buffer, visitor
 
 CHANNEL = "podcast"
 SOURCE = "音视频文件下载记录，按 IAB 播客统计规范 2.1 计算"
@@ -157,13 +156,7 @@ def add_bytes(day, page_id, media_id, listener, sent, size) -> None:
         rows.update(**added)
 
 
-DOWNLOADS = WriteBuffer(
-    "enclosure downloads",
-    write_downloads,
-    batch=lambda: settings.REACH_BUFFER_BATCH,
-    seconds=lambda: settings.REACH_BUFFER_SECONDS,
-    background=lambda: settings.REACH_BUFFER_BACKGROUND_FLUSH,
-)
+DOWNLOADS = request_buffer("enclosure downloads", write_downloads)
 
 
 @transaction.atomic

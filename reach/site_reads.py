@@ -27,10 +27,9 @@ from wagtail.models import Page, Site
 
 from cms.http import client_address
 from cms.page_cache import cached_view_at
-from cms.write_buffer import WriteBuffer
 from reach.ledger import owners_of, record
 from reach.models import ReachRecord, SiteVisit
-from reach.visitors import is_robot, visitor
+from reach.visitors import is_robot, request_buffer, visitor
 
 CHANNEL = "site"
 SOURCE = "网站访问记录：每位访客每天每篇计一次，不含已知爬虫"
@@ -116,13 +115,7 @@ def write_visits(entries: list[tuple[date, str, str, str]]) -> None:
     )
 
 
-VISITS = WriteBuffer(
-    "site reads",
-    write_visits,
-    batch=lambda: settings.REACH_BUFFER_BATCH,
-    seconds=lambda: settings.REACH_BUFFER_SECONDS,
-    background=lambda: settings.REACH_BUFFER_BACKGROUND_FLUSH,
-)
+VISITS = request_buffer("site reads", write_visits)
 
 
 # Counting a finished day -------------------------------------------------------

@@ -13,8 +13,10 @@ from datetime import date
 from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from cms.write_buffer import WriteBuffer
 from reach.models import DailySalt
 
 
@@ -54,3 +56,15 @@ def listener_address(address: str) -> str:
 def visitor(day: date, address: str, user_agent: str) -> str:
     text = "\0".join((salt_of(day), listener_address(address), user_agent))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def request_buffer(name: str, write) -> WriteBuffer:
+    """A buffer of requests' visitors, hashed when it is written
+    (REACH_BUFFER_* settings)."""
+    return WriteBuffer(
+        name,
+        write,
+        batch=lambda: settings.REACH_BUFFER_BATCH,
+        seconds=lambda: settings.REACH_BUFFER_SECONDS,
+        background=lambda: settings.REACH_BUFFER_BACKGROUND_FLUSH,
+    )
