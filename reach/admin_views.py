@@ -222,13 +222,18 @@ HEADER = [
 
 def report_sheet(asked: ReportRequest, total, lines: list[Line]) -> Sheet:
     label, _builder = GROUPINGS[asked.grouping]
+    header = [_("项目"), *HEADER]
     rows = [[line.label, *line.figures.values()] for line in lines]
     rows.append([_("合计"), *total.values()])
+    if asked.grouping == "outlet":
+        header.append(_("期数与年度目标"))
+        for row, line in zip(rows, [*lines, None], strict=True):
+            row.append(line.issues if line else "")
     title = _("传播量%(grouping)s（%(organisation)s）") % {
         "grouping": label,
         "organisation": asked.organisation.name,
     }
-    return Sheet(title, [_("项目"), *HEADER], rows)
+    return Sheet(title, header, rows)
 
 
 def export_url(file_format: str, asked: ReportRequest) -> str:

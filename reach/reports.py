@@ -13,16 +13,17 @@ ledger's size."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Page
 
-from channels.models import Outlet
+from channels.models import Outlet, Placement
 from channels.reports import CONTENT_MODELS
 from cms.organisations import Organisation
 from cms.trees import tree_order
@@ -126,6 +127,7 @@ class Line:
     figures: Figures
     trace: dict  # the ledger list's filters that show its records
     depth: int = 0
+    issues: str = ""  # an outlet's issues in the period against its target
 
 
 @dataclass(frozen=True)
@@ -250,16 +252,37 @@ class Ledger:
         )
         outlets = Outlet.objects.in_bulk({key[1] for key in sums if key[1]})
         partners = Partner.objects.in_bulk({key[2] for key in sums if key[2]})
+        delivered = self.issues_of(list(outlets))
         lines = []
         for (channel, outlet, partner), figures in sums.items():
             if outlet:
                 label, trace = outlets[outlet].name, {"outlet": outlet}
-            elif partner:
+                issues = issues_text(delivered.get(outlet, 0), outlets[outlet])
+                lines.append(Line(label, figures, trace, issues=issues))
+                continue
+            if partner:
                 label, trace = partners[partner].name, {"partner": partner}
             else:
                 label, trace = channel_label(channel), {"channel": channel}
             lines.append(Line(label, figures, trace))
         return sorted(lines, key=lambda line: -line.figures.largest)
+
+    def issues_of(self, outlets: list[int]) -> dict[int, int]:
+        """Outlet id → its placements delivered in the period (not notices)."""
+        zone = timezone.get_current_timezone()
+        rows = (
+            Placement.objects.filter(
+                outlet__in=outlets,
+                status=Placement.Status.DELIVERED,
+                advisory=None,
+                scheduled_at__gte=datetime.combine(self.period.first, time(), zone),
+                scheduled_at__lt=datetime.combine(self.period.after, time(), zone),
+            )
+            .values_list("outlet")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return dict(rows)
 
     def pulls_by_partner(self) -> dict[int, int]:
         pulls: dict[int, int] = defaultdict(int)
@@ -295,6 +318,15 @@ class Ledger:
     def by_audience(self) -> list[Line]:
         """An item for several audiences counts under each."""
         return self.by_label("audiences")
+
+
+def issues_text(delivered: int, outlet: Outlet) -> str:
+    if outlet.annual_target:
+        return _("已交付 %(delivered)s 期 / 年度目标 %(target)s 期") % {
+            "delivered": delivered,
+            "target": outlet.annual_target,
+        }
+    return _("已交付 %(delivered)s 期（无年度目标）") % {"delivered": delivered}
 
 
 def page_labels(field_name: str, pages: QuerySet) -> dict[int, list[tuple[int, str]]]:

@@ -17,8 +17,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from channels.models import Placement
+from channels.short_video.posts import POSTING
 from reach.imports import BadFile, check_file, check_typed, figure_of, save_import
 from reach.models import ReachRecord
+from reach.platform_exports import EXPORT_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +321,32 @@ def test_an_upload_never_confirmed_is_removed_after_a_day(admin_client, account)
     os.utime(path, (old, old))
     forget_stale_uploads()
     assert name not in uploads()
+
+
+@pytest.mark.parametrize("platform", sorted(EXPORT_COLUMNS))
+def test_each_platforms_export_columns_are_read(
+    platform, make_outlet, make_placement, make_article
+):
+    outlet = make_outlet(
+        "short_video", name=f"{platform}号", spec={"platform": platform}
+    )
+    address = POSTING[platform].example
+    placement = make_placement(make_article(), outlet)
+    Placement.objects.filter(pk=placement.pk).update(
+        status=Placement.Status.DELIVERED,
+        post_address=address,
+        posted_at=timezone.now(),
+    )
+    columns = EXPORT_COLUMNS[platform]
+    metrics = list(columns.metrics)
+    header = [
+        columns.post[-1],
+        columns.title[0],
+        *(columns.metrics[m][0] for m in metrics),
+    ]
+    row = [address, "标题", *(str(100 + n) for n in range(len(metrics)))]
+    data = "\n".join(",".join(line) for line in (header, row)).encode("gbk")
+    check = check_file(outlet, timezone.localdate(), "export.csv", data)
+    (accepted,) = check.accepted
+    assert accepted.post.pk == placement.pk
+    assert accepted.figures == {m: 100 + n for n, m in enumerate(metrics)}

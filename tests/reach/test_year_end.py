@@ -5,6 +5,7 @@ outlets against their targets; a county gets its own branch."""
 
 import io
 import subprocess
+from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,7 +15,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from channels.models import Placement
+from reach import rollups
+from reach.ledger import record
 from reach.models import ReachRecord
+from reach.reports import Ledger, Period
 from tests.organisation_fixtures import staff_of
 from tests.reach.conftest import YEAR
 
@@ -121,3 +125,26 @@ def test_the_admin_page_shows_and_downloads_the_report(column, client, org_tree)
     assert (
         client.get(reverse("reach_year_end:download", args=("doc",))).status_code == 404
     )
+
+
+def test_an_outlets_reach_beside_its_issues_against_its_target(column, org_tree):
+    record(
+        "placement-estimate",
+        page=Placement.objects.get(outlet=column).page,
+        channel="newspaper",
+        outlet=column,
+        organisation=org_tree["nongan"],
+        day=date(YEAR, 3, 9),
+        metric="people",
+        method="estimated",
+        value=50_000,
+        source="《科普农安》：发行量核验",
+        confidence="medium",
+    )
+    rollups.refresh()
+    lines = Ledger(org_tree["province"], Period(YEAR)).by_outlet()
+    (line,) = [line for line in lines if line.label == "科普农安"]
+    assert line.figures.estimated == 50_000 and line.figures.counted == 0
+    assert line.issues == "已交付 1 期 / 年度目标 4 期"
+    march = Ledger(org_tree["province"], Period(YEAR, 4)).by_outlet()
+    assert "科普农安" not in [line.label for line in march]
