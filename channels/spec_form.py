@@ -65,7 +65,7 @@ def posted(text: str | None, kind: str) -> Any:
     if kind == "integer" and INTEGER.match(text):
         return int(text)
     if kind == "decimal" and DECIMAL.match(text):
-        return float(text)
+        return int(text) if INTEGER.match(text) else float(text)
     if kind == "words":
         return [word.lstrip("#") for word in TOPIC_SEPARATORS.split(text) if word]
     return text

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from channels.models import Outlet
+from channels.registry import get_adapter
 
 STORED = [
     ("newspaper", {}),
@@ -92,6 +93,9 @@ def test_settings_changed_in_the_form_are_stored_as_the_channel_reads_them(
         ("target_chars", "0", "目标字数必须大于 0"),
         ("tolerance", "2000", "字数浮动必须在 0 和目标字数之间"),
         ("byline_format", "本报记者", "署名格式须包含 {author}"),
+        ("readers_per_copy", "两个半", "每份读者数应为数字"),
+        ("readers_per_copy", "0", "每份读者数应大于 0、不超过 20"),
+        ("circulation", "-5", "发行量不能为负"),
     ],
 )
 def test_an_impossible_value_is_named_at_its_input_and_kept(
@@ -125,3 +129,23 @@ def test_a_new_outlet_takes_the_settings_of_the_channel_chosen(admin_client):
     data.update({"spec-radio-audience": "0", "spec-radio-audience_source": ""})
     assert admin_client.post(reverse("channel_outlets:add"), data).status_code == 302
     assert Outlet.objects.get(name="科学五分钟").spec == {"slot_seconds": 240}
+
+
+def test_a_circulation_and_readers_per_copy_are_stored_as_numbers(
+    admin_client, make_outlet
+):
+    outlet = make_outlet("newspaper", spec={"target_chars": 1200})
+    data = posted_form(admin_client.get(edit_url(outlet)).content.decode())
+    data["spec-newspaper-circulation"] = "86000"
+    data["spec-newspaper-readers_per_copy"] = "2.8"
+    data["spec-newspaper-circulation_source"] = "2026 年发行量核验"
+    assert admin_client.post(edit_url(outlet), data).status_code == 302
+    outlet.refresh_from_db()
+    assert outlet.spec == {
+        "target_chars": 1200,
+        "circulation": 86000,
+        "readers_per_copy": 2.8,
+        "circulation_source": "2026 年发行量核验",
+    }
+    estimate = get_adapter("newspaper").audience_estimate(outlet.parsed_spec)
+    assert estimate.people == 240_800 and estimate.sourced
