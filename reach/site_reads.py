@@ -10,10 +10,9 @@ and once the day is counted its hashes are deleted. The middleware only
 appends the day, the path, the address and the user agent to a buffer in
 memory (cms.write_buffer), so a cached page waits for no query; they are
 hashed when the buffer is written, within REACH_BUFFER_SECONDS, and only
-the hash is stored. A repeat read
-by the same visitor the same day is dropped in memory (SeenToday). Each
-finished day is counted into the reach ledger (reach.daily), one row per
-page and day."""
+the hash is stored. A repeat read by the same visitor the same day is
+dropped in memory (SeenToday). Each finished day is counted into the reach
+ledger (reach.daily), one row per page and day."""
 
 from datetime import date
 
