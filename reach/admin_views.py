@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -91,10 +92,20 @@ class ReachFilterSet(WagtailFilterSet):
         fields = ["channel", "method", "metric", "organisation", "year", "month"]
 
 
+def where_text(record: ReachRecord) -> str:
+    return str(record.outlet or record.partner or "")
+
+
 def value_text(record: ReachRecord) -> str:
     if record.value is None:
         return _("缺失（缺少估算依据）")
     return f"{record.value:,}"
+
+
+class ReachRecordIndexView(IndexView):
+    def get_base_queryset(self):
+        related = ("page", "outlet", "partner", "organisation")
+        return super().get_base_queryset().select_related(*related)
 
 
 class ReachRecordViewSet(ScopedViewSetMixin, ModelViewSet):
@@ -105,6 +116,7 @@ class ReachRecordViewSet(ScopedViewSetMixin, ModelViewSet):
     menu_label = gettext_lazy("传播量记录")
     menu_order = 20
     menu_item_class = PlacementMenuItem
+    index_view_class = ReachRecordIndexView
     copy_view_enabled = False
     inspect_view_enabled = True
     form_fields = ["source"]  # never offered: the policy refuses add and edit
@@ -133,6 +145,7 @@ class ReachRecordViewSet(ScopedViewSetMixin, ModelViewSet):
             accessor=lambda r: channel_label(r.channel),
         ),
         Column("page", label=gettext_lazy("内容")),
+        Column("where", label=gettext_lazy("渠道账号/合作方"), accessor=where_text),
         Column("metric", label=gettext_lazy("指标"), accessor="get_metric_display"),
         Column("method", label=gettext_lazy("方法"), accessor="get_method_display"),
         Column("value", label=gettext_lazy("数值"), accessor=value_text),

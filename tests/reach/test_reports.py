@@ -5,6 +5,7 @@ records its trace link lists; each organisation sees its own branch."""
 
 import csv
 import io
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
@@ -119,3 +120,38 @@ def test_by_campaign_and_audience(records, campaign, admin_client):
     )
     tree = lxml.html.fromstring(listing.content.decode())
     assert len(tree.xpath("//table[contains(@class,'listing')]/tbody/tr")) == 10
+
+
+def test_the_record_list_costs_the_same_queries_for_more_rows(
+    records, admin_client, make_outlet, org_tree
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reach.ledger import record
+
+    url = reverse("reach_records:index")
+
+    def queries() -> int:
+        admin_client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for number in range(20):
+        record(
+            f"more-{number}",
+            page=records,
+            channel="newspaper",
+            outlet=make_outlet("newspaper", name=f"栏目{number}"),
+            organisation=org_tree["nongan"],
+            day=date(YEAR, 5, 1),
+            metric="people",
+            method="estimated",
+            value=None,
+            source="测试",
+            confidence="low",
+        )
+    assert queries() == before
+    assert "栏目7" in admin_client.get(url).content.decode()
