@@ -36,7 +36,7 @@ from wagtailmedia.models import get_media_model
 
 from cms.file_views import byte_range
 from cms.http import client_address
-from reach.ledger import owners_of, record
+from reach.ledger import record_counted_day
 from reach.models import EnclosureListen, ReachRecord
 from reach.visitors import is_robot, request_buffer, visitor
 
@@ -179,21 +179,13 @@ def count_day(day: date) -> int:
         listeners[page_id] = listeners.get(page_id, 0) + 1
         if sent >= minute_of(size, durations.get(media_id) or 0):
             downloads[page_id] = downloads.get(page_id, 0) + 1
-    owners = owners_of(list(listeners))
-    for page_id, requested in listeners.items():
-        counted = downloads.get(page_id, 0)
-        record(
-            f"{CHANNEL}:{day.isoformat()}:{page_id}",
-            page_id=page_id,
-            channel=CHANNEL,
-            organisation_id=owners[page_id],
-            day=day,
-            metric=ReachRecord.Metric.DOWNLOADS,
-            method=ReachRecord.Method.COUNTED,
-            value=counted,
-            source=SOURCE,
-            confidence=ReachRecord.Confidence.HIGH,
-            inputs={"listeners": requested, "under_a_minute": requested - counted},
+    figures = {
+        page: (
+            downloads.get(page, 0),
+            {"listeners": heard, "under_a_minute": heard - downloads.get(page, 0)},
         )
+        for page, heard in listeners.items()
+    }
+    record_counted_day(CHANNEL, day, ReachRecord.Metric.DOWNLOADS, SOURCE, figures)
     EnclosureListen.objects.filter(day=day).delete()
     return len(listeners)

@@ -15,6 +15,28 @@ def record(key: str, **fields: Any) -> ReachRecord:
     return row
 
 
+def record_counted_day(
+    channel: str, day, metric: str, source: str, figures: dict[int, tuple]
+) -> None:
+    """A channel's counted figures of a finished day, one per page (page id
+    → (value, inputs)), credited to the organisation whose section holds it."""
+    owners = owners_of(list(figures))
+    for page_id, (value, inputs) in figures.items():
+        record(
+            f"{channel}:{day.isoformat()}:{page_id}",
+            page_id=page_id,
+            channel=channel,
+            organisation_id=owners[page_id],
+            day=day,
+            metric=metric,
+            method=ReachRecord.Method.COUNTED,
+            value=value,
+            source=source,
+            confidence=ReachRecord.Confidence.HIGH,
+            inputs=inputs,
+        )
+
+
 def owners_of(page_ids: list[int]) -> dict[int, int]:
     """page id → the organisation whose section holds it (the deepest; the
     root organisation's outside every section)."""

@@ -26,7 +26,7 @@ from wagtail.models import Page, Site
 
 from cms.http import client_address
 from cms.page_cache import cached_view_at
-from reach.ledger import owners_of, record
+from reach.ledger import record_counted_day
 from reach.models import ReachRecord, SiteVisit
 from reach.visitors import is_robot, request_buffer, visitor
 
@@ -131,20 +131,7 @@ def count_day(day: date) -> int:
         .values_list("page", "n")
         .order_by()
     )
-    owners = owners_of(list(counts))
-    for page_id, reads in counts.items():
-        record(
-            f"site:{day.isoformat()}:{page_id}",
-            page_id=page_id,
-            channel=CHANNEL,
-            organisation_id=owners[page_id],
-            day=day,
-            metric=ReachRecord.Metric.READS,
-            method=ReachRecord.Method.COUNTED,
-            value=reads,
-            source=SOURCE,
-            confidence=ReachRecord.Confidence.HIGH,
-            inputs={"visitors": reads},
-        )
+    figures = {page: (reads, {"visitors": reads}) for page, reads in counts.items()}
+    record_counted_day(CHANNEL, day, ReachRecord.Metric.READS, SOURCE, figures)
     SiteVisit.objects.filter(day=day).delete()
     return len(counts)
