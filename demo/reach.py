@@ -20,6 +20,7 @@ from wagtail.models import Page
 from channels.models import Placement
 from channels.reports import CONTENT_MODELS
 from cms.pages import ColumnEpisodePage, visible_pages
+from feeds.selection import feed_pages
 from partners.models import Partner, PullLog, ReportedFigure
 from reach import daily, downloads, partner_reach, site_reads
 from reach.imports import check_typed, save_import
@@ -91,27 +92,39 @@ def daily_figures(
     return rows
 
 
+def carried_on(entered: list[tuple[int, datetime]], at: datetime, size: int) -> list:
+    """The page ids a feed's first page held at that moment, newest first."""
+    return [pk for pk, when in entered if when <= at][:size]
+
+
 def partner_pulls(start: date, today: date) -> int:
-    """Each demo partner's feed pulled a few times a day, mostly unchanged."""
+    """Each demo partner's feed pulled a few times a day, mostly unchanged;
+    a changed answer carries the items the feed held then."""
     rng = random.Random(f"{SEED}-pulls")
     rows = []
     for partner in Partner.objects.all():
         earlier = partner.pulls.order_by("at").first()
-        if earlier is None:
+        if earlier is None or earlier.feed is None:
             continue
+        feed = earlier.feed
+        entered = [(page.pk, page.entered_at) for page in feed_pages(feed)]
         for age in range((today - start).days):
             day = start + timedelta(days=age)
             for pull in range(PULLS_A_DAY):
                 changed = pull == 0 or rng.random() < 0.2
+                at = moment(day, 6 + pull * 6)
                 rows.append(
                     PullLog(
                         partner=partner,
                         key=earlier.key,
                         feed=earlier.feed,
                         path=earlier.path,
-                        at=moment(day, 6 + pull * 6),
+                        at=at,
                         status=200 if changed else 304,
                         user_agent=earlier.user_agent,
+                        items=carried_on(entered, at, feed.item_count)
+                        if changed
+                        else [],
                     )
                 )
     PullLog.objects.bulk_create(rows, batch_size=1000)

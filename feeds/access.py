@@ -33,9 +33,10 @@ class FeedGate:
     # The grant to read the feed (None for an anonymous pull), or AccessDenied.
     authorise: Callable[[HttpRequest, FeedDefinition], object | None]
     # Every pull, whatever its answer: request, feed (None when unknown),
-    # grant, status and the bytes of the body sent.
+    # grant, status, the bytes of the body sent and the page ids of the
+    # items it carried.
     record: Callable[
-        [HttpRequest, FeedDefinition | None, object | None, int, int], None
+        [HttpRequest, FeedDefinition | None, object | None, int, int, tuple], None
     ]
 
 

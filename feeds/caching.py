@@ -80,30 +80,35 @@ class Rendered:
     body: bytes
     etag: str
     last_modified: datetime
+    items: tuple[int, ...]  # the page ids of the items it carries
 
 
 def cache_key(feed: FeedDefinition, variant: str, fingerprint: Fingerprint) -> str:
-    return fingerprint.cache_key("feeds", feed.pk, feed.updated_at.timestamp(), variant)
+    # "feed-items": renderings cached before they named their items are not read.
+    return fingerprint.cache_key(
+        "feed-items", feed.pk, feed.updated_at.timestamp(), variant
+    )
 
 
 def cached_render(
     feed: FeedDefinition,
     variant: str,
     fingerprint: Fingerprint,
-    render: Callable[[], tuple[bytes, datetime | None]],
+    render: Callable[[], tuple[bytes, datetime | None, tuple[int, ...]]],
 ) -> Rendered:
     """The cached rendering of this variant (format, page, host) under this
     fingerprint, or render() -> (body, the moment it goes stale by time
-    alone, or None), stored with its ETag until then."""
+    alone or None, its items' page ids), stored with its ETag until then."""
     key = cache_key(feed, variant, fingerprint)
     rendered = cache.get(key)
     if rendered is None:
-        body, stale_at = render()
+        body, stale_at, items = render()
         moments = [feed.updated_at, fingerprint.changed_at]
         rendered = Rendered(
             body=body,
             etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
             last_modified=max(m for m in moments if m is not None),
+            items=items,
         )
         cache.set(key, rendered, seconds_until(stale_at))
     return rendered

@@ -67,10 +67,10 @@ def page_number(request: HttpRequest) -> int:
 
 def render_document(
     request: HttpRequest, feed: FeedDefinition, fmt: Format, page: int
-) -> tuple[bytes, datetime | None]:
-    """The document's body, and when it goes stale by time alone (its first
-    tombstone expiring). Atom's first page carries the tombstones of the
-    items withdrawn from the feed lately."""
+) -> tuple[bytes, datetime | None, tuple[int, ...]]:
+    """The document's body, when it goes stale by time alone (its first
+    tombstone expiring), and its items' page ids. Atom's first page carries
+    the tombstones of the items withdrawn from the feed lately."""
     size = feed.item_count
     pages = narrowed(feed_pages(feed), fmt.media_kind)
     window = list(pages[(page - 1) * size : page * size + 1])
@@ -97,7 +97,8 @@ def render_document(
         updated=max([*moments, feed.updated_at]),
         deleted=deleted,
     )
-    return fmt.render(document), expiry(deleted)
+    carried = tuple(item.page_id for item in items)
+    return fmt.render(document), expiry(deleted), carried
 
 
 def denied_response(denied: AccessDenied) -> HttpResponse:
@@ -136,7 +137,8 @@ def body_response(body: bytes, content_type: str) -> HttpResponse:
 
 def serve_feed(
     request: HttpRequest, feed: FeedDefinition, fmt: Format, fingerprint: Fingerprint
-) -> HttpResponse:
+) -> tuple[HttpResponse, tuple[int, ...]]:
+    """The answer, and the page ids of the items it carries."""
     try:
         page = page_number(request)
         variant = f"{fmt.name}:{page}:{request.scheme}:{request.get_host()}"
@@ -147,7 +149,7 @@ def serve_feed(
             lambda: render_document(request, feed, fmt, page),
         )
     except Http404:
-        return not_found()
+        return not_found(), ()
     response = conditional(
         request,
         lambda: body_response(rendered.body, fmt.content_type),
@@ -155,7 +157,7 @@ def serve_feed(
         last_modified=rendered.last_modified,
     )
     set_cache_headers(response, feed)
-    return response
+    return response, rendered.items
 
 
 @require_safe
@@ -164,7 +166,7 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
     fmt = FORMATS.get(format_name)
     fingerprint = current_fingerprint()
     feed = ACTIVE_FEEDS.get(fingerprint).get(slug) if fmt else None
-    grant = None
+    grant, carried = None, ()
     if feed is None:
         response = not_found()
     else:
@@ -173,9 +175,9 @@ def feed_view(request: HttpRequest, slug: str, format_name: str) -> HttpResponse
         except AccessDenied as denied:
             response = denied_response(denied)
         else:
-            response = serve_feed(request, feed, fmt, fingerprint)
+            response, carried = serve_feed(request, feed, fmt, fingerprint)
     size = len(response.content) if response.status_code == 200 else 0
-    gate.record(request, feed, grant, response.status_code, size)
+    gate.record(request, feed, grant, response.status_code, size, carried)
     return response
 
 

@@ -211,6 +211,7 @@ class PartnerAPIView(generics.GenericAPIView):
     schema = AutoSchema()
     queryset = Page.objects.none()  # types the path's id for the schema
     logged_feed: FeedDefinition | None = None
+    carried: tuple[int, ...] = ()  # the page ids of the items answered
 
     @property
     def grant(self) -> Grant:
@@ -240,12 +241,12 @@ class PartnerAPIView(generics.GenericAPIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Cache-Control"] = "private, no-cache"
-        http_request, feed = request._request, self.logged_feed
+        http_request, feed, carried = request._request, self.logged_feed, self.carried
 
         def log(rendered) -> None:
             # No grant passed: the key the request presented names the partner.
             size = len(rendered.content) if rendered.status_code == 200 else 0
-            log_pull(http_request, feed, None, rendered.status_code, size)
+            log_pull(http_request, feed, None, rendered.status_code, size, carried)
 
         response.add_post_render_callback(log)
         return response
@@ -269,6 +270,7 @@ class ItemListView(PartnerAPIView, generics.ListAPIView):
             rows = rows.filter(changed__gte=since)
         page = self.paginate_queryset(rows)
         items = api_items(list(page), request._request)
+        self.carried = tuple(api_item.item.page_id for api_item in items)
         return self.get_paginated_response(self.get_serializer(items, many=True).data)
 
 
@@ -296,6 +298,7 @@ class ItemDetailView(PartnerAPIView, generics.RetrieveAPIView):
         rows = list(scoped_rows(self.scope_feeds()).filter(pk=id))
         items = api_items(rows, request._request)
         if items:
+            self.carried = (items[0].item.page_id,)
             return Response(self.get_serializer(items[0]).data)
         withdrawal = withdrawal_of(id)
         if withdrawal is not None and within_scope(withdrawal, self.scope_feeds()):

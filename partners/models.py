@@ -198,6 +198,9 @@ class PullLog(models.Model):
     status = models.PositiveSmallIntegerField(_("状态码"))
     bytes = models.PositiveBigIntegerField(_("字节数"), default=0)
     user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    # The page ids of the items a successful answer carried (empty for pulls
+    # logged before they were recorded): the reach ledger's items delivered.
+    items = models.JSONField(_("送达条目"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("拉取记录")

@@ -21,10 +21,11 @@ successful pull (status 200) of
 "Includes" is the feed's selection as it stands at the advisory, over the
 item whether or not it is still live (feeds.selection.selection), and
 "entered" is its publication, or for an outlet feed its placement there
-coming due. The log does not say which items a pull's answer held, so a
-pull of a feed whose current page no longer listed the item (it had slipped
-to page 2) still counts: a partner may be told of an item it skipped, never
-left untold of one it took."""
+coming due. Pulls logged before the log kept each answer's items say
+nothing of them, so the rule stays the selection's: a pull of a feed whose
+current page no longer listed the item (it had slipped to page 2) still
+counts, and a partner may be told of an item it skipped, never left untold
+of one it took."""
 
 from django.db import transaction
 from django.db.models import Q

@@ -40,9 +40,11 @@ def log_pull(
     grant: Grant | None,
     status: int,
     size: int,
+    items: tuple[int, ...] = (),
 ) -> None:
-    """Record a pull (written later, in bulk). Without a grant the key the
-    request presented, if it was a real one, still names the partner."""
+    """Record a pull (written later, in bulk), with the page ids of the
+    items its answer carried. Without a grant the key the request
+    presented, if it was a real one, still names the partner."""
     key = grant.key if grant else getattr(request, KEY_ATTRIBUTE, None)
     row = PullLog(
         partner_id=key.partner_id if key else None,
@@ -53,6 +55,7 @@ def log_pull(
         status=status,
         bytes=size,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        items=list(items) if status == 200 else [],
     )
     PULLS.add(row)
 

@@ -21,6 +21,7 @@ class ReachRecord(models.Model):
         PEOPLE = "people", _("覆盖人次")
         SECONDS = "seconds", _("播放时长（秒）")
         PULLS = "pulls", _("拉取")
+        ITEMS = "items", _("送达条目")
         LIKES = "likes", _("点赞")
         SHARES = "shares", _("转发")
         COMMENTS = "comments", _("评论")
@@ -178,6 +179,7 @@ class MonthRollup(MonthFigures):
         "partners.Partner", null=True, on_delete=models.CASCADE, related_name="+"
     )
     pulls = models.BigIntegerField(default=0)
+    items = models.BigIntegerField(default=0)  # items first delivered
 
     class Meta:
         indexes = [models.Index(fields=["month", "organisation"])]

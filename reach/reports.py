@@ -5,7 +5,8 @@ imported and estimated reach in their own columns, never added together,
 with the estimates that miss an input counted apart (shown as missing, not
 zero), and the platforms' engagement (likes, shares, comments) beside
 them. Reach is what reaches people: reads, plays, downloads and people
-(覆盖人次, readers, listeners); play time and pulls are not reach.
+(覆盖人次, readers, listeners); play time, pulls and the items delivered to
+partners are not reach.
 
 A report reads the ledger's monthly roll-ups (class Ledger), whatever the
 ledger's size."""
@@ -142,9 +143,11 @@ class Part:
     partner: int | None
     figures: Figures
     pulls: int
+    items: int  # items first delivered to the partner
 
 
 PULLS = Coalesce(Sum("value", filter=Q(metric=Metric.PULLS)), 0)
+ITEMS = Coalesce(Sum("value", filter=Q(metric=Metric.ITEMS)), 0)
 
 
 def added_up(parts: Iterable[Part], key) -> dict:
@@ -184,10 +187,20 @@ class Ledger:
             "partner",
             *FIGURE_NAMES,
             "pulls",
+            "items",
         )
         return [
-            Part(month.month, org, channel, outlet, partner, Figures(*figures), pulls)
-            for month, org, channel, outlet, partner, *figures, pulls in rows
+            Part(
+                month.month,
+                org,
+                channel,
+                outlet,
+                partner,
+                Figures(*figures),
+                pulls,
+                items,
+            )
+            for month, org, channel, outlet, partner, *figures, pulls, items in rows
         ]
 
     @cached_property
@@ -284,12 +297,13 @@ class Ledger:
         )
         return dict(rows)
 
-    def pulls_by_partner(self) -> dict[int, int]:
-        pulls: dict[int, int] = defaultdict(int)
+    def by_partner(self, figure: str) -> dict[int, int]:
+        """Partner id → its pulls or items delivered ("pulls", "items")."""
+        sums: dict[int, int] = defaultdict(int)
         for part in self.parts:
             if part.partner:
-                pulls[part.partner] += part.pulls
-        return pulls
+                sums[part.partner] += getattr(part, figure)
+        return sums
 
     def by_item(self, limit: int = 100) -> list[Line]:
         top = sorted(self.per_page.items(), key=lambda item: -item[1].largest)[:limit]

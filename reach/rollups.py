@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 
 from reach.marks import mark_of, move_mark
 from reach.models import MonthRollup, PageMonthRollup, ReachRecord
-from reach.reports import FIGURES, PULLS
+from reach.reports import FIGURES, ITEMS, PULLS
 
 SOURCE = "rollups"
 PART = ("organisation", "channel", "outlet", "partner")
@@ -31,7 +31,9 @@ def rebuild(month: date, organisations: list[int]) -> None:
     )
     for model in (MonthRollup, PageMonthRollup):
         model.objects.filter(month=month, organisation__in=organisations).delete()
-    parts = records.values(*PART).annotate(**FIGURES, pulls=PULLS).order_by()
+    parts = (
+        records.values(*PART).annotate(**FIGURES, pulls=PULLS, items=ITEMS).order_by()
+    )
     MonthRollup.objects.bulk_create(
         [
             MonthRollup(
@@ -40,7 +42,7 @@ def rebuild(month: date, organisations: list[int]) -> None:
                 channel=row["channel"],
                 outlet_id=row["outlet"],
                 partner_id=row["partner"],
-                **{name: row[name] for name in (*FIGURES, "pulls")},
+                **{name: row[name] for name in (*FIGURES, "pulls", "items")},
             )
             for row in parts
         ],

@@ -51,6 +51,7 @@ class PlatformLine:
 class PartnerLine:
     name: str
     pulls: int
+    items: int  # items delivered for the first time in the year
     reported: int  # reach the partner reported (imported)
 
 
@@ -125,11 +126,16 @@ def partner_lines(ledger: Ledger) -> list[PartnerLine]:
     reported = added_up(
         (part for part in ledger.parts if part.partner), lambda part: part.partner
     )
-    pulls = ledger.pulls_by_partner()
+    pulls, items = ledger.by_partner("pulls"), ledger.by_partner("items")
     names = Partner.objects.in_bulk(set(pulls) | set(reported))
     return sorted(
         (
-            PartnerLine(names[pk].name, pulls.get(pk, 0), reported[pk].imported)
+            PartnerLine(
+                names[pk].name,
+                pulls.get(pk, 0),
+                items.get(pk, 0),
+                reported[pk].imported,
+            )
             for pk in names
         ),
         key=lambda line: line.name,
@@ -292,11 +298,18 @@ def report_sheets(report: YearEndReport) -> list[Sheet]:
         ),
         Sheet(
             _("合作方"),
-            [_("合作方"), _("拉取次数（统计）"), _("报送触达（导入）"), where],
+            [
+                _("合作方"),
+                _("拉取次数（统计）"),
+                _("送达条目（统计）"),
+                _("报送触达（导入）"),
+                where,
+            ],
             [
                 [
                     line.name,
                     line.pulls,
+                    line.items,
                     line.reported,
                     report.ledger_url(channel="partner"),
                 ]

@@ -6,6 +6,8 @@ release's state, which then migrates forward with `migrate` and no manual
 step; and every record, address and GUID a partner, screen or podcast app
 holds is unchanged."""
 
+from datetime import timedelta
+
 import feedparser
 import pytest
 from django.contrib.auth.models import Group
@@ -362,3 +364,25 @@ def test_reach_records_outlets_and_groups_from_before_channel_reach_carry_forwar
         page=article, outlet=outlet, scheduled_at=timezone.now(), status="delivered"
     )
     assert write_estimate(placement).value is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pulls_logged_before_their_items_were_kept_count_as_pulls_only(partner):
+    from partners.models import PullLog
+    from reach.daily import write_ledger
+    from reach.models import ReachRecord
+
+    yesterday = timezone.now() - timedelta(days=1)
+    pull = PullLog.objects.create(
+        partner=partner, path="/feeds/mine/rss.xml", at=yesterday, status=200
+    )
+
+    call_command("migrate", "partners", "0004_reported_figures", verbosity=0)
+    call_command("migrate", "reach", "0002_channel_reach", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+    assert PullLog.objects.get(pk=pull.pk).items == []
+    write_ledger(timezone.now())
+    assert set(
+        ReachRecord.objects.filter(channel="partner").values_list("metric", "value")
+    ) == {("pulls", 1)}

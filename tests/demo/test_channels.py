@@ -256,6 +256,13 @@ def test_the_demo_has_a_year_of_reach_made_by_the_ledger_writers(loaded, tmp_pat
         pulls.aggregate(n=Sum("value"))["n"]
         == PullLog.objects.filter(status=200, at__date__lt=today).count()
     )
+    delivered = ReachRecord.objects.filter(channel="partner", metric="items")
+    carried = {
+        (pull.partner_id, page)
+        for pull in PullLog.objects.filter(status=200, at__date__lt=today)
+        for page in pull.items
+    }
+    assert carried and {(r.partner_id, r.page_id) for r in delivered} == carried
     newspaper = ReachRecord.objects.get(
         channel="newspaper",
         day__lt=today,

@@ -41,6 +41,37 @@ def test_pulls_are_logged_with_partner_feed_status_bytes_and_agent(client, keyed
     assert (public.partner, public.key, public.feed) == (None, None, None)
 
 
+def test_each_answer_logs_the_items_it_carried(client, keyed, make_article):
+    """Feeds (cached or not) and the API name the items they answered with;
+    a 304 and a refusal carried none."""
+    _feed, _key, clear = keyed
+    second = make_article(title="第二篇")
+    first = client.get(f"/feeds/mine/rss.xml?key={clear}")
+    client.get(f"/feeds/mine/atom.xml?key={clear}")
+    client.get(f"/feeds/mine/rss.xml?key={clear}")  # from the cache
+    client.get(
+        f"/feeds/mine/rss.xml?key={clear}", headers={"If-None-Match": first["ETag"]}
+    )
+    client.get(f"/api/partner/items/?key={clear}")
+    client.get(f"/api/partner/items/{second.pk}/?key={clear}")
+    client.get(f"/api/partner/items/{second.pk + 999}/?key={clear}")
+    flush_pull_logs()
+    carried = [
+        (pull.status, sorted(pull.items)) for pull in PullLog.objects.order_by("pk")
+    ]
+    both = carried[0][1]
+    assert len(both) == 2 and second.pk in both
+    assert carried == [
+        (200, both),
+        (200, both),
+        (200, both),
+        (304, []),
+        (200, both),
+        (200, [second.pk]),
+        (404, []),
+    ]
+
+
 def test_refused_pulls_name_the_partner_and_never_the_key(client, keyed, make_feed):
     _feed, key, clear = keyed
     make_feed("theirs", access="partner")

@@ -1,7 +1,7 @@
 """What each channel writes into the ledger: newspaper and radio estimates
 from their outlets' settings (missing, not zero, without an input), the
 screens' plays, play time and 覆盖人次 from proof of play, partners' pulls
-from the pull log."""
+and the items they delivered from the pull log."""
 
 from datetime import timedelta
 
@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from channels.models import Placement
 from cms.advisories import Advisory
-from partners.models import PullLog
+from partners.models import Partner, PullLog
 from reach.daily import write_ledger
 from reach.models import ReachRecord
-from reach.reports import Ledger, Period
+from reach.reports import Figures, Ledger, Period
 from screens.models import PlayDayRollup, RolledUpDay
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,40 @@ def test_partner_pulls_are_counted_per_day_without_304s_or_reports(partner):
     assert ReachRecord.objects.filter(channel="partner").count() == 2
     assert write_ledger(timezone.now() + timedelta(days=1)) is None
     assert ReachRecord.objects.filter(channel="partner").count() == 2
+
+
+def test_items_delivered_count_once_per_partner_and_item_on_their_first_day(
+    partner, make_article, org_tree
+):
+    article, other = make_article(title="甲"), make_article(title="乙")
+    second = Partner.objects.create(name="第二家", owner=org_tree["nongan"])
+    now = timezone.now()
+    two_days_ago, yesterday = now - timedelta(days=2), now - timedelta(days=1)
+    for who, at, status, items in [
+        (partner, two_days_ago, 200, [article.pk]),
+        (partner, two_days_ago, 200, [article.pk]),
+        (partner, yesterday, 200, [article.pk, other.pk]),
+        (second, yesterday, 304, []),
+        (second, yesterday, 200, [other.pk, 987654]),  # a page deleted since
+        (None, yesterday, 200, [article.pk]),  # a keyless pull names no one
+    ]:
+        PullLog.objects.create(
+            partner=who, path="/feeds/mine/rss.xml", at=at, status=status, items=items
+        )
+    write_ledger(now)
+    delivered = {
+        (r.partner_id, r.page_id, r.day, r.value, r.inputs["pulls"])
+        for r in ReachRecord.objects.filter(metric="items")
+    }
+    assert delivered == {
+        (partner.pk, article.pk, timezone.localdate(two_days_ago), 1, 2),
+        (partner.pk, other.pk, timezone.localdate(yesterday), 1, 1),
+        (second.pk, other.pk, timezone.localdate(yesterday), 1, 1),
+    }
+    year = Ledger(org_tree["province"], Period(now.year))
+    assert year.by_partner("items") == {partner.pk: 2, second.pk: 1}
+    assert year.by_partner("pulls") == {partner.pk: 3, second.pk: 1}
+    assert year.total() == Figures()  # delivering an item is not reaching anyone
 
 
 def test_the_reports_follow_a_day_rolled_up_again_without_an_organisations_plays(
