@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.action_menu import ActionMenuItem
 from wagtail.admin.ui.components import Component
+from wagtail.admin.userbar import ContentCheckerItem
 from wagtail.models import Revision
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.snippets.models import register_snippet
@@ -24,6 +25,22 @@ from cms.review import SELF_APPROVAL_REFUSED, ScienceReviewTask, is_review_appro
 from cms.snippets import Audience, Campaign, Expert, Topic
 
 UPCOMING_DAYS = 7
+
+
+class ContrastCheckerItem(ContentCheckerItem):
+    """Wagtail's checks on the page and in the preview, with colour contrast
+    and images without alt text added (WCAG 2.1 AA 1.4.3, 1.1.1): editors
+    choose colours and images, and these are theirs to fix."""
+
+    axe_run_only = [*ContentCheckerItem.axe_run_only, "color-contrast", "image-alt"]
+
+
+@hooks.register("construct_wagtail_userbar")
+def check_contrast_too(request, items, page):
+    items[:] = [
+        ContrastCheckerItem() if isinstance(item, ContentCheckerItem) else item
+        for item in items
+    ]
 
 
 class TopicViewSet(SnippetViewSet):
