@@ -55,7 +55,9 @@ def client_address(request: HttpRequest) -> str:
     say-so."""
     header = settings.CLIENT_ADDRESS_HEADER
     if header:
-        written = request.headers.get(header, "").rpartition(",")[2].strip()
+        # META, not request.headers (which parses every header of the request).
+        meta_name = "HTTP_" + header.upper().replace("-", "_")
+        written = request.META.get(meta_name, "").rpartition(",")[2].strip()
         if written:
             return written
     return request.META.get("REMOTE_ADDR", "")

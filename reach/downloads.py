@@ -31,14 +31,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from wagtailmedia.models import get_media_model
 
 from cms.file_views import byte_range
 from cms.http import client_address
 from reach.ledger import record_counted_day
 from reach.models import EnclosureListen, ReachRecord
-from reach.visitors import is_robot, request_buffer, visitor
+from reach.visitors import is_robot, request_buffer, today, visitor
 
 CHANNEL = "podcast"
 SOURCE = "音视频文件下载记录，按 IAB 播客统计规范 2.1 计算"
@@ -93,7 +92,7 @@ class EnclosureDownloadMiddleware:
         ):
             return response
         entry = (
-            timezone.localdate(),
+            today(),
             match.kwargs["page_id"],
             match.kwargs["media_id"],
             client_address(request),

@@ -382,7 +382,7 @@ PARTNERS_KEY_SECONDS = float(os.environ.get("PARTNERS_KEY_SECONDS", "0.5"))
 # counting off (no rows, no ledger figures for it).
 REACH_COUNT_SITE_READS = os.environ.get("REACH_COUNT_SITE_READS", "1") != "0"
 REACH_COUNT_DOWNLOADS = os.environ.get("REACH_COUNT_DOWNLOADS", "1") != "0"
-REACH_BUFFER_BATCH = 500
+REACH_BUFFER_BATCH = 2000
 REACH_BUFFER_SECONDS = 10
 REACH_BUFFER_BACKGROUND_FLUSH = True
 

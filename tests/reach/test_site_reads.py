@@ -2,7 +2,7 @@
 page, robots and staff not at all, nothing personal stored, the day
 counted into the ledger and its hashes and salt gone."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -115,3 +115,21 @@ def test_a_new_day_has_a_new_salt(client, make_article):
     read(client, article)
     second = SiteVisit.objects.exclude(visitor=first).get().visitor
     assert second != first
+
+
+def test_the_day_is_worked_out_again_once_midnight_passes(monkeypatch):
+    today = visitors.LocalDay()
+    assert today() == timezone.localdate()
+    midnight = today.until
+    local_midnight = timezone.localtime(datetime.fromtimestamp(midnight, tz=UTC))
+    assert local_midnight.time() == datetime.min.time()
+    assert local_midnight.date() == timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(visitors.time, "time", lambda: midnight)
+    assert today() == timezone.localdate() + timedelta(days=1)
+    assert today.until > midnight
+
+
+def test_an_ipv4_address_is_kept_whole_and_an_ipv6_one_cut_to_its_64_bits():
+    assert visitors.listener_address("203.0.113.7") == "203.0.113.7"
+    assert visitors.listener_address("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::"
+    assert visitors.listener_address("unknown") == "unknown"
