@@ -63,12 +63,12 @@ def new_visitor() -> dict[str, str]:
 
 def in_turns(
     ports: dict[str, int], path: str, headers
-) -> tuple[dict[str, LoadResult], float]:
+) -> tuple[dict[str, LoadResult], list[float]]:
     """Each server warmed up, then loaded ROUNDS times in rotation, the one
     going first alternating, so that load from elsewhere on the machine
-    falls on both alike. Returns each server's merged result and the
-    median of the rounds' ratios (counting ÷ not counting): one slow
-    stretch of the machine moves one round, not the figure."""
+    falls on both alike. Returns each server's merged result and each
+    round's ratio (counting ÷ not counting), whose median is the figure:
+    one slow stretch of the machine moves one round, not the figure."""
     for port in ports.values():
         load(HOST, port, path, WARM_UP_SECONDS, CONCURRENCY, headers)
     turns: dict[str, list[LoadResult]] = {label: [] for label in ports}
@@ -87,7 +87,7 @@ def in_turns(
         )
     ]
     merged_turns = {label: merged(results) for label, results in turns.items()}
-    return merged_turns, statistics.median(ratios)
+    return merged_turns, ratios
 
 
 def run(var_dir: Path) -> None:
@@ -135,13 +135,14 @@ def run(var_dir: Path) -> None:
                 f"{result.percentile(50):.2f} ms  p99 {result.percentile(99):.2f} ms"
                 f"  failed {result.failed}"
             )
-        ratio = ratios[label]
+        ratio = statistics.median(ratios[label])
         met &= ratio >= TARGET
         say(
             f"    counting ÷ not counting, median of the {ROUNDS} rounds: "
             f"{ratio:.3f} (target ≥ {TARGET}; of the totals "
             f"{got['counting'].rate / got['not counting'].rate:.3f})"
         )
+        say("    the rounds: " + ", ".join(f"{r:.3f}" for r in ratios[label]))
     say()
     say(
         f"visits written for the article: {visits:,}; the new visitors' measured "
