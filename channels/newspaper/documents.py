@@ -5,7 +5,6 @@ proof. Pure functions: no database access."""
 import dataclasses
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -22,6 +21,7 @@ from lxml.builder import E
 from wagtail.models import Page
 
 from channels.text import Subheading
+from media_pipeline.scripts import ARABIC_SANS, ARABIC_SERIF, is_right_to_left
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,42 @@ STYLES = {
 
 
 def set_fonts(rpr, font: str) -> None:
-    """Latin and East Asian font of a style's run properties: Word picks the
-    face by script, so a CJK font needs w:eastAsia besides w:ascii/w:hAnsi."""
+    """The fonts of a style's run properties: Word picks the face by script,
+    so a CJK font needs w:eastAsia besides w:ascii/w:hAnsi, and Uyghur or
+    Kazakh (right-to-left runs) take w:cs, an Arabic face of the same kind."""
     fonts = rpr.get_or_add_rFonts()
     for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia"):
         fonts.set(qn(attribute), font)
+    fonts.set(qn("w:cs"), ARABIC_SANS if font == SANS else ARABIC_SERIF)
+
+
+def mark_right_to_left(document) -> None:
+    """Every paragraph that runs right to left (media_pipeline.scripts), in
+    the body and in the fact boxes, marked so: w:bidi on the paragraph (Word
+    then lays it out from the right, its indent and alignment mirrored) and
+    w:rtl on each of its runs."""
+    cells = (cell for table in document.tables for cell in table._cells)
+    paragraphs = [*document.paragraphs, *(p for c in cells for p in c.paragraphs)]
+    for paragraph in paragraphs:
+        if not is_right_to_left(paragraph.text):
+            continue
+        properties = paragraph._p.get_or_add_pPr()
+        properties.insert_element_before(OxmlElement("w:bidi"), *AFTER_BIDI)
+        for run in paragraph.runs:
+            run._r.get_or_add_rPr().insert_element_before(
+                OxmlElement("w:rtl"), *AFTER_RTL
+            )
+
+
+# What follows w:bidi in a paragraph's properties and w:rtl in a run's
+# (ECMA-376 CT_PPr, CT_RPr): Word refuses elements out of this order.
+AFTER_BIDI = (
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+AFTER_RTL = ("w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
 
 
 def apply_style(document, spec: DocxStyle) -> None:
@@ -255,6 +286,7 @@ def docx_bytes(parts: ArticleParts) -> bytes:
     for title, facts in parts.fact_boxes:
         add_fact_box(document, title, facts)
     add(parts.source_line, "SourceLine")
+    mark_right_to_left(document)
     properties = document.core_properties
     properties.title, properties.author = parts.title, parts.byline
     properties.subject, properties.language = parts.outlet_name, "zh-CN"
@@ -360,13 +392,7 @@ h1 {{
 
 def direction(text: str) -> str:
     """` dir="rtl"` when the text starts in a right-to-left script (Uyghur)."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return ' dir="rtl"'
-        if kind == "L":
-            break
-    return ""
+    return ' dir="rtl"' if is_right_to_left(text) else ""
 
 
 def element(tag: str, text: str, css_class: str = "") -> str:

@@ -369,3 +369,33 @@ def test_a_subheading_is_never_left_at_the_foot_of_a_column(make_parts, tmp_path
     path = tmp_path / "proof.pdf"
     path.write_bytes(pdf_bytes(make_parts(paragraphs=paragraphs)))
     assert text_follows_in_its_column(path, SUBHEAD)
+
+
+def right_to_left(paragraph) -> tuple[bool, bool]:
+    """(the paragraph is w:bidi, every run is w:rtl)"""
+    runs = paragraph._p.xpath("w:r")
+    return (
+        bool(paragraph._p.xpath("w:pPr/w:bidi")),
+        bool(runs) and all(run.xpath("w:rPr/w:rtl") for run in runs),
+    )
+
+
+def test_uyghur_paragraphs_run_right_to_left_in_the_docx(make_parts):
+    """Marked w:bidi with w:rtl runs, in the body and in a fact box; Chinese
+    ones, and Chinese quoting Uyghur, are not; Uyghur quoting a number or a
+    Chinese name still is; Arabic-script runs have an Arabic face."""
+    quoting = f"维吾尔语写作“{UYGHUR}”。"
+    with_number = f"{UYGHUR} 2026 يىل «新冠»"
+    parts = make_parts(
+        paragraphs=[PARAGRAPHS[0], UYGHUR, quoting, with_number],
+        fact_boxes=[("ساقلىنىش", [UYGHUR, "接种后留观30分钟"])],
+    )
+    document = open_docx(docx_bytes(parts))
+    marked = {p.text: right_to_left(p) for p in document.paragraphs if p.text}
+    assert marked[UYGHUR] == marked[with_number] == (True, True)
+    assert marked[PARAGRAPHS[0]] == marked[quoting] == (False, False)
+    box = {p.text: right_to_left(p) for p in document.tables[0].cell(0, 0).paragraphs}
+    assert box["ساقلىنىش"] == box[f"· {UYGHUR}"] == (True, True)
+    assert box["· 接种后留观30分钟"] == (False, False)
+    fonts = document.styles.element.xpath("w:style/w:rPr/w:rFonts/@w:cs")
+    assert set(fonts) == {"Noto Naskh Arabic", "Noto Sans Arabic"}
