@@ -86,3 +86,52 @@ def test_saving_a_draft_while_the_autosave_creates_the_page_keeps_one_page(
 def saved_by_hand(response: Response) -> bool:
     request = response.request
     return request.method == "POST" and request.resource_type == "document"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_autosave_follows_a_save_made_right_after_an_edit(
+    live_server, browser, articles_index, expert
+):
+    """保存草稿 clicked right after the last edit, before the editor has
+    noticed it: the edit is noticed while the save is on its way, and an
+    autosave then would post the add view after the save created the page
+    (refused: the slug is taken)."""
+    User.objects.create_superuser("zongbian", "zongbian@example.org", "pw")
+    add_path = f"/admin/pages/add/cms/articlepage/{articles_index.pk}/"
+    autosaves = []
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    log_in(page, live_server.url, "zongbian")
+    page.add_init_script(SNAPSHOTS)
+    page.goto(live_server.url + add_path)
+    page.wait_for_function(
+        "window.snapshots > 0 && window.snapshots === window.trackers"
+    )
+
+    def slow_save_and_count_autosaves(route: Route) -> None:
+        if route.request.resource_type == "fetch":
+            autosaves.append(route.request.method)
+        else:  # 保存草稿 on a slow connection: the editor stays a while
+            time.sleep(1.5)
+        route.continue_()
+
+    page.route(f"**{add_path}", slow_save_and_count_autosaves)
+    page.eval_on_selector(
+        "#id_reviewing_expert", "(input, pk) => { input.value = pk; }", expert.pk
+    )
+    page.evaluate(
+        """([title, standfirst]) => {
+            for (const [id, value] of [["id_title", title], ["id_slug", "heidong"],
+                                       ["id_standfirst", standfirst]]) {
+                const input = document.getElementById(id);
+                input.value = value;
+                input.dispatchEvent(new Event("input", {bubbles: true}));
+                input.dispatchEvent(new Event("change", {bubbles: true}));
+            }
+            document.querySelector("button.action-save").click();
+        }""",
+        [TITLE, STANDFIRST],
+    )
+    page.wait_for_url(f"{live_server.url}/admin/pages/*/edit/")
+    page.wait_for_timeout(2000)  # past the autosave's 500 ms wait, and more
+    assert autosaves == []
+    assert ArticlePage.objects.filter(title=TITLE).count() == 1

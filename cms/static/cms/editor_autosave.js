@@ -13,7 +13,7 @@
  * The autosave's `submitPromise` is set from the moment an edit schedules a
  * save until its answer (and the create view's hydration) has been handled.
  * Past WAIT_MS the submit goes ahead anyway: a hung request must not swallow
- * the editor's save.
+ * the editor's save. Once a submit goes, no autosave starts after it.
  */
 (() => {
   const WAIT_MS = 20000;
@@ -63,7 +63,15 @@
       "submit",
       (event) => {
         const autosave = autosaveOf(form);
-        if (passing || !autosave || !autosave.submitPromise) return;
+        if (!autosave) return;
+        if (passing || !autosave.submitPromise) {
+          // The form leaves with every edit. An autosave scheduled by an
+          // edit just before (Draftail writes its input a moment after the
+          // click) would post to the add view after the submit created the
+          // page: none may start now (AutosaveController.save checks this).
+          autosave.activeValue = false;
+          return;
+        }
         event.preventDefault();
         event.stopImmediatePropagation();
         if (waiting) return;
