@@ -122,14 +122,21 @@ def active_emergencies(now: datetime):
 
 
 def lineage_items(lineage: list[int], today: date, pages) -> list[PlaylistItem]:
-    """The lineage's items in play order, hidden ones and ended ones out."""
+    """The lineage's items in play order, hidden ones and ended ones out;
+    items of one group without an order of their own play in the order
+    they were added (the database returns ties in any order)."""
     items = visible(
         PlaylistItem.objects.filter(not_ended(today), group_id__in=lineage),
         pages,
     ).select_related(*RELATED, "campaign")
     hidden = hidden_pairs(lineage)
     ordered = sorted(
-        items, key=lambda item: (lineage.index(item.group_id), item.sort_order or 0)
+        items,
+        key=lambda item: (
+            lineage.index(item.group_id),
+            item.sort_order or 0,
+            item.pk,
+        ),
     )
     return [item for item in ordered if not is_hidden(item, lineage, hidden)]
 
