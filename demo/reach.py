@@ -24,7 +24,7 @@ from feeds.selection import feed_pages
 from partners.models import Partner, PullLog, ReportedFigure
 from reach import daily, downloads, partner_reach, site_reads
 from reach.imports import check_typed, save_import
-from reach.ledger import owners_of
+from reach.ledger import counted_day, owners_of
 from reach.models import ReachRecord
 from screens.models import ScreenGroup
 from screens.rollups import roll_up_and_prune
@@ -62,6 +62,7 @@ def daily_figures(
     """Per item and day since it went out: many the first week, a tail after."""
     rng = random.Random(f"{SEED}-{channel}")
     owners = owners_of(list(published))
+    source = site_reads.SOURCE if channel == "site" else downloads.SOURCE
     rows = []
     for page_id, first in published.items():
         base = rng.randint(scale // 2, scale)
@@ -72,23 +73,13 @@ def daily_figures(
             )
             if value <= 0:
                 continue
-            rows.append(
-                ReachRecord(
-                    key=f"{channel}:{day.isoformat()}:{page_id}",
-                    page_id=page_id,
-                    channel=channel,
-                    organisation_id=owners[page_id],
-                    day=day,
-                    metric=metric,
-                    method=ReachRecord.Method.COUNTED,
-                    value=value,
-                    source=site_reads.SOURCE if channel == "site" else downloads.SOURCE,
-                    confidence=ReachRecord.Confidence.HIGH,
-                    inputs={"visitors": value}
-                    if channel == "site"
-                    else {"listeners": value, "under_a_minute": 0},
-                )
+            fields = counted_day(channel, day, metric, source, page_id, owners[page_id])
+            inputs = (
+                {"visitors": value}
+                if channel == "site"
+                else {"listeners": value, "under_a_minute": 0}
             )
+            rows.append(ReachRecord(**fields, value=value, inputs=inputs))
     return rows
 
 
